@@ -1,0 +1,141 @@
+/**
+ * The nouns every stage shares. Stages are pure functions over these; IO lives at the edges.
+ * Keep this file free of logic so a newcomer can read the whole data model in one sitting.
+ */
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/** A problem found while working, recorded as data (never thrown for bad input). */
+export interface Diagnostic {
+  /** Stable kebab-case code, documented in README ("Diagnostics"). */
+  code: string;
+  severity: Severity;
+  message: string;
+  /** Workflow or config file, relative to the config directory when possible. */
+  file?: string;
+  /** Node id inside a workflow, when the problem is about one node. */
+  node?: string;
+  /** What the user can do about it. */
+  hint?: string;
+}
+
+/** Where in a workflow a model is named. */
+export interface NodeUse {
+  id: string;
+  type: string;
+  input: string;
+}
+
+/** Model metadata the workflow carries itself (`properties.models` / top-level `models`). */
+export interface EmbeddedHint {
+  url: string | null;
+  sha256: string | null;
+}
+
+/** One model file a workflow needs, identified by canonical folder + name. */
+export interface ModelRef {
+  /** Canonical ComfyUI folder key (`text_encoders`, never `clip`). */
+  folder: string;
+  /** The value as the workflow names it, with `/` as separator. */
+  name: string;
+  /** False when every node using it is muted (mode 2) or bypassed (mode 4). */
+  active: boolean;
+  nodes: NodeUse[];
+  embedded: EmbeddedHint | null;
+  /** Further URLs the workflow gave for the same (folder, name): mirrors. */
+  mirrors?: string[];
+  /** True when found by heuristics (unknown node, model-like extension), not by the loader table. */
+  guessed?: boolean;
+}
+
+export interface CustomNodeRef {
+  /** Registry id (cnr_id) or `owner/repo` (aux_id), lower-cased. */
+  id: string;
+  version: string | null;
+  repo: string | null;
+  /** Node types from this pack seen in the workflow, sorted. */
+  nodeTypes?: string[];
+}
+
+export type WorkflowFormat = 'ui' | 'api' | 'png' | 'webp' | 'flac' | 'mp4';
+
+/** Result of scanning one workflow file. Scanning never throws; problems go to diagnostics. */
+export interface ScannedWorkflow {
+  /** Path relative to the config directory, `/` separators. */
+  path: string;
+  format: WorkflowFormat | null;
+  refs: ModelRef[];
+  customNodes: CustomNodeRef[];
+  diagnostics: Diagnostic[];
+}
+
+/** Model key used by the lock, outputs and matching: `<folder>/<name>`. */
+export type ModelKey = string;
+
+/** A file found under a local model root. */
+export interface LocalFile {
+  /** Root as configured (for reports) and its absolute form. */
+  root: string;
+  /** Canonical folder key (aliases mapped). */
+  folder: string;
+  /** Path below the folder directory, `/` separators. */
+  name: string;
+  absPath: string;
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
+
+export type HashOrigin = 'api' | 'computed' | 'declared' | 'embedded';
+
+/** A pinned, immutable location for one model. */
+export interface LockedModel {
+  source: string;
+  /** Canonical public URL (never a mirror endpoint), pinned to a commit / version+file. */
+  url: string;
+  sha256: string | null;
+  size: number | null;
+  /** Where sha256 came from (provenance, see hashing.md §6). */
+  hashOrigin?: HashOrigin;
+  blake3?: string;
+  /** Which token download.sh may send: only to this source's own host. */
+  auth?: 'huggingface' | 'civitai';
+  /** Alternative URLs serving the same bytes. */
+  mirrors?: string[];
+  /** Filename at the source when it differs from the local name (provenance). */
+  remoteName?: string;
+}
+
+export interface LockEntry {
+  /** What the user or workflow wrote (Nix `original`). */
+  original: { url?: string; sha256?: string; repo?: string; catalog?: string };
+  locked?: LockedModel;
+  unresolved?: { reason: string; sha256: string | null };
+}
+
+export interface NodeLockEntry {
+  original: { cnr_id?: string; aux_id?: string; ver?: string };
+  locked?:
+    | { type: 'git'; repo: string; commit: string }
+    | { type: 'registry'; id: string; version: string; url: string; sha256: string };
+  unresolved?: { reason: string };
+}
+
+export interface Lockfile {
+  version: 1;
+  models: Record<ModelKey, LockEntry>;
+  nodes?: Record<string, NodeLockEntry>;
+}
+
+export type LockChange =
+  | { kind: 'added'; key: string }
+  | { kind: 'updated'; key: string }
+  | { kind: 'removed'; key: string };
+
+/** A rendered output: pure data until the one writer puts it on disk. */
+export interface RenderedFile {
+  /** Relative to the config directory. */
+  path: string;
+  content: string;
+  mode: number;
+}

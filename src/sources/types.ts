@@ -1,0 +1,49 @@
+/**
+ * The one shape every source plugin has (STYLE.md §3). A source gets the refs nobody has pinned
+ * yet, in one batch (Civitai by-hash wants batches), and answers per model key.
+ * Caching, retries, concurrency and error classification live in the registry / io/http, not here.
+ */
+import type { Diagnostic, LocalFile, LockEntry, LockedModel, ModelKey } from '../core/types.js';
+
+export interface ResolveRequest {
+  key: ModelKey;
+  folder: string;
+  name: string;
+  /** URLs the workflows gave for this model, first one first (embedded url, then mirrors). */
+  urls: string[];
+  /** sha256 the workflow declared (hint, lower-case hex), if any. */
+  declaredSha256: string | null;
+  /** The local file matched for this ref, if any (enables lookups by content). */
+  local: LocalFile | null;
+}
+
+export type Resolution =
+  /** Pinned: recorded in the lock. */
+  | { status: 'pinned'; original: LockEntry['original']; locked: LockedModel }
+  /** This source does not know the model; the next source is asked. */
+  | { status: 'miss'; reason?: string }
+  /** This source knows the model but cannot pin it (gated, auth, offline…); the next is asked. */
+  | { status: 'failed'; reason: string; hint?: string };
+
+/** Runtime settings read from the environment. Tokens never leave this object except as headers. */
+export interface SourceEnv {
+  hfEndpoint: string;
+  civitaiEndpoint: string;
+  hfToken: string | null;
+  civitaiToken: string | null;
+}
+
+export interface SourceContext {
+  offline: boolean;
+  env: SourceEnv;
+  configDir: string;
+  /** Full-content hashes of a local file (cached; reads the file at most once per change). */
+  hashLocal(file: LocalFile): Promise<{ sha256: string; blake3: string }>;
+  report(diagnostic: Diagnostic): void;
+}
+
+export interface Source {
+  /** Source id as written in config (`huggingface`, `civitai`, …) and in `locked.source`. */
+  id: string;
+  resolve(requests: ResolveRequest[], ctx: SourceContext): Promise<Map<ModelKey, Resolution>>;
+}
