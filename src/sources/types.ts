@@ -47,3 +47,11 @@ export interface Source {
   id: string;
   resolve(requests: ResolveRequest[], ctx: SourceContext): Promise<Map<ModelKey, Resolution>>;
 }
+
+/** A `sources[]` entry of comfy.config.ts, after validation and normalisation (paths absolute). */
+export type SourceConfig =
+  | { type: 'url'; files: Record<ModelKey, { url: string; sha256?: string; size?: number }> }
+  | { type: 'embedded' }
+  | { type: 'huggingface'; repos: string[] }
+  | { type: 'civitai' }
+  | { type: 'catalog'; path: string };
