@@ -9,7 +9,7 @@ const pattern = process.argv[2] ?? '\\.test\\.ts$';
 const child = spawn(
   process.execPath,
   ['--import', 'tsx', 'node_modules/uvu/bin.js', 'test', pattern, '-i', 'fixtures'],
-  { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FORCE_COLOR: '0' } },
+  { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } },
 );
 let out = '';
 child.stdout.on('data', (chunk) => {

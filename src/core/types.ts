@@ -66,6 +66,11 @@ export interface ScannedWorkflow {
   format: WorkflowFormat | null;
   refs: ModelRef[];
   customNodes: CustomNodeRef[];
+  /**
+   * Node types of nodes that carry no `cnr_id`/`aux_id` (sorted, unique). Packs are looked up for
+   * those that are neither core nor frontend-only (src/nodes). Optional: absent means none known.
+   */
+  untaggedNodeTypes?: string[];
   diagnostics: Diagnostic[];
 }
 
@@ -84,6 +89,17 @@ export interface LocalFile {
   size: number;
   mtimeMs: number;
   ino: number;
+}
+
+/** Rungs of the local matching ladder, strongest first (src/inventory/match.ts). */
+export type MatchHow = 'exact' | 'normalized' | 'basename' | 'content';
+
+/** The local file that satisfies a model key, and how it was found. */
+export interface LocalMatch {
+  file: LocalFile;
+  how: MatchHow;
+  /** Further files the same rung matched equally well (the first one wins, in inventory order). */
+  alternatives?: LocalFile[];
 }
 
 export type HashOrigin = 'api' | 'computed' | 'declared' | 'embedded';
@@ -114,7 +130,10 @@ export interface LockEntry {
 }
 
 export interface NodeLockEntry {
-  original: { cnr_id?: string; aux_id?: string; ver?: string };
+  /** `nodeTypes`: the untagged node types that revealed the pack, when no workflow named it. */
+  original: { cnr_id?: string; aux_id?: string; ver?: string; nodeTypes?: string[] };
+  /** Who chose the pin when the workflows did not: a config pin, or comfygen (latest / default branch). */
+  chosenBy?: 'config' | 'comfygen';
   locked?:
     | { type: 'git'; repo: string; commit: string }
     | { type: 'registry'; id: string; version: string; url: string; sha256: string };

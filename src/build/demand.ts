@@ -1,0 +1,71 @@
+/**
+ * Aggregates the refs of every workflow into one demand per model key: who needs it, whether
+ * any use is active, and every URL / hash the workflows offer. Pure.
+ */
+import { byString } from '../core/stable-json.js';
+import { modelKey } from '../core/folders.js';
+import type { Diagnostic, ModelKey, NodeUse, ScannedWorkflow } from '../core/types.js';
+
+export interface ModelDemand {
+  key: ModelKey;
+  folder: string;
+  name: string;
+  /** True when at least one use is on an active node. */
+  active: boolean;
+  /** True when every use was found by heuristics rather than the loader table. */
+  guessed: boolean;
+  urls: string[];
+  declaredSha256: string | null;
+  usedBy: { workflow: string; nodes: NodeUse[]; active: boolean }[];
+}
+
+/** Names that would leave the model folder, or cannot be a file name at all. */
+export function unsafeName(name: string): string | null {
+  if (name.length === 0) return 'empty name';
+  if (name.includes('\0')) return 'NUL byte in name';
+  if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) return 'absolute path';
+  if (name.split('/').some((seg) => seg === '..' || seg === '.' || seg === '')) return "'..', '.' or empty path segment";
+  if (name.length > 1024) return 'name longer than 1024 characters';
+  return null;
+}
+
+export function aggregateDemand(workflows: readonly ScannedWorkflow[]): { demands: ModelDemand[]; diagnostics: Diagnostic[] } {
+  const byKey = new Map<ModelKey, ModelDemand>();
+  const diagnostics: Diagnostic[] = [];
+  const sorted = [...workflows].sort((a, b) => byString(a.path, b.path));
+  for (const wf of sorted) {
+    for (const ref of wf.refs) {
+      if (ref.folder === 'unknown') {
+        diagnostics.push({ code: 'unknown-folder', severity: 'warning', file: wf.path, node: ref.nodes[0]?.id,
+          message: `${ref.name} looks like a model file but its folder is unknown, so it is not locked`,
+          hint: 'add the node type to the loader table (src/scan/loader-nodes.json) or declare the file under a url source' });
+        continue;
+      }
+      const problem = unsafeName(ref.name);
+      if (problem) {
+        diagnostics.push({ code: 'unsafe-model-name', severity: 'error', file: wf.path, node: ref.nodes[0]?.id,
+          message: `model name ${JSON.stringify(ref.name)} in ${ref.folder} is refused: ${problem}`,
+          hint: 'fix the widget value in the workflow; comfygen never installs outside the model folders' });
+        continue;
+      }
+      const key = modelKey(ref.folder, ref.name);
+      let demand = byKey.get(key);
+      if (!demand) {
+        demand = { key, folder: ref.folder, name: ref.name, active: false, guessed: true, urls: [], declaredSha256: null, usedBy: [] };
+        byKey.set(key, demand);
+      }
+      demand.active ||= ref.active;
+      demand.guessed &&= ref.guessed === true;
+      for (const url of [ref.embedded?.url, ...(ref.mirrors ?? [])]) if (url && !demand.urls.includes(url)) demand.urls.push(url);
+      const sha = ref.embedded?.sha256 ?? null;
+      if (sha && demand.declaredSha256 && sha !== demand.declaredSha256) {
+        diagnostics.push({ code: 'conflicting-hash', severity: 'warning', file: wf.path,
+          message: `${key}: this workflow declares sha256 ${sha}, another declares ${demand.declaredSha256}; the first is used` });
+      }
+      demand.declaredSha256 ??= sha;
+      demand.usedBy.push({ workflow: wf.path, nodes: ref.nodes, active: ref.active });
+    }
+  }
+  const demands = [...byKey.values()].sort((a, b) => byString(a.key, b.key));
+  return { demands, diagnostics };
+}

@@ -1,0 +1,61 @@
+/**
+ * What is on this machine: roots, files, which demand each file satisfies, and hashing on
+ * demand. Influences resolution (lookups by content) and the terminal summary, never outputs.
+ */
+import { join } from 'node:path';
+import type { Config } from '../config/normalize.js';
+import type { Diagnostic, LocalFile, Lockfile } from '../core/types.js';
+import { loadRoots, matchByContent, matchByName, walkInventory, type LocalMatch, type ModelRoot } from '../inventory/index.js';
+import { createHasher, type Hasher } from '../io/hash.js';
+import type { ModelDemand } from './demand.js';
+import { type ProgressSink, step } from './progress.js';
+
+export interface LocalState {
+  roots: ModelRoot[];
+  files: LocalFile[];
+  /** Demand key → the local file that satisfies it, and how it matched. */
+  matches: Map<string, LocalMatch>;
+  diagnostics: Diagnostic[];
+  hasher: Hasher;
+  hashLocal(file: LocalFile): Promise<{ sha256: string; blake3: string }>;
+  /** After locking: find pinned models present under another name (same size, same sha256). */
+  finishContentMatches(lock: Lockfile): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function inspectLocal(
+  config: Config,
+  demands: readonly ModelDemand[],
+  _previous: Lockfile | null,
+  opts: { env: NodeJS.ProcessEnv; progress: ProgressSink },
+): Promise<LocalState> {
+  const { roots, files, diagnostics } = await step(opts.progress, 'inventory', 'Inventory local models', async () => {
+    const loaded = await loadRoots({ roots: config.models.roots, extraModelPaths: config.models.extraModelPaths, configDir: config.configDir, env: opts.env });
+    const walked = await walkInventory(loaded.roots);
+    return { roots: loaded.roots, files: walked.files, diagnostics: [...loaded.diagnostics, ...walked.diagnostics] };
+  }, (r) => `${r.files.length} file(s) in ${r.roots.length} root(s)`);
+  const matches = matchByName(demands.map((d) => ({ key: d.key, folder: d.folder, name: d.name })), files);
+  const hasher = createHasher({ cacheFile: join(config.cacheDir, 'hashes.json') });
+  const hashLocal = (file: LocalFile) => hasher.hash(file);
+  return {
+    roots,
+    files,
+    matches,
+    diagnostics,
+    hasher,
+    hashLocal,
+    async finishContentMatches(lock) {
+      const wanted = Object.entries(lock.models)
+        .filter(([key, e]) => !matches.has(key) && e.locked?.sha256)
+        .map(([key, e]) => ({ key, sha256: e.locked!.sha256!, size: e.locked!.size }));
+      if (wanted.length === 0 || files.length === 0) return;
+      const found = await step(opts.progress, 'hash', 'Look for pinned models under other names', () => matchByContent(wanted, files, hashLocal),
+        (m) => `${m.size} found`);
+      for (const [key, match] of found) matches.set(key, match);
+    },
+    async close() {
+      await hasher.save();
+      await hasher.close();
+    },
+  };
+}

@@ -1,0 +1,34 @@
+/** Every output of DESIGN §5 as pure data: `{path, content, mode}` for the one writer. */
+import { posix } from 'node:path';
+import type { Config } from '../config/normalize.js';
+import type { Lockfile, RenderedFile, ScannedWorkflow } from '../core/types.js';
+import { renderDownloadScript } from '../render/download-script.js';
+import { renderExtraModelPaths } from '../render/extra-model-paths.js';
+import { renderGitignore } from '../render/gitignore.js';
+import { renderNodesScript } from '../render/nodes-script.js';
+import { renderReport } from '../render/report.js';
+import type { ModelDemand } from './demand.js';
+
+export function renderOutputs(config: Config, workflows: readonly ScannedWorkflow[], demands: readonly ModelDemand[], lock: Lockfile): RenderedFile[] {
+  const out = (name: string) => posix.join(config.outputDir, name);
+  const files: RenderedFile[] = [
+    { path: out('download.sh'), content: renderDownloadScript(lock, { target: config.models.target }), mode: 0o755 },
+    { path: out('report.md'), content: renderReport(workflows, demands, lock), mode: 0o644 },
+    {
+      path: out('extra_model_paths.yaml'),
+      content: renderExtraModelPaths({
+        target: config.models.target,
+        roots: config.models.roots,
+        extraModelPaths: config.models.extraModelPaths,
+        yamlDir: posix.join(config.configDir, config.outputDir),
+        configDir: config.configDir,
+      }),
+      mode: 0o644,
+    },
+    { path: out('gitignore.fragment'), content: renderGitignore({ target: config.models.target, roots: config.models.roots }), mode: 0o644 },
+  ];
+  if (config.nodes.install) {
+    files.push({ path: out('nodes.sh'), content: renderNodesScript(lock.nodes ?? {}, { comfyuiDir: config.comfyui.dir }), mode: 0o755 });
+  }
+  return files;
+}

@@ -1,0 +1,71 @@
+/**
+ * Turns demands into fresh lock entries through the configured sources (lock first: only the
+ * demands picked by the caller arrive here). A model nobody can pin becomes `unresolved` with
+ * every source's answer as the reason, and the local file's sha256 when there is one.
+ */
+import type { Config } from '../config/normalize.js';
+import type { Diagnostic, LockEntry, Lockfile } from '../core/types.js';
+import { createSourceContext, createSources, readSourceEnv, resolveAll } from '../sources/index.js';
+import type { ResolveRequest } from '../sources/types.js';
+import type { ModelDemand } from './demand.js';
+import type { LocalState } from './local.js';
+
+export interface ResolveTrace {
+  tried: { source: string; answer: string }[];
+}
+
+export async function resolveDemands(
+  config: Config,
+  demands: readonly ModelDemand[],
+  local: LocalState | null,
+  _previous: Lockfile | null,
+  opts: { offline: boolean; env: NodeJS.ProcessEnv; report: (d: Diagnostic) => void },
+): Promise<{ entries: Map<string, LockEntry>; traces: Map<string, ResolveTrace> }> {
+  const requests: ResolveRequest[] = demands.map((d) => ({
+    key: d.key,
+    folder: d.folder,
+    name: d.name,
+    urls: d.urls,
+    declaredSha256: d.declaredSha256,
+    local: local?.matches.get(d.key)?.file ?? null,
+  }));
+  const ctx = await createSourceContext({
+    offline: opts.offline,
+    env: readSourceEnv(opts.env),
+    configDir: config.configDir,
+    cacheDir: config.cacheDir,
+    hashLocal: (file) => {
+      if (!local) throw new Error('no local inventory in this mode');
+      return local.hashLocal(file);
+    },
+    report: opts.report,
+  });
+  try {
+    const results = await resolveAll(requests, createSources(config.sources), ctx);
+    const entries = new Map<string, LockEntry>();
+    const traces = new Map<string, ResolveTrace>();
+    for (const request of requests) {
+      const result = results.get(request.key);
+      const tried = result?.tried ?? [];
+      traces.set(request.key, { tried });
+      if (result?.resolution.status === 'pinned') {
+        entries.set(request.key, { original: result.resolution.original, locked: result.resolution.locked });
+        continue;
+      }
+      const localSha = request.local ? (await local!.hashLocal(request.local)).sha256 : null;
+      const original: LockEntry['original'] = {};
+      if (request.urls[0]) original.url = request.urls[0];
+      if (request.declaredSha256) original.sha256 = request.declaredSha256;
+      entries.set(request.key, { original, unresolved: { reason: unresolvedReason(tried, request), sha256: localSha } });
+    }
+    return { entries, traces };
+  } finally {
+    await ctx.close();
+  }
+}
+
+function unresolvedReason(tried: { source: string; answer: string }[], request: ResolveRequest): string {
+  const answers = tried.filter((t) => t.answer).map((t) => `${t.source}: ${t.answer}`);
+  if (answers.length > 0) return answers.join('; ');
+  return request.local ? 'only on this machine: no source knows this file' : 'no source knows this file';
+}

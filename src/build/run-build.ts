@@ -1,0 +1,160 @@
+/**
+ * The build pipeline (DESIGN §1): config → scan → inventory → resolve → lock → render → write.
+ * This file is the thin IO shell around the pure stages; it prints nothing (events go to the
+ * progress sink, results to the caller).
+ */
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/normalize.js';
+import { UserError } from '../core/errors.js';
+import type { Diagnostic, LocalFile, LockChange, LockEntry, Lockfile, RenderedFile, ScannedWorkflow } from '../core/types.js';
+import { applyWrites, planWrites, type PlannedWrite } from '../io/write.js';
+import { readLock } from '../lock/read.js';
+import { serializeLock, updateLock } from '../lock/update.js';
+import { scanFiles } from '../scan/index.js';
+import { aggregateDemand, type ModelDemand } from './demand.js';
+import { type LocalState, inspectLocal } from './local.js';
+import { type ProgressSink, silentProgress, step } from './progress.js';
+import { renderOutputs } from './render-outputs.js';
+import { type ResolveTrace, resolveDemands } from './resolve.js';
+import { resolveNodeLock } from './nodes.js';
+import { findWorkflowFiles } from './workflow-files.js';
+
+export interface BuildOptions {
+  cwd: string;
+  configFile?: string;
+  /** `check`: offline, resolves nothing, writes nothing, reports drift. */
+  mode: 'build' | 'check';
+  offline?: boolean;
+  frozen?: boolean;
+  /** true = re-resolve everything; a list = these keys (or key prefixes). */
+  update?: boolean | string[];
+  dryRun?: boolean;
+  force?: boolean;
+  env?: NodeJS.ProcessEnv;
+  progress?: ProgressSink;
+}
+
+export interface BuildResult {
+  config: Config;
+  workflows: ScannedWorkflow[];
+  demands: ModelDemand[];
+  lock: Lockfile;
+  changes: LockChange[];
+  writes: PlannedWrite[];
+  diagnostics: Diagnostic[];
+  local: LocalState | null;
+  traces: Map<string, ResolveTrace>;
+  /** Exit code the CLI should use (0 ok, 1 drift/errors). */
+  exitCode: 0 | 1;
+}
+
+export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
+  const progress = opts.progress ?? silentProgress;
+  const env = opts.env ?? process.env;
+  const check = opts.mode === 'check';
+  const offline = check || opts.offline === true;
+  const config = await step(progress, 'config', 'Load config', () => loadConfig({ cwd: opts.cwd, file: opts.configFile }));
+
+  const files = await findWorkflowFiles(config);
+  const workflows = await step(progress, 'scan', `Scan ${files.length} workflow(s)`, () => scanFiles(files),
+    (wfs) => `${wfs.reduce((n, wf) => n + wf.refs.length, 0)} model reference(s)`);
+  const diagnostics: Diagnostic[] = [];
+  if (files.length === 0) {
+    diagnostics.push({ code: 'no-workflows', severity: 'warning', file: config.configPath,
+      message: `no file matches workflows: ${config.workflows.join(', ')}`, hint: 'check the globs (relative to the config file)' });
+  }
+  for (const wf of workflows) diagnostics.push(...wf.diagnostics.map((d) => ({ ...d, file: d.file ?? wf.path })));
+  const aggregated = aggregateDemand(workflows);
+  diagnostics.push(...aggregated.diagnostics);
+  const demands = aggregated.demands;
+
+  const previous = await readLock(config.lockPath);
+  const toResolve = pickKeysToResolve(demands, previous, { check, frozen: opts.frozen === true, offline, update: opts.update ?? false });
+
+  // The local inventory only influences resolution, never the rendered outputs, so `check`
+  // skips it and gives the same answer on a laptop full of models and a bare CI runner.
+  const local = check ? null : await inspectLocal(config, demands, previous, { env, progress });
+  if (local) diagnostics.push(...local.diagnostics);
+
+  const fresh = new Map<string, LockEntry>();
+  let traces = new Map<string, ResolveTrace>();
+  try {
+    if (toResolve.length > 0) {
+      const resolved = await step(progress, 'resolve', `Resolve ${toResolve.length} model(s)`,
+        () => resolveDemands(config, toResolve, local, previous, { offline, env, report: (d) => diagnostics.push(d) }),
+        (r) => `${[...r.entries.values()].filter((e) => e.locked).length} pinned`);
+      traces = resolved.traces;
+      for (const [key, entry] of resolved.entries) fresh.set(key, entry);
+    } else if (check || opts.frozen) {
+      // Nothing is resolved here, so a model the lock lacks shows up as a change: drift.
+      for (const d of demands) {
+        if (!previous?.models[d.key]) fresh.set(d.key, { original: {}, unresolved: { reason: 'not in the lock yet: run `comfygen build`', sha256: null } });
+      }
+    } else {
+      progress({ step: 'resolve', kind: 'skip', detail: 'every model is already in the lock' });
+    }
+    const nodes = await resolveNodeLock(config, workflows, previous, { offline, check, frozen: opts.frozen === true, update: opts.update ?? false, env, progress, report: (d) => diagnostics.push(d) });
+    const { lock, changes } = updateLock(previous, demands.map((d) => d.key), fresh, nodes);
+    if (local) await local.finishContentMatches(lock);
+
+    const rendered: RenderedFile[] = await step(progress, 'render', 'Render outputs', async () => [
+      ...renderOutputs(config, workflows, demands, lock),
+      { path: relativeToConfig(config, config.lockPath), content: serializeLock(lock), mode: 0o644 },
+    ]);
+    const writes = await planWrites(rendered, { baseDir: config.configDir, force: opts.force, owned: new Set([relativeToConfig(config, config.lockPath)]) });
+    for (const w of writes.filter((w) => w.status === 'foreign')) {
+      diagnostics.push({ code: 'foreign-file', severity: 'error', file: w.path,
+        message: `${w.path} exists and was not generated by comfygen; it was left untouched`,
+        hint: 'move it away, or pass --force to overwrite it' });
+    }
+    const drift = writes.some((w) => w.status !== 'unchanged');
+    if ((check || opts.frozen) && drift) {
+      return finish(1);
+    }
+    if (!opts.dryRun && !check) {
+      await step(progress, 'write', 'Write outputs', () => applyWrites(writes),
+        () => `${writes.filter((w) => w.status === 'create' || w.status === 'update').length} file(s) written`);
+    }
+    return finish(diagnostics.some((d) => d.severity === 'error') ? 1 : 0);
+
+    function finish(exitCode: 0 | 1): BuildResult {
+      return { config, workflows, demands, lock, changes, writes, diagnostics, local, traces, exitCode };
+    }
+  } finally {
+    await local?.close();
+  }
+}
+
+function relativeToConfig(config: Config, abs: string): string {
+  return abs.slice(config.configDir.length + 1).split('\\').join('/');
+}
+
+/**
+ * Which demands go to the sources: new keys, keys named by --update, and (online) entries that
+ * were unresolved last time. `check` and `--frozen` resolve nothing; a missing key is drift.
+ */
+export function pickKeysToResolve(
+  demands: readonly ModelDemand[],
+  previous: Lockfile | null,
+  opts: { check: boolean; frozen: boolean; offline: boolean; update: boolean | string[] },
+): ModelDemand[] {
+  if (opts.check || opts.frozen) return [];
+  const prior = previous?.models ?? {};
+  const updateAll = opts.update === true;
+  const updateList = Array.isArray(opts.update) ? opts.update : [];
+  const unknown = updateList.filter((u) => !demands.some((d) => matchesKey(d.key, u)));
+  if (unknown.length > 0) throw new UserError(`--update: no model matches ${unknown.join(', ')}`);
+  const named = (key: string) => updateList.some((u) => matchesKey(key, u));
+  return demands.filter((d) => {
+    const entry = prior[d.key];
+    if (!entry) return true;
+    if (updateAll || named(d.key)) return true;
+    return !entry.locked && !opts.offline;
+  });
+}
+
+/** `--update` accepts a full key, a folder (`loras`), or a bare file name. */
+function matchesKey(key: string, wanted: string): boolean {
+  const w = wanted.replace(/\/+$/, '');
+  return key === w || key.startsWith(`${w}/`) || key.endsWith(`/${w}`);
+}

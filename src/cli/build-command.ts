@@ -1,0 +1,99 @@
+/** `comfygen build` and `comfygen check`: run the pipeline, print what changed and why. */
+import { runBuild, type BuildResult } from '../build/run-build.js';
+import { formatChange } from '../lock/update.js';
+import { countBySeverity, formatDiagnostic } from './format.js';
+import { chooseRenderer, createProgress } from './progress.js';
+
+export interface BuildFlags {
+  config?: string;
+  offline?: boolean;
+  frozen?: boolean;
+  update?: boolean | string[];
+  dryRun?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+  force?: boolean;
+}
+
+export interface Io {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+}
+
+export async function buildCommand(mode: 'build' | 'check', flags: BuildFlags, io: Io): Promise<number> {
+  const renderer = createProgress(chooseRenderer({ quiet: flags.quiet === true, json: flags.json === true, stream: io.stderr, env: io.env }), io.stderr);
+  let result: BuildResult;
+  try {
+    result = await runBuild({
+      cwd: io.cwd,
+      configFile: flags.config,
+      mode,
+      offline: flags.offline,
+      frozen: flags.frozen,
+      update: flags.update,
+      dryRun: flags.dryRun,
+      force: flags.force,
+      env: io.env,
+      progress: renderer.sink,
+    });
+  } finally {
+    await renderer.flush();
+  }
+  if (flags.json) {
+    io.stdout.write(`${JSON.stringify(summaryJson(mode, result, flags), null, 2)}\n`);
+    return result.exitCode;
+  }
+  printHuman(mode, result, flags, io);
+  return result.exitCode;
+}
+
+export function localSummary(result: BuildResult) {
+  const entries = Object.entries(result.lock.models);
+  const present = result.local ? result.demands.filter((d) => result.local!.matches.has(d.key)).length : null;
+  return {
+    referenced: result.demands.length,
+    presentLocally: present,
+    toDownload: entries.filter(([key, e]) => e.locked && !result.local?.matches.has(key)).length,
+    unresolved: entries.filter(([, e]) => !e.locked).length,
+  };
+}
+
+function summaryJson(mode: string, result: BuildResult, flags: BuildFlags) {
+  const written = result.writes.filter((w) => w.status === 'create' || w.status === 'update');
+  return {
+    command: mode,
+    dryRun: flags.dryRun === true,
+    exitCode: result.exitCode,
+    counts: { workflows: result.workflows.length, ...localSummary(result), ...countBySeverity(result.diagnostics) },
+    changes: result.changes,
+    diagnostics: result.diagnostics,
+    outputs: result.writes.map((w) => ({ path: w.path, status: w.status })),
+    written: mode === 'build' && !flags.dryRun ? written.map((w) => w.path) : [],
+  };
+}
+
+function printHuman(mode: string, result: BuildResult, flags: BuildFlags, io: Io): void {
+  const out = (line: string) => io.stdout.write(`${line}\n`);
+  const shown = result.diagnostics.filter((d) => d.severity !== 'info' || !flags.quiet);
+  for (const d of shown.filter((d) => d.severity !== 'info')) io.stderr.write(`${formatDiagnostic(d)}\n`);
+  for (const change of result.changes) out(formatChange(change));
+  const s = localSummary(result);
+  if (mode === 'check') {
+    const drifted = result.writes.filter((w) => w.status !== 'unchanged');
+    if (drifted.length === 0) out('check: lock and outputs are up to date');
+    else {
+      for (const w of drifted) out(`${w.status === 'create' ? 'missing' : w.status === 'foreign' ? 'foreign' : 'would change'}: ${w.path}`);
+      out('check: out of date; run `comfygen build` and commit the result');
+    }
+    return;
+  }
+  if (flags.frozen && result.exitCode === 1 && result.writes.some((w) => w.status !== 'unchanged')) {
+    out('--frozen: the lock or outputs would change; run `comfygen build` without --frozen and commit the result');
+  }
+  const verb = flags.dryRun ? 'would write' : 'wrote';
+  for (const w of result.writes.filter((w) => w.status === 'create' || w.status === 'update')) if (!flags.quiet) out(`${verb} ${w.path}`);
+  const present = s.presentLocally === null ? '' : `, present locally ${s.presentLocally}`;
+  out(`referenced ${s.referenced}${present}, to download ${s.toDownload}, unresolved ${s.unresolved}`);
+}

@@ -1,0 +1,71 @@
+/**
+ * `comfygen init [DIR]`: finds a ComfyUI install nearby and writes a commented comfy.config.ts
+ * that uses its models folder, its extra_model_paths.yaml and its saved workflows. Never
+ * overwrites an existing config.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { CONFIG_FILES } from '../config/load.js';
+import { UserError } from '../core/errors.js';
+import { compileTemplate } from '../render/templates.js';
+import type { Io } from './build-command.js';
+
+export interface ComfyInstall {
+  dir: string;
+  modelsDir: string | null;
+  extraModelPaths: string | null;
+  workflowsDir: string | null;
+}
+
+const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
+
+/** The first ComfyUI install among --comfy, ./ComfyUI, ../ComfyUI, ~/ComfyUI (a folder with main.py or models/). */
+export function findComfyInstall(dir: string, explicit: string | undefined, home = homedir()): ComfyInstall | null {
+  const candidates = explicit ? [resolve(dir, explicit)] : [join(dir, 'ComfyUI'), join(dir, '..', 'ComfyUI'), join(home, 'ComfyUI')];
+  for (const c of candidates) {
+    if (!isDir(c) || !(existsSync(join(c, 'main.py')) || isDir(join(c, 'models')))) continue;
+    return {
+      dir: c,
+      modelsDir: isDir(join(c, 'models')) ? join(c, 'models') : null,
+      extraModelPaths: existsSync(join(c, 'extra_model_paths.yaml')) ? join(c, 'extra_model_paths.yaml') : null,
+      workflowsDir: isDir(join(c, 'user', 'default', 'workflows')) ? join(c, 'user', 'default', 'workflows') : null,
+    };
+  }
+  if (explicit) throw new UserError(`--comfy ${explicit}: no ComfyUI install there (expected a folder with main.py or models/)`);
+  return null;
+}
+
+/** A path as the config should write it: relative to the config dir when inside it, `~/…` under home. */
+function configPath(target: string, dir: string, home: string): string {
+  const rel = relative(dir, target);
+  if (!rel.startsWith('..') && rel !== '') return rel.split('\\').join('/');
+  const fromHome = relative(home, target);
+  if (!fromHome.startsWith('..')) return `~/${fromHome.split('\\').join('/')}`;
+  return target;
+}
+
+export async function initCommand(dirArg: string | undefined, flags: { comfy?: string }, io: Io, home = homedir()): Promise<number> {
+  const dir = resolve(io.cwd, dirArg ?? '.');
+  const existing = CONFIG_FILES.find((f) => existsSync(join(dir, f)));
+  if (existing) throw new UserError(`${join(dir, existing)} already exists; comfygen init never overwrites a config`);
+  const comfy = findComfyInstall(dir, flags.comfy, home);
+  const q = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  const workflows = ['workflows/**/*.json', 'workflows/**/*.png'];
+  if (comfy?.workflowsDir) workflows.push(`${configPath(comfy.workflowsDir, dir, home)}/**/*.json`);
+  const view = {
+    workflows: workflows.map(q),
+    roots: comfy?.modelsDir ? [q(configPath(comfy.modelsDir, dir, home))] : [],
+    extraModelPaths: comfy?.extraModelPaths ? [q(configPath(comfy.extraModelPaths, dir, home))] : [],
+    target: q('/workspace/ComfyUI/models'),
+  };
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, 'comfy.config.ts');
+  await writeFile(file, compileTemplate<typeof view>('comfy.config.ts.hbs')(view), { flag: 'wx' });
+  const shown = relative(io.cwd, file) || file;
+  io.stdout.write(`wrote ${shown}${comfy ? ` (using the ComfyUI install at ${comfy.dir})` : ' (no ComfyUI install found nearby; edit models.roots)'}\n`);
+  const cd = dir === io.cwd ? '' : `cd ${relative(io.cwd, dir) || dir} && `;
+  io.stdout.write(`next: ${cd}npx comfygen build\n`);
+  return 0;
+}

@@ -1,0 +1,96 @@
+/**
+ * argv → commands → exit codes (DESIGN §3): 0 success; 1 drift or error-level diagnostics;
+ * 2 usage or config errors. Known errors print without a stack trace; unknown ones keep theirs.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { UserError } from '../core/errors.js';
+import { packageVersion } from '../core/package-root.js';
+import { buildCommand, type Io } from './build-command.js';
+import { initCommand } from './init-command.js';
+import { scanCommand } from './scan-command.js';
+
+export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('comfygen')
+    .description('Pin every model your ComfyUI workflows need and render a safe, reviewable download.sh')
+    .version(safeVersion(), '-v, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  const configOption = () => new Option('-c, --config <file>', 'config file (default: search comfy.config.{ts,mts,js,mjs,json} upwards)');
+
+  program
+    .command('build')
+    .description('scan workflows, resolve models into comfy.lock.json, render the outputs')
+    .addOption(configOption())
+    .option('--offline', 'use only the lock and the cache; no network')
+    .option('--frozen', 'fail (exit 1) instead of changing the lock or outputs')
+    .option('--update [keys...]', 're-resolve every model, or only these keys / folders / file names')
+    .option('--dry-run', 'show what would be written, write nothing')
+    .option('--json', 'print one JSON summary on stdout')
+    .option('-q, --quiet', 'no progress, only problems and the summary')
+    .option('--force', 'overwrite output files that lack the comfygen marker')
+    .action(async (flags) => {
+      exitCode = await buildCommand('build', flags, io);
+    });
+
+  program
+    .command('check')
+    .description('offline: exit 1 when the lock or any output would change')
+    .addOption(configOption())
+    .option('--json', 'print one JSON summary on stdout')
+    .option('-q, --quiet', 'only the verdict')
+    .action(async (flags) => {
+      exitCode = await buildCommand('check', flags, io);
+    });
+
+  program
+    .command('scan')
+    .description('extract model references (no network, no writes)')
+    .argument('[files...]', 'workflow files (default: the config\'s workflow globs)')
+    .addOption(configOption())
+    .option('--json', 'print the scan as JSON')
+    .action(async (files: string[], flags) => {
+      exitCode = await scanCommand(files, flags, io);
+    });
+
+  program
+    .command('init')
+    .description('write a starter comfy.config.ts (never overwrites)')
+    .argument('[dir]', 'project folder', '.')
+    .option('--comfy <path>', 'the ComfyUI install to use (default: ./ComfyUI, ../ComfyUI, ~/ComfyUI)')
+    .action(async (dir: string, flags) => {
+      exitCode = await initCommand(dir, flags, io);
+    });
+
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return 2;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2;
+    }
+    if (err instanceof UserError) {
+      io.stderr.write(`comfygen: ${err.message}\n`);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}
+
+function safeVersion(): string {
+  try {
+    return packageVersion();
+  } catch {
+    return '0.0.0';
+  }
+}
+
+function defaultIo(): Io {
+  return { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr };
+}

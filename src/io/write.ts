@@ -1,0 +1,68 @@
+/**
+ * The one writer (STYLE.md §2). Compares rendered files with disk, refuses to overwrite a file
+ * that is not ours, writes only what changed, atomically (temp file + rename). `check` and
+ * `--dry-run` use the plan without applying it.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmod, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { RenderedFile } from '../core/types.js';
+import { hasMarker } from '../render/marker.js';
+
+export type WriteStatus = 'create' | 'update' | 'unchanged' | 'foreign';
+
+export interface PlannedWrite extends RenderedFile {
+  absPath: string;
+  status: WriteStatus;
+}
+
+export interface PlanOptions {
+  baseDir: string;
+  /** Overwrite files that lack the marker. */
+  force?: boolean;
+  /** Paths (relative) that are comfygen's by name even without a marker (the lock). */
+  owned?: ReadonlySet<string>;
+}
+
+export async function planWrites(files: readonly RenderedFile[], opts: PlanOptions): Promise<PlannedWrite[]> {
+  return Promise.all(
+    files.map(async (file): Promise<PlannedWrite> => {
+      const absPath = join(opts.baseDir, file.path);
+      const current = await readCurrent(absPath);
+      let status: WriteStatus;
+      if (current === null) status = 'create';
+      else if (current.content === file.content && (current.mode & 0o777) === file.mode) status = 'unchanged';
+      else if (!opts.force && !opts.owned?.has(file.path) && !hasMarker(current.content)) status = 'foreign';
+      else status = 'update';
+      return { ...file, absPath, status };
+    }),
+  );
+}
+
+async function readCurrent(absPath: string): Promise<{ content: string; mode: number } | null> {
+  try {
+    const st = await lstat(absPath);
+    if (st.isDirectory()) return { content: '', mode: -1 };
+    return { content: await readFile(absPath, 'utf8'), mode: st.mode };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/** Apply create/update entries; foreign and unchanged ones are left alone. */
+export async function applyWrites(plan: readonly PlannedWrite[]): Promise<void> {
+  for (const item of plan) {
+    if (item.status !== 'create' && item.status !== 'update') continue;
+    await mkdir(dirname(item.absPath), { recursive: true });
+    const tmp = `${item.absPath}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      await writeFile(tmp, item.content, { mode: item.mode });
+      await chmod(tmp, item.mode); // writeFile's mode is filtered by the umask
+      await rename(tmp, item.absPath);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,50 @@
+/** Reads comfy.lock.json and validates its shape at the boundary (DESIGN §4). */
+import { readFile } from 'node:fs/promises';
+import * as v from 'valibot';
+import { UserError } from '../core/errors.js';
+import type { Lockfile } from '../core/types.js';
+
+const Locked = v.looseObject({
+  source: v.string(),
+  url: v.string(),
+  sha256: v.nullable(v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/))),
+  size: v.nullable(v.number()),
+});
+const Entry = v.looseObject({
+  original: v.looseObject({}),
+  locked: v.optional(Locked),
+  unresolved: v.optional(v.looseObject({ reason: v.string(), sha256: v.nullable(v.string()) })),
+});
+const LockSchema = v.looseObject({
+  version: v.literal(1),
+  models: v.record(v.string(), Entry),
+  nodes: v.optional(v.record(v.string(), v.looseObject({ original: v.looseObject({}) }))),
+});
+
+export function parseLock(text: string, where: string): Lockfile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new UserError(`${where} is not valid JSON (${(err as Error).message}).\n  Fix it, or restore it from version control; comfygen will not overwrite it.`);
+  }
+  const parsed = v.safeParse(LockSchema, raw);
+  if (!parsed.success) {
+    const issue = parsed.issues[0]!;
+    const path = issue.path?.map((p) => String(p.key)).join('.') ?? '(top level)';
+    throw new UserError(`${where} has an unexpected shape at ${path}: ${issue.message}.\n  Fix it, or restore it from version control; comfygen will not overwrite it.`);
+  }
+  return parsed.output as unknown as Lockfile;
+}
+
+/** The lock on disk, or null when there is none yet. */
+export async function readLock(path: string, shownAs = 'comfy.lock.json'): Promise<Lockfile | null> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new UserError(`cannot read ${shownAs}: ${(err as Error).message}`);
+  }
+  return parseLock(text, shownAs);
+}

@@ -1,0 +1,53 @@
+/**
+ * The lock's planning function (Nix flake.lock semantics): keep what is pinned, add what is new,
+ * replace what was re-resolved, drop what no workflow needs any more. Pure.
+ */
+import { byString, stableStringify } from '../core/stable-json.js';
+import type { LockChange, LockEntry, Lockfile, ModelKey, NodeLockEntry } from '../core/types.js';
+
+export interface LockPlan {
+  lock: Lockfile;
+  changes: LockChange[];
+}
+
+export function updateLock(
+  previous: Lockfile | null,
+  needed: readonly ModelKey[],
+  fresh: ReadonlyMap<ModelKey, LockEntry>,
+  nodes?: Record<string, NodeLockEntry>,
+): LockPlan {
+  const before = previous?.models ?? {};
+  const models: Record<ModelKey, LockEntry> = {};
+  for (const key of [...new Set(needed)].sort(byString)) {
+    const entry = fresh.get(key) ?? before[key];
+    if (entry) models[key] = entry;
+  }
+  const changes: LockChange[] = [];
+  diffMaps(before, models, changes);
+  const nextNodes = nodes ?? previous?.nodes;
+  if (nextNodes || previous?.nodes) diffMaps(previous?.nodes ?? {}, nextNodes ?? {}, changes, 'node:');
+  const lock: Lockfile = { version: 1, models };
+  if (nextNodes && Object.keys(nextNodes).length > 0) lock.nodes = sortRecord(nextNodes);
+  return { lock, changes: changes.sort((a, b) => byString(a.key, b.key)) };
+}
+
+function diffMaps(before: Record<string, unknown>, after: Record<string, unknown>, out: LockChange[], prefix = ''): void {
+  for (const key of Object.keys(after)) {
+    if (!(key in before)) out.push({ kind: 'added', key: prefix + key });
+    else if (stableStringify(before[key]) !== stableStringify(after[key])) out.push({ kind: 'updated', key: prefix + key });
+  }
+  for (const key of Object.keys(before)) if (!(key in after)) out.push({ kind: 'removed', key: prefix + key });
+}
+
+function sortRecord<T>(record: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => byString(a, b)));
+}
+
+export function serializeLock(lock: Lockfile): string {
+  return stableStringify(lock);
+}
+
+export function formatChange(change: LockChange): string {
+  const sign = change.kind === 'added' ? '+' : change.kind === 'updated' ? '~' : '-';
+  return `${sign} ${change.kind} ${change.key}`;
+}

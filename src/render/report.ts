@@ -1,0 +1,78 @@
+/**
+ * report.md: what each workflow needs, where each pin came from, sizes, what is unresolved and
+ * why. Depends only on the workflows and the lock (never on this machine's files), so `check`
+ * gives the same answer everywhere.
+ */
+import type { ModelDemand } from '../build/demand.js';
+import type { Lockfile, ScannedWorkflow } from '../core/types.js';
+import { MARKER } from './marker.js';
+import { humanSize, mdCode, mdText } from './markdown.js';
+import { compileTemplate } from './templates.js';
+
+let template: ((view: unknown) => string) | null = null;
+
+export function renderReport(workflows: readonly ScannedWorkflow[], demands: readonly ModelDemand[], lock: Lockfile): string {
+  template ??= compileTemplate('report.md.hbs');
+  const demandByKey = new Map(demands.map((d) => [d.key, d]));
+  const neededBy = (key: string): string => {
+    const uses = demandByKey.get(key)?.usedBy ?? [];
+    return [...new Set(uses.map((u) => u.workflow))].map(mdCode).join(', ') || 'no workflow';
+  };
+  const optional = (key: string): boolean => demandByKey.get(key)?.active === false;
+  const entries = Object.entries(lock.models);
+  const pinned = entries.filter(([, e]) => e.locked);
+  const models = pinned.map(([key, e]) => ({
+    key: mdCode(key),
+    optional: optional(key),
+    size: humanSize(e.locked!.size),
+    source: mdText(e.locked!.source),
+    sha: e.locked!.sha256 ? `\`${e.locked!.sha256.slice(0, 12)}…\`` : '**unverified**',
+    hashOrigin: e.locked!.sha256 ? mdText(e.locked!.hashOrigin ?? 'unknown') : 'none published',
+    url: mdCode(e.locked!.url),
+    neededBy: neededBy(key),
+  }));
+  const unresolved = entries
+    .filter(([, e]) => !e.locked)
+    .map(([key, e]) => ({
+      key: mdCode(key),
+      optional: optional(key),
+      reason: mdText(e.unresolved?.reason ?? 'not resolved'),
+      localSha: e.unresolved?.sha256 ? `\`${e.unresolved.sha256}\`` : '',
+      neededBy: neededBy(key),
+    }));
+  const sizes = pinned.map(([, e]) => e.locked!.size);
+  const view = {
+    marker: MARKER,
+    summary: {
+      workflows: workflows.length,
+      models: entries.length,
+      pinned: pinned.length,
+      unresolved: unresolved.length,
+      unverified: pinned.filter(([, e]) => !e.locked!.sha256).length,
+      totalSize: humanSize(sizes.reduce<number>((sum, s) => sum + (s ?? 0), 0)),
+      unknownSizes: sizes.filter((s) => s === null || s === undefined).length,
+    },
+    models,
+    unresolved,
+    workflows: workflows.map((wf) => ({
+      path: mdCode(wf.path),
+      format: wf.format ?? 'unreadable',
+      models: wf.refs.map((ref) => ({
+        key: mdCode(`${ref.folder}/${ref.name}`),
+        optional: !ref.active,
+        guessed: ref.guessed === true,
+        nodes: ref.nodes.map((n) => `${mdCode(n.id)} ${mdText(n.type)}.${mdText(n.input)}`).join(', '),
+      })),
+      diagnostics: wf.diagnostics
+        .filter((d) => d.severity !== 'info')
+        .map((d) => ({ severity: d.severity, code: d.code, message: mdText(d.message) })),
+    })),
+    packs: Object.entries(lock.nodes ?? {}).map(([id, e]) => ({
+      id: mdCode(id),
+      version: e.locked ? mdCode(e.locked.type === 'git' ? e.locked.commit.slice(0, 12) : e.locked.version) : 'unresolved',
+      source: e.locked ? mdText(e.locked.type === 'git' ? e.locked.repo : `registry ${e.locked.id}`) : mdText(e.unresolved?.reason ?? ''),
+      neededBy: workflows.filter((wf) => wf.customNodes.some((c) => c.id === id)).map((wf) => mdCode(wf.path)).join(', '),
+    })),
+  };
+  return template(view);
+}

@@ -1,0 +1,101 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { loadConfig } from '../../src/config/load.js';
+import { UserError } from '../../src/core/errors.js';
+import { tempDir } from '../helpers/tmp.js';
+
+async function expectUserError(fn: () => Promise<unknown>): Promise<UserError> {
+  try {
+    await fn();
+  } catch (err) {
+    assert.instance(err, UserError);
+    return err as UserError;
+  }
+  assert.unreachable('expected a UserError');
+  throw new Error('unreachable');
+}
+
+test('finds comfy.config.ts by searching upwards and imports defineConfig from comfygen', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    // The temp project has no node_modules: `import 'comfygen'` must still resolve (npx / global install).
+    await writeFile(join(dir, 'comfy.config.ts'), `import { defineConfig } from 'comfygen';
+      const roots: string[] = ['~/ComfyUI/models'];
+      export default defineConfig({ workflows: ['wf/*.json'], models: { roots }, sources: [{ type: 'catalog', path: './list.json' }] });`);
+    await mkdir(join(dir, 'sub', 'deeper'), { recursive: true });
+    const config = await loadConfig({ cwd: join(dir, 'sub', 'deeper') });
+    assert.is(config.configDir, dir);
+    assert.equal(config.models.roots, ['~/ComfyUI/models']);
+    assert.equal(config.sources, [{ type: 'catalog', path: join(dir, 'list.json') }]);
+    assert.is(config.outputDir, 'generated');
+    assert.is(config.models.target, 'ComfyUI/models');
+    assert.is(config.lockPath, join(dir, 'comfy.lock.json'));
+  } finally {
+    await cleanup();
+  }
+});
+
+test('object literals without defineConfig, and every config extension', async () => {
+  for (const [file, body] of [
+    ['comfy.config.mjs', `export default { workflows: ['a.json'] };`],
+    ['comfy.config.js', `export default { workflows: ['a.json'] };`],
+    ['comfy.config.mts', `export default { workflows: ['a.json'] as string[] };`],
+    ['comfy.config.json', `{ "workflows": ["a.json"] }`],
+  ] as const) {
+    const { dir, cleanup } = await tempDir();
+    try {
+      await writeFile(join(dir, 'package.json'), '{"type":"module"}');
+      await writeFile(join(dir, file), body);
+      const config = await loadConfig({ cwd: dir });
+      assert.equal(config.workflows, ['a.json'], file);
+      assert.equal(config.sources.map((s) => s.type), ['embedded', 'huggingface', 'civitai'], `${file} default sources`);
+    } finally {
+      await cleanup();
+    }
+  }
+});
+
+test('a bad config names the file, the key path, what was expected and what was found', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    await writeFile(join(dir, 'comfy.config.json'), JSON.stringify({ workflows: ['a.json'], models: { roots: ['ok', 42] }, sources: [{ type: 'civitai' }, { type: 'ftp' }], outptu: {} }));
+    const err = await expectUserError(() => loadConfig({ cwd: dir }));
+    assert.is(err.exitCode, 2);
+    assert.match(err.message, 'comfy.config.json');
+    assert.match(err.message, 'models.roots[1]: expected string, found 42');
+    assert.match(err.message, /sources\[1\]\.type: expected a source with type 'url' \| 'embedded'.*found "ftp"/);
+    assert.match(err.message, 'outptu: unknown key');
+  } finally {
+    await cleanup();
+  }
+});
+
+test('--config picks a file; a missing one and a missing search are clear errors', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    await writeFile(join(dir, 'other.json'), JSON.stringify({ workflows: ['x/*.json'], output: { dir: 'out' } }));
+    const config = await loadConfig({ cwd: dir, file: 'other.json' });
+    assert.is(config.outputDir, 'out');
+    const missing = await expectUserError(() => loadConfig({ cwd: dir, file: 'nope.ts' }));
+    assert.match(missing.message, 'config file not found');
+    const none = await expectUserError(() => loadConfig({ cwd: join(dir) }));
+    assert.match(none.message, 'comfygen init');
+  } finally {
+    await cleanup();
+  }
+});
+
+test('a config that throws is reported, not crashed on', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    await writeFile(join(dir, 'comfy.config.mjs'), `throw new Error('boom from config');`);
+    const err = await expectUserError(() => loadConfig({ cwd: dir }));
+    assert.match(err.message, 'boom from config');
+  } finally {
+    await cleanup();
+  }
+});
+
+test.run();

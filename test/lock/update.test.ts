@@ -1,0 +1,58 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseLock } from '../../src/lock/read.js';
+import { formatChange, serializeLock, updateLock } from '../../src/lock/update.js';
+import type { LockEntry, Lockfile } from '../../src/core/types.js';
+import { UserError } from '../../src/core/errors.js';
+
+const pin = (url: string, sha = 'a'.repeat(64)): LockEntry => ({
+  original: { url },
+  locked: { source: 'url', url, sha256: sha, size: 10, hashOrigin: 'declared' },
+});
+
+test('build adds missing entries and keeps existing pins untouched', () => {
+  const previous: Lockfile = { version: 1, models: { 'vae/a.safetensors': pin('https://x/a') } };
+  const { lock, changes } = updateLock(previous, ['vae/a.safetensors', 'loras/b.safetensors'], new Map([['loras/b.safetensors', pin('https://x/b')]]));
+  assert.equal(Object.keys(lock.models), ['loras/b.safetensors', 'vae/a.safetensors']);
+  assert.equal(lock.models['vae/a.safetensors'], previous.models['vae/a.safetensors']);
+  assert.equal(changes.map(formatChange), ['+ added loras/b.safetensors']);
+});
+
+test('re-resolved entries are updates; models no workflow needs are removed', () => {
+  const previous: Lockfile = { version: 1, models: { 'vae/a.safetensors': pin('https://x/a'), 'vae/old.safetensors': pin('https://x/old') } };
+  const { lock, changes } = updateLock(previous, ['vae/a.safetensors'], new Map([['vae/a.safetensors', pin('https://x/a2', 'b'.repeat(64))]]));
+  assert.equal(changes.map(formatChange), ['~ updated vae/a.safetensors', '- removed vae/old.safetensors']);
+  assert.is(lock.models['vae/a.safetensors']!.locked!.url, 'https://x/a2');
+});
+
+test('serialisation is sorted, 2-space, newline-terminated, and independent of insertion order', () => {
+  const a = updateLock(null, ['z/1', 'a/2'], new Map([['z/1', pin('u1')], ['a/2', pin('u2')]])).lock;
+  const b = updateLock(null, ['a/2', 'z/1'], new Map([['a/2', pin('u2')], ['z/1', pin('u1')]])).lock;
+  const text = serializeLock(a);
+  assert.is(text, serializeLock(b));
+  assert.ok(text.endsWith('}\n'));
+  assert.ok(text.indexOf('"a/2"') < text.indexOf('"z/1"'));
+  assert.match(text, /\n {2}"models": \{\n {4}"a\/2"/);
+  assert.equal(parseLock(text, 'comfy.lock.json'), a);
+});
+
+test('a corrupt lock is a clear error that promises not to overwrite it', () => {
+  for (const bad of ['{not json', '{"version":2,"models":{}}', '{"version":1,"models":{"k":{"original":{},"locked":{"source":"x","url":"u","sha256":"XYZ","size":1}}}}']) {
+    try {
+      parseLock(bad, 'comfy.lock.json');
+      assert.unreachable();
+    } catch (err) {
+      assert.instance(err, UserError);
+      assert.match((err as Error).message, 'comfy.lock.json');
+      assert.match((err as Error).message, 'will not overwrite');
+    }
+  }
+});
+
+test('node pack changes are reported with a node: prefix', () => {
+  const { lock, changes } = updateLock(null, [], new Map(), { 'comfyui-kjnodes': { original: { cnr_id: 'comfyui-kjnodes' }, unresolved: { reason: 'offline' } } });
+  assert.ok(lock.nodes);
+  assert.equal(changes.map(formatChange), ['+ added node:comfyui-kjnodes']);
+});
+
+test.run();
