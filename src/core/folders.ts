@@ -74,3 +74,9 @@ export function modelKey(folder: string, name: string): string {
 export function normalizeName(value: string): string {
   return value.replace(/\\/g, '/').replace(/^\.\//, '');
 }
+
+/**
+ * Keys ComfyUI registers that hold no model files: custom node packs, and ComfyUI-Manager's
+ * download base (the whole models tree again, which would list every file twice).
+ */
+export const NOT_MODEL_FOLDERS: ReadonlySet<string> = new Set(['custom_nodes', 'download_model_base']);

@@ -46,6 +46,8 @@ export interface ModelRef {
   mirrors?: string[];
   /** True when found by heuristics (unknown node, model-like extension), not by the loader table. */
   guessed?: boolean;
+  /** Other names ComfyUI accepts for the same file, in its lookup order (embeddings written without an extension). */
+  alternatives?: string[];
 }
 
 export interface CustomNodeRef {
@@ -64,6 +66,8 @@ export interface ScannedWorkflow {
   /** Path relative to the config directory, `/` separators. */
   path: string;
   format: WorkflowFormat | null;
+  /** Which graph was read: the UI workflow or the API prompt (for media, the embedded one). */
+  graph?: 'ui' | 'api';
   refs: ModelRef[];
   customNodes: CustomNodeRef[];
   /**

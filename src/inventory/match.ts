@@ -1,0 +1,100 @@
+/**
+ * The local matching ladder (pure). By name, strongest rung first:
+ *   exact       same folder, same name (what ComfyUI itself would load);
+ *   normalized  same folder, name equal ignoring case and `\` vs `/` (a Windows or macOS workflow);
+ *   basename    same folder, same file name in another subfolder (`SDXL/x` vs `x`).
+ * Then by content: a file whose sha256 equals a pin is that model under another name.
+ * Word separators (`-` vs `_`) are deliberately not ignored: such names often are other models.
+ */
+import type { LocalFile, LocalMatch, MatchHow } from '../core/types.js';
+
+export interface NameRef {
+  key: string;
+  folder: string;
+  name: string;
+}
+
+export interface ContentWant {
+  key: string;
+  sha256: string;
+  size: number | null;
+}
+
+/** Lower-case, `/` separators, no empty or `.` segments, no leading `/`. */
+export function normalizeForMatch(name: string): string {
+  return name.replace(/\\/g, '/').split('/').filter((p) => p !== '' && p !== '.').join('/').toLowerCase();
+}
+
+function basenameOf(normalized: string): string {
+  return normalized.slice(normalized.lastIndexOf('/') + 1);
+}
+
+function group(files: readonly LocalFile[], keyOf: (f: LocalFile) => string): Map<string, LocalFile[]> {
+  const map = new Map<string, LocalFile[]>();
+  for (const file of files) {
+    const key = keyOf(file);
+    const list = map.get(key);
+    if (list) list.push(file);
+    else map.set(key, [file]);
+  }
+  return map;
+}
+
+/** Files arrive in inventory order (walk.ts sorts them), so the first candidate is ComfyUI's pick. */
+function pick(candidates: readonly LocalFile[] | undefined, how: MatchHow): LocalMatch | null {
+  if (!candidates || candidates.length === 0) return null;
+  const [file, ...rest] = candidates as [LocalFile, ...LocalFile[]];
+  return rest.length > 0 ? { file, how, alternatives: rest } : { file, how };
+}
+
+export function matchByName(refs: readonly NameRef[], files: readonly LocalFile[]): Map<string, LocalMatch> {
+  const exact = group(files, (f) => `${f.folder}\0${f.name}`);
+  const normalized = group(files, (f) => `${f.folder}\0${normalizeForMatch(f.name)}`);
+  const byBase = group(files, (f) => `${f.folder}\0${basenameOf(normalizeForMatch(f.name))}`);
+  const matches = new Map<string, LocalMatch>();
+  for (const ref of refs) {
+    const norm = normalizeForMatch(ref.name);
+    // Same name in several roots is no ambiguity: ComfyUI loads the first, and so do we.
+    const found =
+      pick(exact.get(`${ref.folder}\0${ref.name}`)?.slice(0, 1), 'exact') ??
+      pick(normalized.get(`${ref.folder}\0${norm}`), 'normalized') ??
+      pick(byBase.get(`${ref.folder}\0${basenameOf(norm)}`), 'basename');
+    if (found) matches.set(ref.key, found);
+  }
+  return matches;
+}
+
+/**
+ * Files whose content is a pinned model, whatever their name or folder. Only files of exactly
+ * the pinned size are hashed (a pin without a size is skipped rather than hashing every file);
+ * each file is hashed at most once, and a file that cannot be read is simply not a match.
+ * Among equal files, one in the key's own folder is preferred, then inventory order.
+ */
+export async function matchByContent(
+  wanted: readonly ContentWant[],
+  files: readonly LocalFile[],
+  hash: (file: LocalFile) => Promise<{ sha256: string }>,
+): Promise<Map<string, LocalMatch>> {
+  const bySize = group(files, (f) => String(f.size));
+  const sizes = new Set(wanted.filter((w) => w.size !== null).map((w) => String(w.size)));
+  const toHash = [...new Map([...sizes].flatMap((s) => bySize.get(s) ?? []).map((f) => [f.absPath, f])).values()];
+  const digests = new Map<string, string>();
+  await Promise.all(toHash.map(async (file) => {
+    try {
+      digests.set(file.absPath, (await hash(file)).sha256.toLowerCase());
+    } catch {
+      // Vanished or unreadable since the walk: it cannot be the pinned model.
+    }
+  }));
+  const matches = new Map<string, LocalMatch>();
+  for (const want of wanted) {
+    if (want.size === null) continue;
+    const sha = want.sha256.toLowerCase();
+    const folder = want.key.slice(0, want.key.indexOf('/'));
+    const same = (bySize.get(String(want.size)) ?? []).filter((f) => digests.get(f.absPath) === sha);
+    const ordered = [...same.filter((f) => f.folder === folder), ...same.filter((f) => f.folder !== folder)];
+    const found = pick(ordered, 'content');
+    if (found) matches.set(want.key, found);
+  }
+  return matches;
+}

@@ -1,0 +1,122 @@
+/**
+ * A worker_threads pool that hashes files in parallel, one file per worker at a time. Workers
+ * start on demand and hold the process open only while they have work, so a caller that forgets
+ * close() does not hang; close() terminates them.
+ */
+import { Worker } from 'node:worker_threads';
+import { hashFile, type HashedFile } from './hash-file.js';
+
+export interface WorkerRequest {
+  id: number;
+  path: string;
+}
+
+export type WorkerReply =
+  | { id: number; kind: 'progress'; bytes: number }
+  | { id: number; kind: 'done'; result: HashedFile; unreported: number }
+  | { id: number; kind: 'error'; message: string; code: string | null; unreported: number };
+
+interface Task {
+  id: number;
+  path: string;
+  resolve: (result: HashedFile) => void;
+  reject: (error: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  task: Task | null;
+}
+
+function spawnWorker(): Worker {
+  const entry = new URL(import.meta.url.endsWith('.ts') ? './hash-worker.ts' : './hash-worker.js', import.meta.url);
+  if (entry.pathname.endsWith('.ts')) {
+    // Running from source (tsx): Node 20 resolves a worker's entry before the loader hooks
+    // inherited through --import are active, so register tsx inside the worker first.
+    const tsx = import.meta.resolve('tsx/esm/api');
+    const code = `import(${JSON.stringify(tsx)}).then((m) => m.register()).then(() => import(${JSON.stringify(entry.href)}))`;
+    return new Worker(code, { eval: true });
+  }
+  return new Worker(entry);
+}
+
+function fileError(path: string, message: string, code: string | null): Error {
+  return Object.assign(new Error(`cannot hash ${path}: ${message}`), { code: code ?? undefined });
+}
+
+export class HashPool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Task[] = [];
+  private nextId = 0;
+  private inline: Promise<unknown> = Promise.resolve();
+
+  /** size 0 hashes on the calling thread, one file at a time. */
+  constructor(private readonly size: number, private readonly onBytes: (path: string, bytes: number) => void) {}
+
+  run(path: string): Promise<HashedFile> {
+    if (this.size === 0) {
+      const run = this.inline.then(() => hashFile(path, (bytes) => this.onBytes(path, bytes)));
+      this.inline = run.catch(() => undefined);
+      return run;
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, path, resolve, reject });
+      this.pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    const slots = this.slots.splice(0);
+    for (const task of this.queue.splice(0)) task.reject(new Error('hash pool closed'));
+    for (const slot of slots) slot.task?.reject(new Error('hash pool closed'));
+    await Promise.all(slots.map((slot) => slot.worker.terminate()));
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      let slot = this.slots.find((s) => s.task === null);
+      if (!slot) {
+        if (this.slots.length >= this.size) return;
+        slot = this.spawn();
+      }
+      const task = this.queue.shift()!;
+      slot.task = task;
+      slot.worker.ref();
+      slot.worker.postMessage({ id: task.id, path: task.path } satisfies WorkerRequest);
+    }
+  }
+
+  private spawn(): Slot {
+    const slot: Slot = { worker: spawnWorker(), task: null };
+    slot.worker.on('message', (reply: WorkerReply) => this.receive(slot, reply));
+    slot.worker.on('error', (error) => this.retire(slot, error));
+    slot.worker.on('exit', (code) => this.retire(slot, new Error(`hash worker exited with code ${code}`)));
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private receive(slot: Slot, reply: WorkerReply): void {
+    const task = slot.task;
+    if (!task || task.id !== reply.id) return;
+    if (reply.kind === 'progress') {
+      this.onBytes(task.path, reply.bytes);
+      return;
+    }
+    this.onBytes(task.path, reply.unreported);
+    slot.task = null;
+    if (this.queue.length === 0) slot.worker.unref();
+    if (reply.kind === 'done') task.resolve(reply.result);
+    else task.reject(fileError(task.path, reply.message, reply.code));
+    this.pump();
+  }
+
+  /** A crashed worker fails its file only; the pool replaces it on the next pump. */
+  private retire(slot: Slot, error: Error): void {
+    const at = this.slots.indexOf(slot);
+    if (at < 0) return;
+    this.slots.splice(at, 1);
+    slot.task?.reject(fileError(slot.task.path, error.message, null));
+    slot.task = null;
+    this.pump();
+  }
+}

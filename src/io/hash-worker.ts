@@ -1,0 +1,29 @@
+/**
+ * Worker thread entry for the hash pool (hash-pool.ts): hashes one file at a time and reports
+ * progress every PROGRESS_STEP bytes, so a 20 GB file still moves the progress bar.
+ */
+import { parentPort } from 'node:worker_threads';
+import { hashFile } from './hash-file.js';
+import type { WorkerReply, WorkerRequest } from './hash-pool.js';
+
+const PROGRESS_STEP = 64 * 1024 * 1024;
+
+const port = parentPort;
+if (!port) throw new Error('hash-worker.ts runs only as a worker thread');
+
+port.on('message', async ({ id, path }: WorkerRequest) => {
+  let unreported = 0;
+  const reply = (message: WorkerReply) => port.postMessage(message);
+  try {
+    const result = await hashFile(path, (bytes) => {
+      unreported += bytes;
+      if (unreported < PROGRESS_STEP) return;
+      reply({ id, kind: 'progress', bytes: unreported });
+      unreported = 0;
+    });
+    reply({ id, kind: 'done', result, unreported });
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException;
+    reply({ id, kind: 'error', message: err.message, code: err.code ?? null, unreported });
+  }
+});
