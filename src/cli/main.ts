@@ -7,7 +7,10 @@ import { UserError } from '../core/errors.js';
 import { packageVersion } from '../core/package-root.js';
 import { buildCommand, type Io } from './build-command.js';
 import { initCommand } from './init-command.js';
+import { inventoryCommand } from './inventory-command.js';
 import { scanCommand } from './scan-command.js';
+import { watchBuild } from './watch.js';
+import { whyCommand } from './why-command.js';
 
 export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
   let exitCode = 0;
@@ -31,8 +34,9 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     .option('--json', 'print one JSON summary on stdout')
     .option('-q, --quiet', 'no progress, only problems and the summary')
     .option('--force', 'overwrite output files that lack the comfygen marker')
+    .option('-w, --watch', 'rebuild when the config, a workflow folder or a model root changes')
     .action(async (flags) => {
-      exitCode = await buildCommand('build', flags, io);
+      exitCode = flags.watch ? await watchBuild(flags, io) : await buildCommand('build', flags, io);
     });
 
   program
@@ -62,6 +66,25 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     .option('--comfy <path>', 'the ComfyUI install to use (default: ./ComfyUI, ../ComfyUI, ~/ComfyUI)')
     .action(async (dir: string, flags) => {
       exitCode = await initCommand(dir, flags, io);
+    });
+
+  program
+    .command('why')
+    .description('explain one model: who needs it, what is on disk, what each source said, the pin (offline, writes nothing)')
+    .argument('<model>', 'a key (folder/name), a name, or a file name')
+    .addOption(configOption())
+    .option('--json', 'print the explanation as JSON')
+    .action(async (model: string, flags) => {
+      exitCode = await whyCommand(model, flags, io);
+    });
+
+  program
+    .command('inventory')
+    .description('list the local model files by folder, with hashes the cache already knows (reads no model file)')
+    .addOption(configOption())
+    .option('--json', 'print { roots, files, diagnostics } as JSON')
+    .action(async (flags) => {
+      exitCode = await inventoryCommand(flags, io);
     });
 
   try {

@@ -1,0 +1,46 @@
+/** The CLI in a child process, for what in-process runs cannot show: signals and terminals. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+// Resolved here: `--import tsx` would be looked up from the fixture's folder and not found.
+const TSX = import.meta.resolve('tsx');
+export const RUN_MAIN = fileURLToPath(new URL('./run-main.ts', import.meta.url));
+
+export interface Spawned {
+  child: ChildProcess;
+  out: () => string;
+  err: () => string;
+  /** Resolves once stderr or stdout matches, rejects after `ms`. */
+  waitFor(pattern: RegExp, ms?: number, from?: number): Promise<void>;
+  exited: Promise<number | null>;
+}
+
+export function spawnCli(args: string[], cwd: string): Spawned {
+  const child = spawn(process.execPath, ['--import', TSX, RUN_MAIN, ...args], {
+    cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (c) => (out += c));
+  child.stderr!.on('data', (c) => (err += c));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return {
+    child,
+    out: () => out,
+    err: () => err,
+    exited,
+    waitFor: (pattern, ms = 10_000, from = 0) => new Promise((resolve, reject) => {
+      const started = Date.now();
+      const poll = setInterval(() => {
+        if (pattern.test((out + err).slice(from))) {
+          clearInterval(poll);
+          resolve();
+        } else if (Date.now() - started > ms || child.exitCode !== null) {
+          clearInterval(poll);
+          reject(new Error(`timed out waiting for ${pattern}; output:\n${out}\n${err}`));
+        }
+      }, 25);
+    }),
+  };
+}
