@@ -22,7 +22,9 @@ export interface ModelDemand {
 /** Names that would leave the model folder, or cannot be a file name at all. */
 export function unsafeName(name: string): string | null {
   if (name.length === 0) return 'empty name';
-  if (name.includes('\0')) return 'NUL byte in name';
+  // A control character (newline, tab, escape…) in a model file name is never legitimate and
+  // would make every script and log that prints it ambiguous.
+  if (/[\x00-\x1f\x7f]/.test(name)) return 'control character in name';
   if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) return 'absolute path';
   if (name.split('/').some((seg) => seg === '..' || seg === '.' || seg === '')) return "'..', '.' or empty path segment";
   if (name.length > 1024) return 'name longer than 1024 characters';

@@ -23,8 +23,8 @@ test('one demand per model across workflows: optional only if every use is muted
 });
 
 test('names that would leave the model folder are refused with an error diagnostic', () => {
-  for (const bad of ['../../etc/passwd', '/abs.safetensors', 'a/../b.safetensors', 'C:evil.ckpt', 'a//b.pt']) assert.ok(unsafeName(bad), bad);
-  for (const ok of ['sub/dir/x.safetensors', "it's $(x) `y`.pt", 'new\nline.pt', 'ünïcødé.safetensors']) assert.is(unsafeName(ok), null, ok);
+  for (const bad of ['new\nline.pt', 'tab\there.pt', '../../etc/passwd', '/abs.safetensors', 'a/../b.safetensors', 'C:evil.ckpt', 'a//b.pt']) assert.ok(unsafeName(bad), bad);
+  for (const ok of ['sub/dir/x.safetensors', "it's $(x) `y`.pt", 'ünïcødé.safetensors']) assert.is(unsafeName(ok), null, ok);
   const { demands, diagnostics } = aggregateDemand([wf('w.json', [ref('loras', '../../.bashrc')])]);
   assert.equal(demands, []);
   assert.is(diagnostics[0]!.code, 'unsafe-model-name');
