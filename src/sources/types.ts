@@ -4,6 +4,7 @@
  * Caching, retries, concurrency and error classification live in the registry / io/http, not here.
  */
 import type { Diagnostic, LocalFile, LockEntry, LockedModel, ModelKey } from '../core/types.js';
+import type { SourceApi } from './api.js';
 
 export interface ResolveRequest {
   key: ModelKey;
@@ -40,6 +41,8 @@ export interface SourceContext {
   /** Full-content hashes of a local file (cached; reads the file at most once per change). */
   hashLocal(file: LocalFile): Promise<{ sha256: string; blake3: string }>;
   report(diagnostic: Diagnostic): void;
+  /** Network, cache and offline mode, shared by every source (created by `createSourceContext`). */
+  api: SourceApi;
 }
 
 export interface Source {

@@ -1,0 +1,110 @@
+/**
+ * `npm run bench -- [--size S|M|L] [--repeat N] [--skip-hash] [--skip-requests]`: see bench/README.md.
+ * Prints a table with each figure beside its comparator and writes bench/results.json.
+ */
+import { spawnSync } from 'node:child_process';
+import { rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ensureProject, SIZES, type Size } from './generate.js';
+import { hashBench, type HashFigures } from './hash-bench.js';
+import { measure, median, type Measured } from './measure.js';
+import { requestBench, type RequestFigures } from './requests.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = dirname(here);
+const work = join(here, 'work');
+const dist = join(work, 'dist');
+
+const { values } = parseArgs({ options: {
+  size: { type: 'string', default: 'M' },
+  repeat: { type: 'string' },
+  'skip-hash': { type: 'boolean', default: false },
+  'skip-requests': { type: 'boolean', default: false },
+} });
+const size = values.size!.toUpperCase() as Size;
+if (!(size in SIZES)) throw new Error(`--size must be S, M or L, not ${values.size}`);
+const repeat = Number(values.repeat ?? (size === 'L' ? 1 : 3));
+
+// dist/ may be stale while people work; compile the current sources into bench/work/dist instead.
+console.error('compiling src/ → bench/work/dist …');
+const tsc = spawnSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(repo, 'tsconfig.json'), '--outDir', dist], { stdio: 'inherit' });
+if (tsc.status !== 0) console.error('tsc reported errors (output emitted anyway); figures use what compiled');
+
+console.error(`generating/reusing project ${size} …`);
+const project = await ensureProject(work, size);
+
+interface BuildOut { exitCode: number; bytesRead: number | null; demands: number; present: number | null; workflows: number }
+const comfygen = () => measure(process.execPath, [join(here, 'child-build.mjs'), dist, project.configFile]);
+const naive = () => measure('python3', [join(here, 'naive.py'), project.dir]);
+const parse = (m: Measured): BuildOut => JSON.parse(m.stdout.trim().split('\n').pop()!);
+const clean = async () => {
+  for (const p of ['.comfygen', 'comfy.lock.json', 'generated']) await rm(join(project.dir, p), { recursive: true, force: true });
+};
+
+await naive(); // warm the page cache for both sides
+const cold: Measured[] = [];
+const warm: Measured[] = [];
+const naiveRuns: Measured[] = [];
+let coldOut: BuildOut | null = null;
+let warmOut: BuildOut | null = null;
+for (let i = 0; i < repeat; i++) {
+  console.error(`run ${i + 1}/${repeat}: naive, cold build, warm build …`);
+  naiveRuns.push(await naive());
+  await clean();
+  const c = await comfygen();
+  cold.push(c);
+  coldOut = parse(c);
+  const w = await comfygen();
+  warm.push(w);
+  warmOut = parse(w);
+}
+const naiveS = median(naiveRuns.map((m) => m.seconds));
+const coldS = median(cold.map((m) => m.seconds));
+const warmS = median(warm.map((m) => m.seconds));
+const peakRss = Math.max(...[...cold, ...warm].map((m) => m.peakRssMb ?? 0));
+
+let hash: HashFigures | null = null;
+if (!values['skip-hash']) {
+  console.error('hashing 8 × 128 MiB …');
+  hash = await hashBench(dist, join(work, 'hash'));
+}
+let requests: RequestFigures | null = null;
+if (!values['skip-requests']) {
+  console.error('requests against the fake Hugging Face / Civitai …');
+  requests = await requestBench(dist, join(work, 'requests'));
+}
+
+type Row = { figure: string; comfygen: string; comparator: string; ratio: string; target: string; pass: boolean | null };
+const rows: Row[] = [];
+const fmt = (s: number) => `${s.toFixed(3)} s`;
+rows.push({ figure: 'cold build --offline', comfygen: fmt(coldS), comparator: `naive.py ${fmt(naiveS)}`, ratio: `${(coldS / naiveS).toFixed(2)}×`, target: '≤ 0.80×', pass: coldS / naiveS <= 0.8 });
+rows.push({ figure: 'warm rebuild', comfygen: fmt(warmS), comparator: `naive.py ${fmt(naiveS)}`, ratio: `${(warmS / naiveS).toFixed(2)}×`, target: '≤ 0.35×', pass: warmS / naiveS <= 0.35 });
+rows.push({ figure: 'model bytes read, warm', comfygen: String(warmOut?.bytesRead), comparator: `cold: ${coldOut?.bytesRead}`, ratio: '', target: '= 0', pass: warmOut?.bytesRead === 0 });
+if (hash) {
+  const gibs = (s: number) => `${(hash!.gib / s).toFixed(2)} GiB/s`;
+  rows.push({ figure: 'sha256, many files', comfygen: gibs(hash.comfygenSeconds), comparator: `sha256sum ${gibs(hash.sha256sumSeconds)}`, ratio: `${(hash.sha256sumSeconds / hash.comfygenSeconds).toFixed(2)}×`, target: '≥ 3×', pass: hash.sha256sumSeconds / hash.comfygenSeconds >= 3 });
+  rows.push({ figure: 'blake3 (same pass)', comfygen: gibs(hash.comfygenSeconds), comparator: `b3sum ${gibs(hash.b3sumSeconds)}`, ratio: `${(hash.b3sumSeconds / hash.comfygenSeconds).toFixed(2)}×`, target: '≥ 0.8×', pass: hash.b3sumSeconds / hash.comfygenSeconds >= 0.8 });
+}
+rows.push({ figure: 'peak RSS (build)', comfygen: `${peakRss.toFixed(0)} MB`, comparator: `naive.py ${Math.max(...naiveRuns.map((m) => m.peakRssMb ?? 0)).toFixed(0)} MB`, ratio: '', target: '≤ 300 MB', pass: peakRss <= 300 });
+if (requests) {
+  rows.push({ figure: `requests, cold cache (${requests.models} models)`, comfygen: String(requests.cold), comparator: `warm lock: ${requests.warm}`, ratio: '', target: '', pass: null });
+  rows.push({ figure: 'requests, cache but no lock', comfygen: String(requests.cacheOnly), comparator: `cold: ${requests.cold}`, ratio: '', target: '', pass: null });
+}
+
+const spec = SIZES[size];
+console.log(`\nsize ${size}: ${spec.workflows} workflows, ${spec.models} model files; ${coldOut?.demands} models referenced, ${coldOut?.present} present; ${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} cores, Node ${process.version}; median of ${repeat}`);
+const cols: Array<keyof Row> = ['figure', 'comfygen', 'comparator', 'ratio', 'target', 'pass'];
+const cell = (r: Row, c: keyof Row) => (c === 'pass' ? (r.pass === null ? '' : r.pass ? 'PASS' : 'MISS') : String(r[c]));
+const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r, c).length)));
+console.log(cols.map((c, i) => c.padEnd(widths[i]!)).join('  '));
+for (const r of rows) console.log(cols.map((c, i) => cell(r, c).padEnd(widths[i]!)).join('  '));
+if (size !== 'L') console.log('(targets are defined for size L on a 2-core machine)');
+
+await writeFile(join(here, 'results.json'), `${JSON.stringify({
+  size, ...spec, cores: availableParallelism(), node: process.version, repeat,
+  build: { coldSeconds: coldS, warmSeconds: warmS, naiveSeconds: naiveS, peakRssMb: peakRss, cold: coldOut, warm: warmOut },
+  hash, requests, rows,
+}, null, 2)}\n`);

@@ -1,0 +1,43 @@
+/**
+ * A small JSON-file cache for lock-time lookups (class → pack, zip URL → sha256). Read once,
+ * written once at the end, atomically. With no cache folder it is a plain in-memory map.
+ * Zip hashes never expire (registry versions are immutable); class answers are refreshed by
+ * `--update`, which skips the cache.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+
+export interface JsonCache<T> {
+  get(key: string): T | undefined;
+  set(key: string, value: T): void;
+  save(): Promise<void>;
+}
+
+export async function openJsonCache<T>(cacheDir: string | null, name: string): Promise<JsonCache<T>> {
+  const file = cacheDir === null ? null : join(cacheDir, 'nodes', `${name}.json`);
+  const data = new Map<string, T>();
+  if (file !== null) {
+    try {
+      const parsed = JSON.parse(await readFile(file, 'utf8')) as unknown;
+      if (parsed && typeof parsed === 'object') for (const [k, v] of Object.entries(parsed)) data.set(k, v as T);
+    } catch {
+      // Missing or damaged cache: start empty; it is only a cache.
+    }
+  }
+  let dirty = false;
+  return {
+    get: (key) => data.get(key),
+    set(key, value) {
+      data.set(key, value);
+      dirty = true;
+    },
+    async save() {
+      if (file === null || !dirty) return;
+      const sorted = Object.fromEntries([...data.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      await mkdir(dirname(file), { recursive: true });
+      const temp = `${file}.${process.pid}.tmp`;
+      await writeFile(temp, `${JSON.stringify(sorted, null, 2)}\n`);
+      await rename(temp, file);
+    },
+  };
+}

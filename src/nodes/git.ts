@@ -1,0 +1,143 @@
+/**
+ * Lock-time git work. `git ls-remote` only lists ref tips, so a recorded commit is verified by
+ * fetching exactly that commit (depth 1) into a bare repository under the cache; that also tells
+ * its commit time, which is how the newest of several recorded commits is chosen. The install
+ * script verifies again (`rev-parse HEAD`), so the lock never holds a commit nobody fetched.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isFullCommit } from './ids.js';
+
+export type GitAnswer<T> = { kind: 'found'; value: T } | { kind: 'missing'; reason: string } | { kind: 'error'; message: string };
+
+export interface GitStore {
+  /** The commit the default branch points at. */
+  defaultHead(url: string): Promise<GitAnswer<string>>;
+  /** The commit of tag `<version>` or `v<version>`, peeled. */
+  tagCommit(url: string, version: string): Promise<GitAnswer<string>>;
+  /** Fetch a full commit, or expand a 4–39 hex prefix, and say when it was committed. */
+  commit(canonical: string, url: string, commit: string): Promise<GitAnswer<{ commit: string; time: number }>>;
+  dispose(): Promise<void>;
+}
+
+const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '', GCM_INTERACTIVE: 'never', LC_ALL: 'C' };
+
+interface GitRun { code: number; stdout: string; stderr: string }
+
+function git(args: string[], cwd?: string): Promise<GitRun> {
+  return new Promise((resolve) => {
+    execFile('git', args, { cwd, env: { ...process.env, ...GIT_ENV }, timeout: 300_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) || (error?.message ?? '') });
+    });
+  });
+}
+
+/** Missing commit or repository (an answer) versus anything else (network, auth: an error). */
+function classify(run: GitRun, what: string): GitAnswer<never> {
+  const text = run.stderr;
+  if (/not our ref|couldn't find remote ref|unadvertised object|no such remote ref|is not a commit/i.test(text)) {
+    return { kind: 'missing', reason: `${what} is not in the repository (force-pushed, or a local commit?)` };
+  }
+  if (/repository not found|does not appear to be a git repository|not found|terminal prompts disabled|could not read username/i.test(text)) {
+    return { kind: 'missing', reason: 'the repository does not exist or is private' };
+  }
+  return { kind: 'error', message: firstLine(text) };
+}
+
+function firstLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return (lines.find((l) => l.startsWith('fatal:')) ?? lines[0] ?? 'git failed').slice(0, 300);
+}
+
+async function lsRemote(url: string, patterns: string[]): Promise<GitAnswer<Map<string, string>>> {
+  const run = await git(['ls-remote', '--', url, ...patterns]);
+  if (run.code !== 0) return classify(run, 'ref');
+  const refs = new Map<string, string>();
+  for (const line of run.stdout.split('\n')) {
+    const [sha, ref] = line.split('\t');
+    if (sha && ref && isFullCommit(sha)) refs.set(ref, sha);
+  }
+  return { kind: 'found', value: refs };
+}
+
+export async function openGitStore(cacheDir: string | null): Promise<GitStore> {
+  const temp = cacheDir === null ? await mkdtemp(join(tmpdir(), 'comfygen-git-')) : null;
+  const root = temp ?? join(cacheDir!, 'nodes', 'git');
+  // One operation at a time per bare repository (git locks its shallow file and refs).
+  const queues = new Map<string, Promise<unknown>>();
+  const serial = <T>(key: string, job: () => Promise<T>): Promise<T> => {
+    const next = (queues.get(key) ?? Promise.resolve()).then(job, job);
+    queues.set(key, next);
+    return next;
+  };
+
+  async function bare(canonical: string, flavour: 'pins' | 'full'): Promise<string> {
+    const dir = join(root, `${createHash('sha256').update(canonical).digest('hex').slice(0, 20)}-${flavour}.git`);
+    if (!existsSync(join(dir, 'HEAD'))) {
+      await mkdir(dir, { recursive: true });
+      await git(['init', '--bare', '-q', dir]);
+    }
+    return dir;
+  }
+
+  async function commitTime(dir: string, commit: string): Promise<number | null> {
+    const run = await git(['log', '-1', '--format=%ct', commit, '--'], dir);
+    return run.code === 0 ? Number(run.stdout.trim()) : null;
+  }
+
+  async function fullCommit(canonical: string, url: string, commit: string): Promise<GitAnswer<{ commit: string; time: number }>> {
+    const dir = await bare(canonical, 'pins');
+    const present = await git(['cat-file', '-e', `${commit}^{commit}`], dir);
+    if (present.code !== 0) {
+      const run = await git(['fetch', '-q', '--depth', '1', '--no-tags', '--', url, `+${commit}:refs/comfygen/${commit}`], dir);
+      if (run.code !== 0) return classify(run, `commit ${commit}`);
+    }
+    const time = await commitTime(dir, commit);
+    return time === null ? { kind: 'missing', reason: `commit ${commit} is not in the repository` } : { kind: 'found', value: { commit, time } };
+  }
+
+  async function prefixCommit(canonical: string, url: string, prefix: string): Promise<GitAnswer<{ commit: string; time: number }>> {
+    // A prefix cannot be fetched by name: fetch every branch and tag, then expand it locally.
+    const dir = await bare(canonical, 'full');
+    const run = await git(['fetch', '-q', '--no-tags', '--', url, '+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*'], dir);
+    if (run.code !== 0) return classify(run, `commit ${prefix}`);
+    const parsed = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${prefix}^{commit}`], dir);
+    const commit = parsed.stdout.trim();
+    if (parsed.code !== 0 || !isFullCommit(commit)) {
+      return { kind: 'missing', reason: `no single commit of the repository starts with ${prefix}` };
+    }
+    const time = await commitTime(dir, commit);
+    return time === null ? { kind: 'missing', reason: `commit ${commit} is not readable` } : { kind: 'found', value: { commit, time } };
+  }
+
+  return {
+    async defaultHead(url) {
+      const refs = await lsRemote(url, ['HEAD']);
+      if (refs.kind !== 'found') return refs;
+      const head = refs.value.get('HEAD');
+      return head ? { kind: 'found', value: head } : { kind: 'missing', reason: 'the repository has no default branch' };
+    },
+    async tagCommit(url, version) {
+      const names = [version, `v${version}`].map((t) => `refs/tags/${t}`);
+      const refs = await lsRemote(url, names);
+      if (refs.kind !== 'found') return refs;
+      for (const name of names) {
+        const sha = refs.value.get(`${name}^{}`) ?? refs.value.get(name);
+        if (sha) return { kind: 'found', value: sha };
+      }
+      return { kind: 'missing', reason: `the repository has no tag ${version} or v${version}` };
+    },
+    commit(canonical, url, commit) {
+      return serial(canonical, () => (isFullCommit(commit) ? fullCommit(canonical, url, commit) : prefixCommit(canonical, url, commit)));
+    },
+    async dispose() {
+      await Promise.allSettled(queues.values());
+      if (temp) await rm(temp, { recursive: true, force: true });
+    },
+  };
+}

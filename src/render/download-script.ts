@@ -1,0 +1,71 @@
+/**
+ * download.sh (DESIGN §6): the lock's pins as quoted data rows, followed by a fixed bash program
+ * from templates/download.sh.hbs. Every string from the lock reaches the script through `shQuote`
+ * (or `shComment` in comments); the template itself only lays the rows out.
+ */
+import type { Lockfile } from '../core/types.js';
+import { downloadRows, type ModelRow } from './download-rows.js';
+import { markerLine } from './marker.js';
+import { shComment, shField, shQuote } from './shell.js';
+import { compileTemplate } from './templates.js';
+
+interface DownloadView {
+  marker: string;
+  summary: string;
+  target: string;
+  models: { fields: string[] }[];
+  unresolved: { key: string; reason: string }[];
+  refused: { key: string; reason: string }[];
+}
+
+let template: ((view: DownloadView) => string) | null = null;
+
+/**
+ * Render download.sh for a lock. `target` is models.target as configured; the script uses it when
+ * MODELS_DIR is unset, expanding a leading `~/` and `$VAR`/`${VAR}` at run time (never via eval).
+ */
+export function renderDownloadScript(lock: Lockfile, opts: { target: string }): string {
+  template ??= compileTemplate<DownloadView>('download.sh.hbs', { q: shQuote, c: shComment });
+  const rows = downloadRows(lock);
+  return template({
+    marker: markerLine('#'),
+    summary: summarize(rows.models, rows.unresolved.length, rows.refused.length),
+    // A NUL cannot be part of a path; without a usable default the script asks for MODELS_DIR.
+    target: opts.target.includes('\0') ? '' : opts.target,
+    models: rows.models.map((m) => ({ fields: modelFields(m) })),
+    unresolved: rows.unresolved,
+    refused: rows.refused,
+  });
+}
+
+function modelFields(m: ModelRow): string[] {
+  const fields = [shField('key', m.key), shField('dir', m.dir), shField('name', m.name)];
+  if (m.size !== null) fields.push(shField('size', String(m.size)));
+  if (m.sha256 !== null) fields.push(shField('sha256', m.sha256));
+  if (m.blake3 !== null) fields.push(shField('blake3', m.blake3));
+  if (m.auth !== null) fields.push(shField('auth', m.auth));
+  for (const dir of m.also) fields.push(shField('also', dir));
+  for (const url of m.urls) fields.push(shField('url', url));
+  return fields;
+}
+
+function summarize(models: ModelRow[], unresolved: number, refused: number): string {
+  const bytes = models.reduce((sum, m) => sum + (m.size ?? 0), 0);
+  const unknown = models.filter((m) => m.size === null).length;
+  const unverified = models.filter((m) => m.sha256 === null).length;
+  const parts = [`${models.length} ${models.length === 1 ? 'model' : 'models'} pinned (${humanSize(bytes)}`
+    + `${unknown ? ` + ${unknown} of unknown size` : ''})`];
+  if (unverified) parts.push(`${unverified} without a pinned sha256`);
+  if (unresolved) parts.push(`${unresolved} unresolved`);
+  if (refused) parts.push(`${refused} refused`);
+  return `${parts.join(', ')}.`;
+}
+
+/** Same rounding as the script's `human`: one truncated decimal, binary units. */
+export function humanSize(bytes: number): string {
+  const units: [number, string][] = [[2 ** 30, 'GiB'], [2 ** 20, 'MiB'], [2 ** 10, 'KiB']];
+  for (const [div, unit] of units) {
+    if (bytes >= div) return `${Math.floor(bytes / div)}.${Math.floor(((bytes % div) * 10) / div)} ${unit}`;
+  }
+  return `${bytes} B`;
+}

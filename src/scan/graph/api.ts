@@ -1,0 +1,69 @@
+/**
+ * API ("prompt") format: `{ "<id>": { class_type, inputs } }`. Inputs are literals or links
+ * `[nodeId, outputIndex]`; a file name may arrive through a link from a primitive-like node.
+ */
+import { DiagnosticList } from '../diagnostics.js';
+import { renameType } from '../tables.js';
+import { type FlatGraph, type FlatNode, type Slot, consumedKey, isRecord } from './flat.js';
+
+export type ApiPrompt = Record<string, { class_type: string; inputs: Record<string, unknown> }>;
+
+/** The frontend's `isApiJson`: a non-empty object whose every value is a node. */
+export function isApiPrompt(value: unknown): value is ApiPrompt {
+  if (!isRecord(value)) return false;
+  let count = 0;
+  for (const node of Object.values(value)) {
+    if (!isRecord(node) || typeof node.class_type !== 'string' || !isRecord(node.inputs)) return false;
+    count++;
+  }
+  return count > 0;
+}
+
+export function isApiLink(value: unknown): value is [string | number, number] {
+  return Array.isArray(value) && value.length === 2
+    && (typeof value[0] === 'string' || typeof value[0] === 'number') && typeof value[1] === 'number';
+}
+
+const MAX_LINK_HOPS = 16;
+
+export function flattenApi(prompt: ApiPrompt): FlatGraph {
+  const consumed = new Set<string>();
+  const nodes: FlatNode[] = [];
+  for (const id of Object.keys(prompt)) {
+    const raw = prompt[id]!;
+    const named = new Map<string, Slot>();
+    for (const [name, value] of Object.entries(raw.inputs)) {
+      named.set(name, isApiLink(value) ? lazyFollow(prompt, value, consumed) : { value });
+    }
+    nodes.push({ id, type: renameType(raw.class_type), active: true, role: 'node', properties: null, named, positional: null });
+  }
+  return { format: 'api', nodes, topModels: [], consumed, diagnostics: new DiagnosticList() };
+}
+
+function lazyFollow(prompt: ApiPrompt, link: [string | number, number], consumed: Set<string>): Slot {
+  let settled: Slot | null = null;
+  return { lazy: () => (settled ??= follow(prompt, link, consumed)) };
+}
+
+/**
+ * Follow a link to a literal: the origin's only string input (a primitive such as
+ * PrimitiveString), its `value`/`string`/`text` input, or through a single-input pass-through.
+ */
+function follow(prompt: ApiPrompt, link: [string | number, number], consumed: Set<string>): Slot {
+  let originId = String(link[0]);
+  for (let hop = 0; hop < MAX_LINK_HOPS; hop++) {
+    const origin = Object.hasOwn(prompt, originId) ? prompt[originId] : undefined;
+    if (!origin) return { unresolved: `link to missing node ${originId}` };
+    const entries = Object.entries(origin.inputs);
+    const strings = entries.filter(([, v]) => typeof v === 'string');
+    const picked = strings.length === 1 ? strings[0] : strings.find(([k]) => k === 'value' || k === 'string' || k === 'text');
+    if (picked) {
+      consumed.add(consumedKey(originId, picked[1]));
+      return { value: picked[1] };
+    }
+    const links = entries.filter(([, v]) => isApiLink(v));
+    if (strings.length > 0 || links.length !== 1) return { unresolved: `output of ${origin.class_type} node ${originId}` };
+    originId = String((links[0]![1] as [string | number, number])[0]);
+  }
+  return { unresolved: `link chain longer than ${MAX_LINK_HOPS} nodes` };
+}

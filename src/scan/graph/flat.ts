@@ -1,0 +1,70 @@
+/**
+ * UI and API graphs are both reduced to one flat list of nodes with their effective values,
+ * so the ref extractors never see subgraphs, group nodes, links or file formats.
+ */
+import type { DiagnosticList } from '../diagnostics.js';
+
+/**
+ * An input's effective value, or why it has none (fed by a link that leads to no literal).
+ * API links are `lazy`: a link may feed a socket (MODEL, CLIP…) rather than a widget, so it is
+ * followed only when a loader asks for that input.
+ */
+export type Slot = { value: unknown } | { unresolved: string } | { lazy: () => Slot };
+
+/** The slot with any lazy link followed (memoised by the producer). */
+export function settle(slot: Slot): { value: unknown } | { unresolved: string } {
+  return 'lazy' in slot ? settle(slot.lazy()) : slot;
+}
+
+export interface FlatNode {
+  /** Node id; members of subgraph / group instances get colon-joined ids (`106:89`). */
+  id: string;
+  /** Class name after the frontend's load-time renames. */
+  type: string;
+  /** False when the node, or a subgraph / group instance containing it, is muted or bypassed. */
+  active: boolean;
+  /** `node`: a real ComfyUI node. `subgraph` / `group`: an instance whose members are listed too. */
+  role: 'node' | 'subgraph' | 'group';
+  properties: Record<string, unknown> | null;
+  /** Values known by input name: API inputs, dict widgets, followed links, promoted widgets. */
+  named: Map<string, Slot>;
+  /** UI array `widgets_values` (positional), or null. */
+  positional: readonly unknown[] | null;
+}
+
+export interface FlatGraph {
+  format: 'ui' | 'api';
+  nodes: FlatNode[];
+  /** Workflow-level `models` metadata (UI only). */
+  topModels: readonly unknown[];
+  /** `${nodeId}\0${value}` of values a link follower already credited to another node. */
+  consumed: Set<string>;
+  diagnostics: DiagnosticList;
+}
+
+export const MODE_MUTED = 2;
+export const MODE_BYPASSED = 4;
+
+export function isActiveMode(mode: unknown): boolean {
+  return mode !== MODE_MUTED && mode !== MODE_BYPASSED;
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function consumedKey(nodeId: string, value: unknown): string {
+  return `${nodeId}\0${String(value)}`;
+}
+
+/** Every string value of a node with a label for reports: the input name, or `widgets_values[i]`. */
+export function stringValues(node: FlatNode): { label: string; value: string }[] {
+  const out: { label: string; value: string }[] = [];
+  for (const [name, slot] of node.named) {
+    if ('value' in slot && typeof slot.value === 'string') out.push({ label: name, value: slot.value });
+  }
+  node.positional?.forEach((value, i) => {
+    if (typeof value === 'string') out.push({ label: `widgets_values[${i}]`, value });
+  });
+  return out;
+}

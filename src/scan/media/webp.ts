@@ -1,0 +1,66 @@
+/**
+ * WebP (SaveAnimatedWEBP / SaveImageWebP): the RIFF `EXIF` chunk holds a TIFF IFD whose ASCII
+ * tags carry `key:json` strings: 0x0110 Model = `prompt:…`, 0x010F Make = `workflow:…`, and
+ * further extra_pnginfo keys at 0x010E, 0x010D, … An `Exif\0\0` prefix is optional.
+ */
+import { ascii } from '../sniff.js';
+import {
+  MAX_METADATA_BYTES, MAX_STRUCTURES, type MediaMetadata, type MetadataEntry, type Parser,
+  decodeText, u16, u32le,
+} from './reader.js';
+
+export function* readWebp(size: number): Parser<MediaMetadata> {
+  const entries: MetadataEntry[] = [];
+  const header: Uint8Array = yield { offset: 0, length: 12 };
+  const end = Math.min(size, 8 + u32le(header, 4));
+  let pos = 12;
+  for (let count = 0; pos + 8 <= end; count++) {
+    if (count >= MAX_STRUCTURES) return { entries, problem: `more than ${MAX_STRUCTURES} RIFF chunks` };
+    const head: Uint8Array = yield { offset: pos, length: 8 };
+    if (head.length < 8) return { entries, problem: `WebP is truncated at byte ${pos}` };
+    const fourcc = ascii(head, 0, 4);
+    const length = u32le(head, 4);
+    if (pos + 8 + length > size) return { entries, problem: `WebP chunk ${JSON.stringify(fourcc)} at byte ${pos} runs past the end of the file` };
+    if (fourcc === 'EXIF') {
+      if (length > MAX_METADATA_BYTES) return { entries, problem: `WebP EXIF chunk of ${length} bytes exceeds the metadata limit` };
+      const data: Uint8Array = yield { offset: pos + 8, length };
+      entries.push(...readExif(data));
+    }
+    pos += 8 + length + (length & 1);
+  }
+  return { entries, problem: null };
+}
+
+const ASCII_LIKE = new Set([1, 2, 7]); // BYTE, ASCII, UNDEFINED
+const KEY = /^[A-Za-z_][A-Za-z0-9_ -]{0,63}$/;
+
+/** `key:value` strings from the first IFD of a TIFF/EXIF block; malformed parts are skipped. */
+export function readExif(block: Uint8Array): MetadataEntry[] {
+  const tiff = ascii(block, 0, 6) === 'Exif\0\0' ? block.subarray(6) : block;
+  if (tiff.length < 8) return [];
+  const order = ascii(tiff, 0, 2);
+  if (order !== 'II' && order !== 'MM') return [];
+  const little = order === 'II';
+  if (u16(tiff, 2, little) !== 42) return [];
+  const ifd = u32(tiff, 4, little);
+  if (ifd + 2 > tiff.length) return [];
+  const count = u16(tiff, ifd, little);
+  const entries: MetadataEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    const at = ifd + 2 + i * 12;
+    if (at + 12 > tiff.length) break;
+    if (!ASCII_LIKE.has(u16(tiff, at + 2, little))) continue;
+    const n = u32(tiff, at + 4, little);
+    const start = n <= 4 ? at + 8 : u32(tiff, at + 8, little);
+    if (start + n > tiff.length) continue;
+    const text = decodeText(tiff.subarray(start, start + n)).replace(/\0+$/, '');
+    const colon = text.indexOf(':');
+    const key = colon > 0 ? text.slice(0, colon) : '';
+    if (KEY.test(key)) entries.push({ key, value: text.slice(colon + 1) });
+  }
+  return entries;
+}
+
+function u32(b: Uint8Array, i: number, little: boolean): number {
+  return little ? u32le(b, i) : ((b[i]! << 24) >>> 0) + (b[i + 1]! << 16) + (b[i + 2]! << 8) + b[i + 3]!;
+}

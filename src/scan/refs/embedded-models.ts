@@ -1,0 +1,109 @@
+/**
+ * Model metadata the workflow carries (`node.properties.models`, workflow-level `models`), read
+ * the way the frontend's loadGraphData does: a node's entry counts only when its name equals one
+ * of that node's string widget values; workflow-level entries all count.
+ */
+import { canonicalFolder, normalizeName } from '../../core/folders.js';
+import { type DiagnosticList, shown } from '../diagnostics.js';
+import { type FlatGraph, type FlatNode, isRecord, stringValues } from '../graph/flat.js';
+
+export interface EmbeddedEntry {
+  name: string;
+  /** Canonical folder from `directory`, or null when the entry has none. */
+  folder: string | null;
+  url: string | null;
+  sha256: string | null;
+  /** The node carrying the entry, or null for workflow-level entries. */
+  node: { id: string; type: string; input: string } | null;
+  active: boolean;
+}
+
+export function collectEmbedded(graph: FlatGraph): EmbeddedEntry[] {
+  const out: EmbeddedEntry[] = [];
+  for (const node of graph.nodes) {
+    const models = node.properties?.models;
+    if (!Array.isArray(models)) continue;
+    const labels = new Map<string, string>();
+    for (const { label, value } of stringValues(node)) if (!labels.has(value)) labels.set(value, label);
+    for (const raw of models) {
+      const name = entryName(raw, graph.diagnostics, node);
+      const label = name === null ? undefined : labels.get(name);
+      if (label === undefined) continue;
+      out.push(toEntry(raw as Record<string, unknown>, name!, { id: node.id, type: node.type, input: label }, node.active, graph.diagnostics));
+    }
+  }
+  for (const raw of graph.topModels) {
+    const name = entryName(raw, graph.diagnostics, null);
+    if (name !== null) out.push(toEntry(raw as Record<string, unknown>, name, null, true, graph.diagnostics));
+  }
+  return out;
+}
+
+function entryName(raw: unknown, diagnostics: DiagnosticList, node: FlatNode | null): string | null {
+  if (isRecord(raw) && typeof raw.name === 'string' && raw.name !== '') return raw.name;
+  const where = node ? `node ${node.id}` : 'the workflow-level models list';
+  diagnostics.push('invalid-embedded-model', `a models entry on ${where} has no file name and was ignored`, node ? { node: node.id } : {});
+  return null;
+}
+
+function toEntry(raw: Record<string, unknown>, name: string, node: EmbeddedEntry['node'], active: boolean, diagnostics: DiagnosticList): EmbeddedEntry {
+  const where = node ? { node: node.id } : {};
+  let url: string | null = null;
+  if (raw.url !== undefined && raw.url !== null && raw.url !== '') {
+    url = typeof raw.url === 'string' ? normalizeModelUrl(raw.url) : null;
+    if (url === null) diagnostics.push('invalid-embedded-model', `models entry ${name}: url ${shown(raw.url, 100)} is not an http(s) URL and was ignored`, where);
+  }
+  const directory = typeof raw.directory === 'string' ? raw.directory.replace(/\\/g, '/').trim() : '';
+  return {
+    name: normalizeName(name),
+    folder: directory === '' ? null : canonicalFolder(directory.split('/').filter((s) => s !== '' && s !== 'models')[0] ?? directory),
+    url,
+    sha256: declaredSha256(raw, name, diagnostics, where),
+    node,
+    active,
+  };
+}
+
+const SHA256 = /^[0-9a-f]{64}$/i;
+
+/** The hash, lower-case, when it is a SHA-256 (hash_type SHA256 or absent) of 64 hex digits. */
+function declaredSha256(raw: Record<string, unknown>, name: string, diagnostics: DiagnosticList, where: { node?: string }): string | null {
+  if (typeof raw.hash !== 'string' || raw.hash === '') return null;
+  const type = raw.hash_type;
+  const isSha256 = type === undefined || type === null || (typeof type === 'string' && /^sha-?256$/i.test(type.trim()));
+  if (!isSha256) return null;
+  if (SHA256.test(raw.hash.trim())) return raw.hash.trim().toLowerCase();
+  diagnostics.push('invalid-embedded-model', `models entry ${name}: hash ${shown(raw.hash)} is not a 64-digit SHA-256 and was ignored`, where);
+  return null;
+}
+
+const HF_HOSTS = /^(?:huggingface\.co|hf\.co|[a-z0-9-]+\.huggingface\.co)$/;
+
+/**
+ * A model URL as comfygen records it: Hugging Face `/blob/` (an HTML page) becomes `/resolve/`
+ * and `download=true` is dropped; anything else is kept as written. Null for non-http(s) URLs.
+ */
+export function normalizeModelUrl(input: string): string | null {
+  const text = input.trim();
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
+  if (!HF_HOSTS.test(url.hostname.toLowerCase())) return text;
+  let changed = false;
+  const segments = url.pathname.split('/');
+  const blob = segments[1] === 'datasets' || segments[1] === 'spaces' ? 4 : 3;
+  if (segments[blob] === 'blob') {
+    segments[blob] = 'resolve';
+    url.pathname = segments.join('/');
+    changed = true;
+  }
+  if (url.searchParams.get('download')?.toLowerCase() === 'true') {
+    url.searchParams.delete('download');
+    changed = true;
+  }
+  return changed ? url.href : text;
+}

@@ -1,0 +1,79 @@
+/**
+ * One file's bytes → ScannedWorkflow, deciding the format by content. Pure: media containers are
+ * parsed from the buffer; scanFile reuses `fromMedia` with bounded reads from disk.
+ */
+import type { ScannedWorkflow, WorkflowFormat } from '../core/types.js';
+import { diag, inFile } from './diagnostics.js';
+import { type Extraction, extractRefs } from './extract.js';
+import { detectGraph } from './graph/detect.js';
+import { parseJsonLenient } from './json.js';
+import { type MediaKind, graphCandidates, hasA1111Parameters, mediaParser } from './media/index.js';
+import { type MediaMetadata, runSync } from './media/reader.js';
+import { SNIFF_BYTES, sniff } from './sniff.js';
+
+const utf8 = new TextDecoder('utf-8');
+
+export function scanBytes(relPath: string, bytes: Uint8Array): ScannedWorkflow {
+  const kind = sniff(bytes.subarray(0, SNIFF_BYTES));
+  if (kind === 'json') return fromJsonText(relPath, utf8.decode(bytes));
+  if (kind === 'unknown') return unreadable(relPath, null, unknownContent(bytes));
+  return fromMedia(relPath, kind, runSync(mediaParser(kind, bytes.length), bytes));
+}
+
+export function fromJsonText(relPath: string, text: string): ScannedWorkflow {
+  const parsed = parseJsonLenient(text);
+  if (!parsed.ok) return unreadable(relPath, null, `not valid JSON: ${parsed.error}`);
+  const found = detectGraph(parsed.value);
+  return result(relPath, found?.kind ?? null, extractRefs(parsed.value, relPath));
+}
+
+/** Prefer the embedded UI workflow, fall back to the API prompt; one clear diagnostic when neither reads. */
+export function fromMedia(relPath: string, kind: MediaKind, meta: MediaMetadata): ScannedWorkflow {
+  const problems: string[] = [];
+  for (const candidate of graphCandidates(meta.entries)) {
+    const parsed = parseJsonLenient(candidate.value);
+    if (!parsed.ok) {
+      problems.push(`its embedded "${candidate.key}" is not valid JSON (${parsed.error})`);
+      continue;
+    }
+    if (!detectGraph(parsed.value)) {
+      problems.push(`its embedded "${candidate.key}" holds no workflow graph`);
+      continue;
+    }
+    const extraction = extractRefs(parsed.value, relPath);
+    const notes = problems.map((p) => diag('invalid-embedded-graph', `${p}; "${candidate.key}" was read instead`));
+    extraction.diagnostics = [...inFile(notes, relPath), ...extraction.diagnostics];
+    return result(relPath, kind, extraction);
+  }
+  if (problems.length > 0) return unreadable(relPath, kind, `${kind.toUpperCase()} file: ${problems.join('; ')}`);
+  if (meta.problem) return unreadable(relPath, kind, `${kind.toUpperCase()} file could not be read to its workflow metadata: ${meta.problem}`);
+  const a1111 = hasA1111Parameters(meta.entries) ? ' (it has A1111-style "parameters", which name no ComfyUI graph)' : '';
+  const d = diag('no-embedded-workflow', `${kind.toUpperCase()} file carries no ComfyUI workflow${a1111}`, {
+    hint: 'save it from ComfyUI with metadata enabled (no --disable-metadata), or export the workflow as JSON',
+  });
+  return { path: relPath, format: kind, refs: [], customNodes: [], diagnostics: inFile([d], relPath) };
+}
+
+export function unreadable(relPath: string, format: WorkflowFormat | null, message: string, code: 'unparsable-workflow' | 'unreadable-file' | 'file-too-large' = 'unparsable-workflow'): ScannedWorkflow {
+  const d = diag(code, message, { hint: code === 'unreadable-file' ? 'check the path and its permissions' : 'fix or re-export the workflow, or remove it from the workflows globs' });
+  return { path: relPath, format, refs: [], customNodes: [], diagnostics: inFile([d], relPath) };
+}
+
+function result(relPath: string, format: WorkflowFormat | null, ex: Extraction): ScannedWorkflow {
+  const wf: ScannedWorkflow = { path: relPath, format, refs: ex.refs, customNodes: ex.customNodes, diagnostics: ex.diagnostics };
+  if (ex.graph) {
+    // Key order as `scan --json` prints it: path, format, graph, refs, customNodes, untagged…, diagnostics.
+    return {
+      path: relPath, format, graph: ex.graph, refs: ex.refs, customNodes: ex.customNodes,
+      ...(ex.untaggedNodeTypes.length > 0 ? { untaggedNodeTypes: ex.untaggedNodeTypes } : {}),
+      diagnostics: ex.diagnostics,
+    };
+  }
+  return wf;
+}
+
+function unknownContent(bytes: Uint8Array): string {
+  if (bytes.length === 0) return 'the file is empty';
+  const head = [...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+  return `neither JSON nor a PNG, WebP, FLAC or MP4/MOV file (starts with bytes ${head})`;
+}

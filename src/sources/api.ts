@@ -1,0 +1,237 @@
+/**
+ * What every source gets for talking to an API (registry level, STYLE.md §3): endpoint and token
+ * per service, the answer cache, offline mode, schema validation at the boundary, and failures
+ * turned into messages that name the canonical URL. Plugins describe calls; they never fetch.
+ */
+import { createHash } from 'node:crypto';
+import * as v from 'valibot';
+import type { AnswerCache } from '../io/cache.js';
+import type { HeaderBag, HttpClient } from '../io/http.js';
+import type { SourceEnv } from './types.js';
+
+/** The services behind the sources; also the cache namespaces. */
+export type Service = 'huggingface' | 'civitai';
+
+export const PUBLIC_BASE: Readonly<Record<Service, string>> = {
+  huggingface: 'https://huggingface.co',
+  civitai: 'https://civitai.com',
+};
+
+export type Freshness = 'immutable' | 'mutable';
+
+export interface ApiCall<T> {
+  service: Service;
+  method?: 'GET' | 'HEAD' | 'POST';
+  /** Path and query below the service endpoint, starting with `/`. */
+  path: string;
+  /** JSON request body (POST). */
+  body?: unknown;
+  /** Schema of the JSON answer; HEAD calls and calls without one get `null` data. */
+  schema?: v.GenericSchema<unknown, T>;
+  /** Response headers to keep (lower-case); only these are cached. */
+  keepHeaders?: string[];
+  /** Cache the successful answer (default: not cached). */
+  cache?: Freshness;
+}
+
+export interface ApiSuccess<T> {
+  ok: true;
+  status: number;
+  headers: Record<string, string>;
+  data: T;
+}
+
+export interface ApiFailure {
+  ok: false;
+  kind: 'http' | 'network' | 'schema' | 'offline';
+  /** HTTP status, for `http`. */
+  status?: number;
+  /** `X-Error-Code` (Hugging Face). */
+  errorCode?: string;
+  /** Server's own words (`error` / `message` / `X-Error-Message`), if any. */
+  serverMessage?: string;
+  /** Canonical URL without query; the message already names it. */
+  url: string;
+  message: string;
+}
+
+export type ApiAnswer<T> = ApiSuccess<T> | ApiFailure;
+
+export interface SourceApi {
+  readonly offline: boolean;
+  call<T = null>(call: ApiCall<T>): Promise<ApiAnswer<T>>;
+  /**
+   * Get-or-compute through the cache: online, a fresh entry or `compute()` (stored when ok);
+   * offline, any stored entry or an `offline` failure. For answers assembled from several calls.
+   */
+  cached<T>(
+    service: Service, key: string, freshness: Freshness, compute: () => Promise<ApiAnswer<T>>, url?: string,
+  ): Promise<ApiAnswer<T>>;
+  /** A stored answer, under the same freshness and offline rules as `cached` (no network). */
+  recall<T>(service: Service, key: string, freshness: Freshness): Promise<T | undefined>;
+  /** Store an answer assembled by the caller (batched lookups store one entry per item). */
+  remember(service: Service, key: string, value: unknown): void;
+  /** Download a small file and hash it (sha256 of the bytes); cached as immutable when `path` is pinned. */
+  hashFile(service: Service, path: string, maxBytes: number): Promise<ApiAnswer<{ sha256: string; size: number }>>;
+  /** `https://huggingface.co` + path, whatever endpoint the call went through. */
+  publicUrl(service: Service, path: string): string;
+  /** A URL the service gave back (pagination links) as a path below its endpoint. */
+  pathOf(service: Service, url: string): string;
+}
+
+export interface SourceApiOptions {
+  offline: boolean;
+  env: SourceEnv;
+  http: HttpClient;
+  cache: AnswerCache;
+  /** Mutable answers (branches, searches) are reused for this long (default 1 h). */
+  mutableTtlMs?: number;
+  /** Ignore cached mutable answers (re-resolution asked for), still storing new ones. */
+  refresh?: boolean;
+  now?: () => number;
+  onCacheHit?: () => void;
+}
+
+export function createSourceApi(opts: SourceApiOptions): SourceApi {
+  const mutableTtlMs = opts.mutableTtlMs ?? 3600_000;
+  const now = opts.now ?? Date.now;
+  const endpoint = (s: Service): string =>
+    (s === 'huggingface' ? opts.env.hfEndpoint : opts.env.civitaiEndpoint).replace(/\/+$/, '');
+  const token = (s: Service): string | null => (s === 'huggingface' ? opts.env.hfToken : opts.env.civitaiToken);
+  const publicUrl = (s: Service, path: string): string => PUBLIC_BASE[s] + path;
+  // Transport errors say when a mirror was in the way, by variable name (reasons must not vary by host).
+  const via = (s: Service): string =>
+    endpoint(s) === PUBLIC_BASE[s] ? '' : ` (via ${s === 'huggingface' ? 'HF_ENDPOINT' : 'CIVITAI_ENDPOINT'})`;
+  const offlineFailure = (url: string): ApiFailure => ({ ok: false, kind: 'offline', url, message: 'offline: not in lock or cache' });
+
+  // Concurrent asks for the same answer (many files of one repo) share one request.
+  const inflight = new Map<string, Promise<ApiAnswer<unknown>>>();
+  function cached<T>(
+    service: Service, key: string, freshness: Freshness, compute: () => Promise<ApiAnswer<T>>, url?: string,
+  ): Promise<ApiAnswer<T>> {
+    const id = `${service} ${key}`;
+    let answer = inflight.get(id) as Promise<ApiAnswer<T>> | undefined;
+    if (!answer) {
+      answer = lookup(service, key, freshness, compute, url).finally(() => inflight.delete(id));
+      inflight.set(id, answer);
+    }
+    return answer;
+  }
+
+  async function lookup<T>(
+    service: Service, key: string, freshness: Freshness, compute: () => Promise<ApiAnswer<T>>, url?: string,
+  ): Promise<ApiAnswer<T>> {
+    const hit = await recall<ApiSuccess<T>>(service, key, freshness);
+    if (hit) return hit;
+    if (opts.offline) return offlineFailure(url ?? PUBLIC_BASE[service]);
+    const answer = await compute();
+    if (answer.ok) opts.cache.set(service, key, answer);
+    return answer;
+  }
+
+  async function recall<T>(service: Service, key: string, freshness: Freshness): Promise<T | undefined> {
+    const hit = await opts.cache.get<T>(service, key);
+    if (!hit) return undefined;
+    const fresh = freshness === 'immutable' || (!opts.refresh && now() - hit.at < mutableTtlMs);
+    if (!opts.offline && !fresh) return undefined;
+    opts.onCacheHit?.();
+    return hit.value;
+  }
+
+  async function fetchOnce<T>(call: ApiCall<T>): Promise<ApiAnswer<T>> {
+    const method = call.method ?? 'GET';
+    const url = publicUrl(call.service, call.path).replace(/[?#].*$/s, '');
+    if (opts.offline) return offlineFailure(url);
+    const tok = token(call.service);
+    const res = await opts.http.send({
+      method,
+      url: endpoint(call.service) + call.path,
+      label: url + via(call.service),
+      authorization: tok ? `Bearer ${tok}` : null,
+      headers: call.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      body: call.body === undefined ? undefined : JSON.stringify(call.body),
+    });
+    if (!res.ok) return { ok: false, kind: 'network', url, message: res.message };
+    const headers: Record<string, string> = {};
+    for (const name of call.keepHeaders ?? []) {
+      const value = res.headers.get(name);
+      if (value !== null) headers[name] = value;
+    }
+    const failure = httpFailure(res.status, res.headers, res.body, url);
+    if (failure) return failure;
+    if (!call.schema) return { ok: true, status: res.status, headers, data: null as T };
+    let json: unknown;
+    try {
+      json = JSON.parse(res.body.toString('utf8'));
+    } catch {
+      return { ok: false, kind: 'schema', url, message: `${url}: answer is not JSON (${describeBody(res.body)})` };
+    }
+    const parsed = v.safeParse(call.schema, json);
+    if (!parsed.success) {
+      const issue = parsed.issues[0];
+      const where = v.getDotPath(issue) ?? '(root)';
+      return { ok: false, kind: 'schema', url, message: `${url}: unexpected answer at ${where}: ${issue.message}` };
+    }
+    return { ok: true, status: res.status, headers, data: parsed.output };
+  }
+
+  return {
+    offline: opts.offline,
+    publicUrl,
+    cached,
+    recall,
+    remember: (service, key, value) => opts.cache.set(service, key, value),
+    pathOf(service, url) {
+      for (const base of [endpoint(service), PUBLIC_BASE[service]]) {
+        if (url.startsWith(`${base}/`)) return url.slice(base.length);
+      }
+      const parsed = new URL(url, `${endpoint(service)}/`);
+      return parsed.pathname + parsed.search;
+    },
+    call<T = null>(call: ApiCall<T>) {
+      if (!call.cache) return fetchOnce(call);
+      const url = publicUrl(call.service, call.path).replace(/[?#].*$/s, '');
+      return cached(call.service, `${call.method ?? 'GET'} ${call.path}`, call.cache, () => fetchOnce(call), url);
+    },
+    hashFile(service, path, maxBytes) {
+      const url = publicUrl(service, path);
+      return cached(service, `SHA256 ${path}`, 'immutable', async () => {
+        if (opts.offline) return offlineFailure(url);
+        const tok = token(service);
+        const res = await opts.http.send({
+          method: 'GET', url: endpoint(service) + path, label: url + via(service), redirect: 'follow', maxBytes,
+          authorization: tok ? `Bearer ${tok}` : null,
+        });
+        if (!res.ok) return { ok: false, kind: 'network', url, message: res.message };
+        const failure = httpFailure(res.status, res.headers, res.body, url);
+        if (failure) return failure;
+        const sha256 = createHash('sha256').update(res.body).digest('hex');
+        return { ok: true, status: res.status, headers: {}, data: { sha256, size: res.body.length } };
+      }, url);
+    },
+  };
+}
+
+/** A non-2xx/3xx answer as a failure with the server's own reason; null when it is a success. */
+function httpFailure(status: number, headers: HeaderBag, body: Buffer, url: string): ApiFailure | null {
+  if (status < 400) return null;
+  const errorCode = headers.get('x-error-code') ?? undefined;
+  const serverMessage = headers.get('x-error-message') ?? serverWords(body);
+  const message = `${url}: HTTP ${status}${errorCode ? ` ${errorCode}` : ''}${serverMessage ? `: ${serverMessage}` : ''}`;
+  return { ok: false, kind: 'http', status, url, message, ...(errorCode ? { errorCode } : {}), ...(serverMessage ? { serverMessage } : {}) };
+}
+
+function serverWords(body: Buffer): string | undefined {
+  try {
+    const json = JSON.parse(body.toString('utf8')) as { error?: unknown; message?: unknown };
+    const parts = [json.error, json.message].filter((p): p is string => typeof p === 'string' && p.length > 0);
+    return parts.length ? parts.join(': ').slice(0, 300) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function describeBody(body: Buffer): string {
+  const text = body.toString('utf8', 0, 60).replace(/\s+/g, ' ').trim();
+  return text ? `starts with ${JSON.stringify(text)}` : 'empty';
+}

@@ -1,0 +1,95 @@
+/**
+ * `civitai` source, in three passes over the models still unpinned: their Civitai URLs; their
+ * content (local file's sha256, or the workflow's declared one) through batched by-hash; and for
+ * models no URL names, an exact file-name search, pinned only when exactly one file matches.
+ */
+import type { ModelKey } from '../../core/types.js';
+import { basename, endpointHosts, failed, miss, originalOf } from '../resolution.js';
+import type { Resolution, ResolveRequest, Source, SourceContext } from '../types.js';
+import { lookupHashes, searchByFileName } from './identify.js';
+import { explainCivitaiFailure, pinCivitaiUrl, pinFile } from './pin.js';
+import { parseCivitaiUrl } from './url.js';
+
+export const CIVITAI = 'civitai';
+
+export function createCivitaiSource(): Source {
+  return { id: CIVITAI, resolve };
+}
+
+async function resolve(requests: ResolveRequest[], ctx: SourceContext): Promise<Map<ModelKey, Resolution>> {
+  const answers = new Map<ModelKey, Resolution>();
+  const urlFailures = new Map<ModelKey, Resolution>();
+  await Promise.all(
+    requests.map(async (request) => {
+      for (const url of request.urls) {
+        const ref = parseCivitaiUrl(url, endpointHosts(ctx.env.civitaiEndpoint));
+        if (!ref) continue;
+        const answer = await pinCivitaiUrl(ref, request, ctx, { source: CIVITAI, original: originalOf(url, request) });
+        if (answer.status === 'pinned') return void answers.set(request.key, answer);
+        if (!urlFailures.has(request.key)) urlFailures.set(request.key, answer);
+      }
+    }),
+  );
+  const open = requests.filter((r) => !answers.has(r.key));
+  const hashes = await contentHashes(open, ctx);
+  const lookup = await lookupHashes(ctx.api, [...hashes.values()].flatMap((h) => h.all));
+  const hashFailures = new Map<ModelKey, Resolution>();
+  for (const request of open) {
+    for (const hash of hashes.get(request.key)?.all ?? []) {
+      const match = lookup.found.get(hash);
+      if (match) {
+        const localSize = hash === hashes.get(request.key)?.local ? request.local?.size : undefined;
+        answers.set(request.key, pinFile(match.version, match.file, request, { source: CIVITAI, original: { sha256: hash }, localSize }));
+        break;
+      }
+      const failure = lookup.failures.get(hash);
+      if (failure && !hashFailures.has(request.key)) hashFailures.set(request.key, explainCivitaiFailure(failure, ctx.env.civitaiToken !== null));
+    }
+  }
+  await Promise.all(
+    requests.map(async (request) => {
+      if (answers.has(request.key)) return;
+      const earlier = urlFailures.get(request.key) ?? hashFailures.get(request.key);
+      if (earlier) return void answers.set(request.key, earlier);
+      if (request.urls.length > 0) return void answers.set(request.key, miss());
+      answers.set(request.key, await byName(request, hashes.get(request.key)?.all ?? [], ctx));
+    }),
+  );
+  return answers;
+}
+
+/** sha256s to look up per model: the local file's first (the bytes the user has), then the declared one. */
+async function contentHashes(requests: ResolveRequest[], ctx: SourceContext): Promise<Map<ModelKey, { local: string | null; all: string[] }>> {
+  const out = new Map<ModelKey, { local: string | null; all: string[] }>();
+  for (const request of requests) {
+    let local: string | null = null;
+    if (request.local) {
+      try {
+        local = (await ctx.hashLocal(request.local)).sha256;
+      } catch (err) {
+        ctx.report({ code: 'hash-failed', severity: 'warning', message: `${request.key}: could not hash ${request.local.name}: ${(err as Error).message}` });
+      }
+    }
+    const all = [...new Set([local, request.declaredSha256].filter((h): h is string => h !== null))];
+    if (all.length > 0) out.set(request.key, { local, all });
+  }
+  return out;
+}
+
+/** Last resort: a unique exact file name. Never pins when the content is known and differs. */
+async function byName(request: ResolveRequest, knownHashes: string[], ctx: SourceContext): Promise<Resolution> {
+  const name = basename(request.name);
+  const search = await searchByFileName(ctx.api, name);
+  if (!search.ok) return explainCivitaiFailure(search, ctx.env.civitaiToken !== null);
+  const candidates = search.data;
+  if (candidates.length === 0) return miss(knownHashes.length ? `sha256 and file name ${name} unknown to Civitai` : `no file named ${name} on Civitai`);
+  const pages = candidates.map((c) => c.page).join(', ');
+  if (knownHashes.length > 0) {
+    return failed(`Civitai has a file named ${name} (${pages}), but not with this model's sha256`, 'the local or declared content differs from every Civitai file of that name');
+  }
+  if (candidates.length > 1) {
+    return failed(`${candidates.length} files named ${name} on Civitai: ${pages}`, 'choose one with a Civitai URL in a url source');
+  }
+  const only = candidates[0]!;
+  return pinFile({ id: only.versionId }, only.file, request, { source: CIVITAI, original: {} });
+}

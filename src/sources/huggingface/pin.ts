@@ -1,0 +1,143 @@
+/**
+ * Pinning one Hugging Face file: revision → commit sha, tree listing → sha256 (`lfs.oid`) and size,
+ * small non-LFS files downloaded and hashed. Shared by every source that meets a huggingface.co
+ * URL (huggingface, url, catalog), so the rules live once.
+ */
+import type * as v from 'valibot';
+import type { HashOrigin, LockEntry } from '../../core/types.js';
+import type { ApiAnswer, ApiFailure, SourceApi } from '../api.js';
+import { failed, pinned } from '../resolution.js';
+import type { Resolution, ResolveRequest, SourceContext } from '../types.js';
+import { RevisionSchema, TreePageSchema, type Revision } from './schema.js';
+import {
+  canonicalUrl, isCommitSha, repoLabel, repoPage, resolvePath, revisionApiPath, treeApiPath,
+  type HfFileRef, type HfRepo,
+} from './url.js';
+
+/** A file as the lock needs it; `sha256` is null for files outside LFS (hash them). */
+export interface HfFile {
+  path: string;
+  size: number | null;
+  sha256: string | null;
+}
+
+/** Git files on the Hub are capped at 10 MB; anything bigger is not a small config file. */
+const MAX_SMALL_FILE = 64 * 2 ** 20;
+const MAX_TREE_PAGES = 200;
+const SHA256 = /^[0-9a-f]{64}$/;
+
+export function fetchRevision(api: SourceApi, repo: HfRepo, revision: string): Promise<ApiAnswer<Revision>> {
+  return api.call({
+    service: 'huggingface',
+    path: revisionApiPath(repo, revision),
+    schema: RevisionSchema,
+    cache: isCommitSha(revision) ? 'immutable' : 'mutable',
+  });
+}
+
+/** Every file below `dir` at a commit (all pages), cached once per repo+commit+dir. */
+export function listFiles(api: SourceApi, repo: HfRepo, commit: string, dir: string, recursive: boolean): Promise<ApiAnswer<HfFile[]>> {
+  const first = treeApiPath(repo, commit, dir, recursive);
+  const url = api.publicUrl('huggingface', first).replace(/\?.*$/s, '');
+  return api.cached('huggingface', `TREE ${first}`, 'immutable', async () => {
+    const files: HfFile[] = [];
+    let path: string | null = first;
+    for (let page = 0; path; page++) {
+      if (page === MAX_TREE_PAGES) return { ok: false, kind: 'http', url, message: `${url}: more than ${MAX_TREE_PAGES} pages of files` };
+      const answer: ApiAnswer<v.InferOutput<typeof TreePageSchema>> = await api.call({
+        service: 'huggingface', path, schema: TreePageSchema, keepHeaders: ['link'],
+      });
+      if (!answer.ok) return answer;
+      for (const entry of answer.data) {
+        if (entry.type !== 'file') continue;
+        const sha256 = entry.lfs && SHA256.test(entry.lfs.oid) ? entry.lfs.oid : null;
+        files.push({ path: entry.path, size: entry.lfs?.size ?? entry.size ?? null, sha256 });
+      }
+      const next: string | undefined = /<([^>]+)>\s*;\s*rel="?next"?/.exec(answer.headers.link ?? '')?.[1];
+      path = next ? api.pathOf('huggingface', next) : null;
+    }
+    files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return { ok: true, status: 200, headers: {}, data: files };
+  }, url);
+}
+
+export interface PinOptions {
+  /** Id of the answering source (`locked.source`). */
+  source: string;
+  original: LockEntry['original'];
+  /** Already known from a repo search: saves the calls. */
+  known?: { revision: Revision; file: HfFile };
+}
+
+export async function pinHfFile(ref: HfFileRef, request: ResolveRequest, ctx: SourceContext, opts: PinOptions): Promise<Resolution> {
+  const { api } = ctx;
+  const explain = (f: ApiFailure): Resolution => explainHfFailure(f, ref, ctx.env.hfToken !== null);
+  let revision = opts.known?.revision;
+  if (!revision) {
+    const answer = await fetchRevision(api, ref, ref.revision);
+    if (!answer.ok) return explain(answer);
+    revision = answer.data;
+  }
+  const at: HfFileRef = { ...ref, revision: revision.sha };
+  let file = opts.known?.file;
+  if (!file) {
+    const dir = ref.path.includes('/') ? ref.path.slice(0, ref.path.lastIndexOf('/')) : '';
+    const listing = await listFiles(api, ref, revision.sha, dir, false);
+    if (!listing.ok) return explain(listing);
+    file = listing.data.find((f) => f.path === ref.path);
+    if (!file) return failed(`no file ${ref.path} in ${repoLabel(ref)} at ${ref.revision}`);
+  }
+  const restricted = revision.private === true || (revision.gated !== undefined && revision.gated !== false);
+  let sha256 = file.sha256;
+  let size = file.size;
+  let hashOrigin: HashOrigin = 'api';
+  if (!sha256) {
+    const hashed = await api.hashFile('huggingface', resolvePath(at), MAX_SMALL_FILE);
+    if (!hashed.ok) return explain(hashed);
+    ({ sha256, size } = hashed.data);
+    hashOrigin = 'computed';
+  } else if (restricted && !api.offline) {
+    // Listing a gated repo is public; downloading is not. Probe so the lock only holds what this
+    // account can fetch, and the user learns about the licence now rather than on the GPU box.
+    const probe = await api.call({ service: 'huggingface', method: 'HEAD', path: resolvePath(at) });
+    if (!probe.ok) return explain(probe);
+  }
+  if (request.declaredSha256 && request.declaredSha256 !== sha256) {
+    ctx.report({
+      code: 'declared-hash-mismatch',
+      severity: 'warning',
+      message: `${request.key}: the workflow declares sha256 ${request.declaredSha256}, but ${canonicalUrl(at)} has ${sha256}; pinned the published file`,
+    });
+  }
+  return pinned(opts.original, {
+    source: opts.source,
+    url: canonicalUrl(at),
+    sha256,
+    size,
+    hashOrigin,
+    ...(restricted ? { auth: 'huggingface' as const } : {}),
+  });
+}
+
+/** Hub failures in words a user can act on (huggingface-api.md §5: `X-Error-Code` first). */
+export function explainHfFailure(f: ApiFailure, ref: HfRepo & { revision?: string; path?: string }, hasToken: boolean): Resolution {
+  const repo = repoLabel(ref);
+  switch (f.errorCode) {
+    case 'GatedRepo':
+      return failed(
+        `gated repository ${repo}: accept the licence at ${repoPage(ref)} and set HF_TOKEN`,
+        hasToken ? 'HF_TOKEN is set, but its account has not been granted access yet' : 'HF_TOKEN is not set',
+      );
+    case 'RepoNotFound':
+      return hasToken
+        ? failed(`repository ${repo} not found on huggingface.co, or HF_TOKEN has no access to it`)
+        : failed(`repository ${repo} not found on huggingface.co (if it is private, set HF_TOKEN)`);
+    case 'RevisionNotFound':
+      return failed(`revision ${ref.revision ?? '?'} not found in ${repo}`);
+    case 'EntryNotFound':
+      return failed(`no file ${ref.path ?? '?'} in ${repo} at ${ref.revision ?? '?'}`);
+  }
+  if (f.status === 401 && hasToken) return failed(`huggingface.co rejected HF_TOKEN (${f.serverMessage ?? 'invalid credentials'})`);
+  if (f.status === 429) return failed(`rate limited by huggingface.co; try again later (${f.url})`);
+  return failed(f.message);
+}

@@ -1,0 +1,60 @@
+/** Small constructors for the answers every source gives, so plugins read as decisions. */
+import type { LockEntry, LockedModel } from '../core/types.js';
+import type { ApiFailure } from './api.js';
+import type { Resolution } from './types.js';
+
+export function pinned(original: LockEntry['original'], locked: LockedModel): Resolution {
+  return { status: 'pinned', original, locked };
+}
+
+export function miss(reason?: string): Resolution {
+  return reason ? { status: 'miss', reason } : { status: 'miss' };
+}
+
+export function failed(reason: string, hint?: string): Resolution {
+  return hint ? { status: 'failed', reason, hint } : { status: 'failed', reason };
+}
+
+/** A failure no service-specific rule explained: the message already names the URL. */
+export function failedCall(failure: ApiFailure): Resolution {
+  return failed(failure.message);
+}
+
+/**
+ * A URL as it may be recorded (lock `original`, messages): query parameters that carry
+ * credentials (`token=`, Civitai's documented way) are removed.
+ */
+export function scrubUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    let changed = false;
+    for (const name of [...parsed.searchParams.keys()]) {
+      if (/^(token|api_?key|access_token)$/i.test(name)) {
+        parsed.searchParams.delete(name);
+        changed = true;
+      }
+    }
+    return changed ? parsed.href : url;
+  } catch {
+    return url;
+  }
+}
+
+/** `original` for a URL the workflow gave: the URL (credentials removed) and the sha256 it declared. */
+export function originalOf(url: string, request: { declaredSha256: string | null }): { url: string; sha256?: string } {
+  const clean = scrubUrl(url);
+  return request.declaredSha256 ? { url: clean, sha256: request.declaredSha256 } : { url: clean };
+}
+
+export function basename(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/** The host of a configured endpoint (a mirror), whose URLs count as the service's own. */
+export function endpointHosts(endpoint: string): string[] {
+  try {
+    return [new URL(endpoint).host];
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * `url` source: the files the config declares by hand (`files: { '<folder>/<name>': { url, sha256?, size? } }`).
+ * With a sha256 the entry is pinned exactly as written. Without one, a Hugging Face or Civitai
+ * URL is pinned the way those sources pin (commit / version+file, published hash); any other
+ * URL is pinned as written and unverified (`sha256: null`).
+ */
+import type { LockedModel, ModelKey } from '../../core/types.js';
+import { pinKnownUrl, serviceOf } from '../known-urls.js';
+import { miss, pinned, scrubUrl } from '../resolution.js';
+import type { Resolution, ResolveRequest, Source, SourceConfig, SourceContext } from '../types.js';
+
+export const URL_SOURCE = 'url';
+
+type UrlConfig = Extract<SourceConfig, { type: 'url' }>;
+
+export function createUrlSource(config: Pick<UrlConfig, 'files'>): Source {
+  return {
+    id: URL_SOURCE,
+    async resolve(requests, ctx) {
+      const answers = await Promise.all(requests.map((r) => resolveOne(r, ctx)));
+      return new Map<ModelKey, Resolution>(requests.map((r, i) => [r.key, answers[i]!]));
+    },
+  };
+
+  async function resolveOne(request: ResolveRequest, ctx: SourceContext): Promise<Resolution> {
+    const entry = Object.hasOwn(config.files, request.key) ? config.files[request.key] : undefined;
+    if (!entry) return miss();
+    const url = scrubUrl(entry.url);
+    const sha256 = entry.sha256?.toLowerCase() ?? null;
+    const original = sha256 ? { url, sha256 } : { url };
+    if (!sha256) {
+      const known = pinKnownUrl(entry.url, request, ctx, { source: URL_SOURCE, original });
+      if (known) return known;
+    }
+    return pinned(original, asWritten(url, sha256, entry.size ?? null, 'declared', ctx));
+  }
+}
+
+/**
+ * A pin of a URL exactly as given. Its service's token may go along (download.sh sends a token
+ * only to its own host), since nothing here knows whether the file is gated.
+ */
+export function asWritten(
+  url: string,
+  sha256: string | null,
+  size: number | null,
+  hashOrigin: 'declared' | 'embedded',
+  ctx: SourceContext,
+  source = URL_SOURCE,
+): LockedModel {
+  const service = serviceOf(url, ctx);
+  return { source, url, sha256, size, hashOrigin, ...(service ? { auth: service } : {}) };
+}

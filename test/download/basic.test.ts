@@ -1,0 +1,215 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync } from 'node:fs';
+import { link, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startFileServer, type FileServer } from '../helpers/file-server.js';
+import { tempDir } from '../helpers/tmp.js';
+import { baseEnv, bytes, listTree, lockOf, pin, runScript, sha256, summary, writeScript } from './harness.js';
+
+let server: FileServer;
+let tmp: { dir: string; cleanup: () => Promise<void> };
+
+test.before(async () => {
+  server = await startFileServer();
+  tmp = await tempDir('comfygen-dl-basic-');
+});
+test.after(async () => {
+  await server.close();
+  await tmp.cleanup();
+});
+
+let n = 0;
+async function fresh() {
+  const dir = join(tmp.dir, `case${++n}`);
+  await mkdir(dir, { recursive: true });
+  return { dir, models: join(dir, 'models'), env: { ...baseEnv(dir), MODELS_DIR: join(dir, 'models') } };
+}
+
+test('installs every file with the pinned sha256; a second run downloads nothing', async () => {
+  const { dir, models, env } = await fresh();
+  const a = bytes(300_000, 1);
+  const b = bytes(70_000, 2);
+  const c = bytes(5_000, 3);
+  server.file('/basic/a.safetensors', a);
+  server.file('/basic/b.safetensors', b);
+  server.file('/basic/c.gguf', c);
+  const script = await writeScript(dir, lockOf({
+    'checkpoints/a.safetensors': pin(`${server.url}/basic/a.safetensors`, a),
+    'loras/sub/dir/b.safetensors': pin(`${server.url}/basic/b.safetensors`, b),
+    'diffusion_models/c.gguf': pin(`${server.url}/basic/c.gguf`, c),
+  }));
+  const first = await runScript(script, [], { env });
+  assert.is(first.code, 0, first.output);
+  assert.equal(summary(first.output), { downloaded: 3, skipped: 0, failed: 0, unresolved: 0 });
+  assert.is(sha256(await readFile(join(models, 'checkpoints/a.safetensors'))), sha256(a));
+  assert.is(sha256(await readFile(join(models, 'loras/sub/dir/b.safetensors'))), sha256(b));
+  assert.is(sha256(await readFile(join(models, 'diffusion_models/c.gguf'))), sha256(c));
+  assert.equal(await listTree(models), [
+    'checkpoints/', 'checkpoints/a.safetensors', 'diffusion_models/', 'diffusion_models/c.gguf',
+    'loras/', 'loras/sub/', 'loras/sub/dir/', 'loras/sub/dir/b.safetensors',
+  ], 'no .part, lock or scratch files left behind');
+
+  const before = server.requests.length;
+  const second = await runScript(script, [], { env });
+  assert.is(second.code, 0, second.output);
+  assert.equal(summary(second.output), { downloaded: 0, skipped: 3, failed: 0, unresolved: 0 });
+  assert.is(server.requests.length, before, 'the second run made no request');
+});
+
+test('a different file in the way is left byte-identical and the run fails', async () => {
+  const { dir, models, env } = await fresh();
+  const good = bytes(10_000, 4);
+  server.file('/conflict/x.safetensors', good);
+  const theirs = Buffer.from('my own fine-tune, not the pinned one');
+  await mkdir(join(models, 'loras'), { recursive: true });
+  await writeFile(join(models, 'loras/x.safetensors'), theirs);
+  const script = await writeScript(dir, lockOf({ 'loras/x.safetensors': pin(`${server.url}/conflict/x.safetensors`, good) }));
+  const r = await runScript(script, [], { env });
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /loras\/x\.safetensors: FAILED: conflict/);
+  assert.equal(await readFile(join(models, 'loras/x.safetensors')), theirs);
+  assert.is(server.requestsFor('/conflict/x.safetensors').length, 0);
+  assert.equal(summary(r.output), { downloaded: 0, skipped: 0, failed: 1, unresolved: 0 });
+});
+
+test('same size, different content: skipped by size, caught by --verify and left alone', async () => {
+  const { dir, models, env } = await fresh();
+  const good = bytes(4096, 5);
+  const bad = bytes(4096, 6);
+  server.file('/verify/v.safetensors', good);
+  await mkdir(join(models, 'vae'), { recursive: true });
+  await writeFile(join(models, 'vae/v.safetensors'), bad);
+  const script = await writeScript(dir, lockOf({ 'vae/v.safetensors': pin(`${server.url}/verify/v.safetensors`, good) }));
+  const quick = await runScript(script, [], { env });
+  assert.is(quick.code, 0, quick.output);
+  assert.equal(summary(quick.output)?.skipped, 1);
+  const verify = await runScript(script, ['--verify'], { env });
+  assert.is(verify.code, 1, verify.output);
+  assert.match(verify.stderr, new RegExp(`sha256 is ${sha256(bad)}, the pin says ${sha256(good)}`));
+  assert.equal(await readFile(join(models, 'vae/v.safetensors')), bad);
+});
+
+test('a hash mismatch names specified and got, removes only its own .part, publishes nothing', async () => {
+  const { dir, models, env } = await fresh();
+  const served = bytes(20_000, 7);
+  const pinned = bytes(20_000, 8);
+  server.file('/mismatch/m.safetensors', served);
+  await mkdir(join(models, 'loras'), { recursive: true });
+  await writeFile(join(models, 'loras/keep.txt'), 'not ours');
+  const script = await writeScript(dir, lockOf({ 'loras/m.safetensors': pin(`${server.url}/mismatch/m.safetensors`, pinned) }));
+  const r = await runScript(script, [], { env });
+  assert.is(r.code, 1);
+  assert.ok(r.stderr.includes(`sha256 mismatch for loras/m.safetensors\n  specified: ${sha256(pinned)}\n  got:       ${sha256(served)}\n`), r.stderr);
+  assert.equal((await readdir(join(models, 'loras'))).sort(), ['keep.txt']);
+});
+
+test('unresolved models are warned about and counted; entries without a hash are reported unverified', async () => {
+  const { dir, models, env } = await fresh();
+  const plain = Buffer.from('a plain config file\n');
+  server.file('/plain/config.yaml', plain, { contentType: 'text/plain' });
+  const script = await writeScript(dir, lockOf({
+    'configs/config.yaml': { source: 'url', url: `${server.url}/plain/config.yaml`, sha256: null, size: null },
+    'loras/missing.safetensors': { unresolved: 'no source knows this file' },
+  }));
+  const text = await readFile(script, 'utf8');
+  assert.match(text, /^# unresolved: loras\/missing\.safetensors: no source knows this file$/m);
+  const r = await runScript(script, [], { env });
+  assert.is(r.code, 0, r.output);
+  assert.match(r.stderr, /warning: \[\d\/2\] loras\/missing\.safetensors: unresolved, not downloaded: no source knows this file/);
+  assert.match(r.stdout, new RegExp(`configs/config\\.yaml: downloaded, unverified: no pinned sha256 \\(got ${sha256(plain)}\\)`));
+  assert.equal(summary(r.output), { downloaded: 1, skipped: 0, failed: 0, unresolved: 1 });
+  assert.equal(await readFile(join(models, 'configs/config.yaml')), plain);
+});
+
+test('--dry-run lists files and the total size without network or disk writes', async () => {
+  const { dir, models, env } = await fresh();
+  const a = bytes(2 * 1024 * 1024, 9);
+  const script = await writeScript(dir, lockOf({
+    'checkpoints/a.safetensors': pin(`${server.url}/dry/a.safetensors`, a),
+    'loras/b.safetensors': pin(`${server.url}/dry/b.safetensors`, 'x'.repeat(1024)),
+    'vae/u.safetensors': { unresolved: 'gated' },
+  }));
+  const before = server.requests.length;
+  const r = await runScript(script, ['--dry-run'], { env });
+  assert.is(r.code, 0, r.output);
+  assert.match(r.stdout, /checkpoints\/a\.safetensors: would download 2\.0 MiB to checkpoints\/a\.safetensors from http:\/\/127\.0\.0\.1:\d+\/dry\/a\.safetensors/);
+  assert.match(r.stdout, /vae\/u\.safetensors: unresolved: gated/);
+  assert.match(r.stdout, /dry run: would download 2 files, 2\.0 MiB; nothing was written/);
+  assert.is(server.requests.length, before);
+  assert.not.ok(existsSync(models), 'MODELS_DIR was not even created');
+});
+
+test('--only filters by folder or by a glob on the key', async () => {
+  const { dir, models, env } = await fresh();
+  const x = bytes(1000, 10);
+  server.file('/only/x', x);
+  const script = await writeScript(dir, lockOf({
+    'checkpoints/sdxl_base.safetensors': pin(`${server.url}/only/x`, x),
+    'checkpoints/sd15.safetensors': pin(`${server.url}/only/x`, x),
+    'loras/style.safetensors': pin(`${server.url}/only/x`, x),
+  }));
+  const r = await runScript(script, ['--only', 'loras', '--only=checkpoints/sdxl*'], { env });
+  assert.is(r.code, 0, r.output);
+  assert.equal(await listTree(models), ['checkpoints/', 'checkpoints/sdxl_base.safetensors', 'loras/', 'loras/style.safetensors']);
+  const none = await runScript(script, ['--only', 'nothing-matches'], { env });
+  assert.is(none.code, 2);
+  assert.match(none.stderr, /no model matches --only/);
+});
+
+test('a file already in a legacy folder ComfyUI also searches (unet/) counts as present', async () => {
+  const { dir, models, env } = await fresh();
+  const f = bytes(3000, 11);
+  await mkdir(join(models, 'unet'), { recursive: true });
+  await writeFile(join(models, 'unet/flux.safetensors'), f);
+  const script = await writeScript(dir, lockOf({ 'diffusion_models/flux.safetensors': pin(`${server.url}/legacy/flux`, f) }));
+  const r = await runScript(script, [], { env });
+  assert.is(r.code, 0, r.output);
+  assert.match(r.stdout, /present in unet\/, skipped/);
+  assert.not.ok(existsSync(join(models, 'diffusion_models/flux.safetensors')));
+});
+
+test('a .part hard-linked to the installed file (interrupted publish) is cleaned up', async () => {
+  const { dir, models, env } = await fresh();
+  const f = bytes(3000, 12);
+  await mkdir(join(models, 'vae'), { recursive: true });
+  await writeFile(join(models, 'vae/ae.safetensors'), f);
+  await link(join(models, 'vae/ae.safetensors'), join(models, 'vae/ae.safetensors.part'));
+  const script = await writeScript(dir, lockOf({ 'vae/ae.safetensors': pin(`${server.url}/x`, f) }));
+  const r = await runScript(script, [], { env });
+  assert.is(r.code, 0, r.output);
+  assert.equal(await listTree(models), ['vae/', 'vae/ae.safetensors']);
+});
+
+test('stops cleanly when the disk is too small, before any request', async () => {
+  const { dir, env } = await fresh();
+  const huge = { source: 'url', url: `${server.url}/huge`, sha256: 'a'.repeat(64), size: 2 ** 52 };
+  const script = await writeScript(dir, lockOf({ 'checkpoints/huge.safetensors': huge, 'checkpoints/next.safetensors': huge }));
+  const before = server.requests.length;
+  const r = await runScript(script, ['--jobs', '1'], { env });
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /huge\.safetensors: FAILED: not enough disk space: needs 4194304\.0 GiB, [\d.]+ \w+ free; stopping here/);
+  assert.match(r.stderr, /next\.safetensors: FAILED: not started \(stopped early\)/);
+  assert.equal(summary(r.output), { downloaded: 0, skipped: 0, failed: 2, unresolved: 0 });
+  assert.is(server.requests.length, before);
+});
+
+test('usage errors exit 2; --help documents the options and test knobs', async () => {
+  const { dir, env } = await fresh();
+  const script = await writeScript(dir, lockOf({}));
+  const help = await runScript(script, ['--help'], { env });
+  assert.is(help.code, 0);
+  for (const word of ['--dry-run', '--only', '--jobs', '--verify', 'MODELS_DIR', 'HF_TOKEN', 'CIVITAI_TOKEN', 'HF_ENDPOINT', 'CIVITAI_ENDPOINT', 'COMFYGEN_RETRY_BASE_SECONDS']) {
+    assert.ok(help.stdout.includes(word), word);
+  }
+  assert.is((await runScript(script, ['--bogus'], { env })).code, 2);
+  assert.is((await runScript(script, ['--jobs', '0'], { env })).code, 2);
+  const badEnv = await runScript(script, [], { env: { ...env, COMFYGEN_RETRIES: 'a[$(touch pwned)]' } });
+  assert.is(badEnv.code, 2);
+  assert.not.ok(existsSync(join(dir, 'pwned')));
+  const empty = await runScript(script, [], { env });
+  assert.is(empty.code, 0);
+  assert.match(empty.stdout, /nothing to download/);
+});
+
+test.run();

@@ -1,0 +1,92 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startFileServer, type FileServer } from '../helpers/file-server.js';
+import { tempDir } from '../helpers/tmp.js';
+import { baseEnv, bytes, listTree, lockOf, pin, prng, runScript, sha256, writeScript } from './harness.js';
+
+let server: FileServer;
+let tmp: { dir: string; cleanup: () => Promise<void> };
+test.before(async () => {
+  server = await startFileServer();
+  tmp = await tempDir('comfygen-dl-resume-');
+});
+test.after(async () => {
+  await server.close();
+  await tmp.cleanup();
+});
+
+/** Processes whose argv mentions `needle` (a curl still writing our .part, say). */
+function processesMentioning(needle: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle)) found.push(pid);
+    } catch { /* gone */ }
+  }
+  return found;
+}
+
+const scratchDirs = (models: string) =>
+  existsSync(models) ? readdirSync(models).filter((f) => f.startsWith('.comfygen-download.')).length : 0;
+const sizeOf = (path: string) => (existsSync(path) ? statSync(path).size : 0);
+
+test('killed at 24 random points, every run resumes exactly where the last one stopped', async () => {
+  // ~270 KB/s: 24 short runs cannot finish 2 MiB, so every round really is interrupted.
+  const body = bytes(2 * 1024 * 1024, 42);
+  server.file('/big.safetensors', body, { chunkSize: 4096, chunkDelayMs: 15 });
+  const dir = join(tmp.dir, 'kill');
+  const models = join(dir, 'models');
+  const script = await writeScript(dir, lockOf({ 'checkpoints/big.safetensors': pin(`${server.url}/big.safetensors`, body) }));
+  const env = { ...baseEnv(dir), MODELS_DIR: models };
+  const part = join(models, 'checkpoints/big.safetensors.part');
+  const random = prng(20240601);
+  // Power loss (SIGKILL to everything), Ctrl-C (SIGINT to the group), `kill <pid>` (SIGTERM to bash).
+  const ways = ['kill-group', 'int-group', 'term-script'] as const;
+  let kills = 0;
+  let resumed = 0;
+
+  for (let round = 0; round < 24; round++) {
+    const startSize = sizeOf(part);
+    const scratchBefore = scratchDirs(models);
+    const seen = server.requests.length;
+    const way = ways[round % ways.length]!;
+    const delay = 40 + Math.floor(random() * 260);
+    const r = await runScript(script, [], {
+      env,
+      onSpawn: (child) => setTimeout(() => {
+        try {
+          if (way === 'kill-group') process.kill(-child.pid!, 'SIGKILL');
+          else if (way === 'int-group') process.kill(-child.pid!, 'SIGINT');
+          else process.kill(child.pid!, 'SIGTERM');
+          kills++;
+        } catch { /* finished first */ }
+      }, delay),
+    });
+    assert.not.ok(existsSync(join(models, 'checkpoints/big.safetensors')), `round ${round} was interrupted before the end`);
+    const mine = server.requests.slice(seen);
+    if (mine.length > 0) {
+      // The first request of each run asks for exactly the bytes the .part lacks.
+      assert.is(mine[0]!.rangeStart, startSize > 0 ? startSize : null, `round ${round} (${way}) resumed at the .part size`);
+      if (startSize > 0) resumed++;
+    }
+    if (way === 'term-script') {
+      await new Promise((res) => setTimeout(res, 50));
+      assert.equal(processesMentioning(part), [], 'no curl outlives a terminated script');
+      assert.is(scratchDirs(models), scratchBefore, 'scratch dir removed on SIGTERM');
+    }
+    assert.ok(sizeOf(part) >= startSize, 'a kill never loses bytes already on disk');
+  }
+  assert.ok(kills >= 20, `killed ${kills} times`);
+  assert.ok(resumed >= 15, `resumed from a partial file ${resumed} times`);
+
+  server.file('/big.safetensors', body);
+  const last = await runScript(script, [], { env });
+  assert.is(last.code, 0, last.output);
+  assert.is(sha256(await readFile(join(models, 'checkpoints/big.safetensors'))), sha256(body));
+  assert.equal(await listTree(models), ['checkpoints/', 'checkpoints/big.safetensors'], 'killed runs\' scratch dirs swept too');
+});
+
+test.run();

@@ -1,0 +1,74 @@
+/** src/io/http.ts: the transport rules every source relies on. */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createHttpClient, retryDelay } from '../../src/io/http.js';
+import { sendJson, startFakeServer } from '../helpers/fake-server.js';
+
+test('a token follows a same-origin redirect but never one to another origin', async () => {
+  const storage = await startFakeServer((_req, res) => sendJson(res, 200, { ok: true }));
+  const api = await startFakeServer((req, res) => {
+    if (req.url.pathname === '/away') return void res.writeHead(307, { location: `${storage.url}/file` }).end();
+    if (req.url.pathname === '/here') return void res.writeHead(307, { location: '/away' }).end();
+    sendJson(res, 404, {});
+  });
+  try {
+    const http = createHttpClient({ retries: 0 });
+    const res = await http.send({ method: 'GET', url: `${api.url}/here`, authorization: 'Bearer t0k', redirect: 'follow' });
+    assert.ok(res.ok && res.status === 200);
+    assert.equal(api.requests.map((r) => r.authorization), ['Bearer t0k', 'Bearer t0k']);
+    assert.equal(storage.requests.map((r) => r.authorization), [null]);
+    assert.is(http.requests, 3);
+  } finally {
+    await Promise.all([api.close(), storage.close()]);
+  }
+});
+
+test('the User-Agent names comfygen and its version', async () => {
+  const server = await startFakeServer((req, res) => sendJson(res, 200, { ua: req.headers['user-agent'] }));
+  try {
+    const res = await createHttpClient().send({ method: 'GET', url: server.url });
+    assert.match(res.ok ? res.body.toString() : '', /"ua":"comfygen\/\d+\.\d+\.\d+"/);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a pause longer than the limit is not waited for: the 429 comes back to the caller', async () => {
+  const server = await startFakeServer((_req, res) => sendJson(res, 429, { error: 'slow down' }, { 'retry-after': '3600' }));
+  const sleeps: number[] = [];
+  try {
+    const http = createHttpClient({ sleep: async (ms) => void sleeps.push(ms) });
+    const res = await http.send({ method: 'GET', url: server.url });
+    assert.is(res.ok && res.status, 429);
+    assert.equal(sleeps, []);
+  } finally {
+    await server.close();
+  }
+});
+
+test('transport failures are data naming the URL without its query; timeouts too', async () => {
+  const server = await startFakeServer(() => new Promise(() => {}));
+  try {
+    const http = createHttpClient({ retries: 1, baseDelayMs: 1, timeoutMs: 100 });
+    const slow = await http.send({ method: 'GET', url: `${server.url}/x?token=abc` });
+    assert.equal(slow, { ok: false, kind: 'timeout', message: `${server.url}/x: no answer within 0.1 s` });
+    const gone = await startFakeServer(() => {});
+    await gone.close();
+    const refused = await http.send({ method: 'GET', url: `${gone.url}/y?token=abc` });
+    assert.equal(refused, { ok: false, kind: 'network', message: `${gone.url}/y: network error (ECONNREFUSED)` });
+  } finally {
+    await server.close();
+  }
+});
+
+test('Retry-After as seconds or a date, RateLimit t=, else capped exponential backoff', () => {
+  const h = (init: Record<string, string>) => new Headers(init);
+  const opts = { baseDelayMs: 1000, maxDelayMs: 30_000 };
+  assert.is(retryDelay(h({ 'retry-after': '2' }), 0, opts), 2000);
+  const inTen = new Date(Date.now() + 10_000).toUTCString();
+  assert.ok(Math.abs(retryDelay(h({ 'retry-after': inTen }), 0, opts) - 10_000) < 1500);
+  assert.is(retryDelay(h({ ratelimit: '"resolvers";r=0;t=55' }), 0, opts), 55_000);
+  assert.equal([0, 1, 2, 5, 9].map((n) => retryDelay(null, n, opts)), [1000, 2000, 4000, 30_000, 30_000]);
+});
+
+test.run();
