@@ -51,7 +51,7 @@ export async function scanFile(absPath: string, relPath: string, opts: ScanFileO
  */
 function windowedReader(fh: FileHandle, size: number): ReadAt {
   let start = 0;
-  let window = new Uint8Array(0);
+  let window: Uint8Array = new Uint8Array(0);
   return async (offset, length) => {
     if (offset >= start && offset + length <= start + window.length) return window.subarray(offset - start, offset - start + length);
     if (length >= WINDOW_BYTES) return readAt(fh, offset, length);
