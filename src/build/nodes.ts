@@ -24,6 +24,5 @@ export async function resolveNodeLock(
       report: opts.report,
     }),
   );
-  for (const d of result.diagnostics) opts.report(d);
   return result.nodes;
 }
