@@ -32,6 +32,8 @@ export interface BuildOptions {
   force?: boolean;
   env?: NodeJS.ProcessEnv;
   progress?: ProgressSink;
+  /** Scanner to use; `build --watch` passes a memo so unchanged workflows are not re-read. */
+  scan?: typeof scanFiles;
 }
 
 export interface BuildResult {
@@ -56,7 +58,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   const config = await step(progress, 'config', 'Load config', () => loadConfig({ cwd: opts.cwd, file: opts.configFile }));
 
   const files = await findWorkflowFiles(config);
-  const workflows = await step(progress, 'scan', `Scan ${files.length} workflow(s)`, () => scanFiles(files),
+  const workflows = await step(progress, 'scan', `Scan ${files.length} workflow(s)`, () => (opts.scan ?? scanFiles)(files),
     (wfs) => `${wfs.reduce((n, wf) => n + wf.refs.length, 0)} model reference(s)`);
   const diagnostics: Diagnostic[] = [];
   if (files.length === 0) {

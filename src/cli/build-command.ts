@@ -13,6 +13,8 @@ export interface BuildFlags {
   json?: boolean;
   quiet?: boolean;
   force?: boolean;
+  /** Set by `--watch`: a memoising scanner shared between rebuilds. */
+  scan?: import('../build/scan-memo.js').ScanFn;
 }
 
 export interface Io {
@@ -37,6 +39,7 @@ export async function buildCommand(mode: 'build' | 'check', flags: BuildFlags, i
       force: flags.force,
       env: io.env,
       progress: renderer.sink,
+      scan: flags.scan,
     });
   } finally {
     await renderer.flush();

@@ -10,6 +10,7 @@ import { CONFIG_FILES, loadConfig } from '../config/load.js';
 import type { Config } from '../config/normalize.js';
 import { UserError } from '../core/errors.js';
 import { loadRoots } from '../inventory/index.js';
+import { createScanMemo } from '../build/scan-memo.js';
 import { type BuildFlags, buildCommand, type Io } from './build-command.js';
 
 export interface WatchOptions {
@@ -81,6 +82,7 @@ function openWatchers(targets: readonly Target[], onChange: (why: string) => voi
 }
 
 export async function watchBuild(flags: BuildFlags, io: Io, opts: WatchOptions = {}): Promise<number> {
+  const memo = createScanMemo();
   const debounceMs = opts.debounceMs ?? 200;
   const say = (line: string) => io.stderr.write(`${line}\n`);
   let watchers: FSWatcher[] = [];
@@ -114,7 +116,7 @@ export async function watchBuild(flags: BuildFlags, io: Io, opts: WatchOptions =
     do {
       again = false;
       try {
-        await buildCommand('build', flags, io);
+        await buildCommand('build', { ...flags, scan: memo.scan }, io);
       } catch (err) {
         // A bad edit must not end the session: print it like the CLI would, keep watching.
         say(err instanceof UserError ? `comfygen: ${err.message}` : `comfygen: ${(err as Error).stack ?? String(err)}`);
