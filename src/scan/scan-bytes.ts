@@ -5,7 +5,6 @@
 import type { ScannedWorkflow, WorkflowFormat } from '../core/types.js';
 import { diag, inFile } from './diagnostics.js';
 import { type Extraction, extractRefs } from './extract.js';
-import { detectGraph } from './graph/detect.js';
 import { parseJsonLenient } from './json.js';
 import { type MediaKind, graphCandidates, hasA1111Parameters, mediaParser } from './media/index.js';
 import { type MediaMetadata, runSync } from './media/reader.js';
@@ -23,8 +22,8 @@ export function scanBytes(relPath: string, bytes: Uint8Array): ScannedWorkflow {
 export function fromJsonText(relPath: string, text: string): ScannedWorkflow {
   const parsed = parseJsonLenient(text);
   if (!parsed.ok) return unreadable(relPath, null, `not valid JSON: ${parsed.error}`);
-  const found = detectGraph(parsed.value);
-  return result(relPath, found?.kind ?? null, extractRefs(parsed.value, relPath));
+  const extraction = extractRefs(parsed.value, relPath);
+  return result(relPath, extraction.graph, extraction);
 }
 
 /** Prefer the embedded UI workflow, fall back to the API prompt; one clear diagnostic when neither reads. */
@@ -36,11 +35,11 @@ export function fromMedia(relPath: string, kind: MediaKind, meta: MediaMetadata)
       problems.push(`its embedded "${candidate.key}" is not valid JSON (${parsed.error})`);
       continue;
     }
-    if (!detectGraph(parsed.value)) {
+    const extraction = extractRefs(parsed.value, relPath);
+    if (extraction.graph === null) {
       problems.push(`its embedded "${candidate.key}" holds no workflow graph`);
       continue;
     }
-    const extraction = extractRefs(parsed.value, relPath);
     const notes = problems.map((p) => diag('invalid-embedded-graph', `${p}; "${candidate.key}" was read instead`));
     extraction.diagnostics = [...inFile(notes, relPath), ...extraction.diagnostics];
     return result(relPath, kind, extraction);
@@ -59,17 +58,17 @@ export function unreadable(relPath: string, format: WorkflowFormat | null, messa
   return { path: relPath, format, refs: [], customNodes: [], diagnostics: inFile([d], relPath) };
 }
 
+/** Key order as `scan --json` prints it: path, format, graph, refs, customNodes, untaggedNodeTypes, diagnostics. */
 function result(relPath: string, format: WorkflowFormat | null, ex: Extraction): ScannedWorkflow {
-  const wf: ScannedWorkflow = { path: relPath, format, refs: ex.refs, customNodes: ex.customNodes, diagnostics: ex.diagnostics };
-  if (ex.graph) {
-    // Key order as `scan --json` prints it: path, format, graph, refs, customNodes, untagged…, diagnostics.
-    return {
-      path: relPath, format, graph: ex.graph, refs: ex.refs, customNodes: ex.customNodes,
-      ...(ex.untaggedNodeTypes.length > 0 ? { untaggedNodeTypes: ex.untaggedNodeTypes } : {}),
-      diagnostics: ex.diagnostics,
-    };
-  }
-  return wf;
+  return {
+    path: relPath,
+    format,
+    ...(ex.graph ? { graph: ex.graph } : {}),
+    refs: ex.refs,
+    customNodes: ex.customNodes,
+    ...(ex.untaggedNodeTypes.length > 0 ? { untaggedNodeTypes: ex.untaggedNodeTypes } : {}),
+    diagnostics: ex.diagnostics,
+  };
 }
 
 function unknownContent(bytes: Uint8Array): string {

@@ -104,6 +104,35 @@ test('a hash mismatch names specified and got, removes only its own .part, publi
   assert.equal((await readdir(join(models, 'loras'))).sort(), ['keep.txt']);
 });
 
+test('a file that appears at the destination during the download is never replaced', async () => {
+  const { dir, models, env } = await fresh();
+  const body = bytes(120_000, 13);
+  server.file('/race/r.safetensors', body, { chunkSize: 8000, chunkDelayMs: 20 });
+  const script = await writeScript(dir, lockOf({ 'loras/r.safetensors': pin(`${server.url}/race/r.safetensors`, body) }));
+  const theirs = Buffer.from('copied in by hand meanwhile');
+  const running = runScript(script, [], { env });
+  while (!server.requestsFor('/race/r.safetensors').length) await new Promise((r) => setTimeout(r, 10));
+  await writeFile(join(models, 'loras/r.safetensors'), theirs);
+  const r = await running;
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /a different file appeared in the way; left untouched, the verified download is kept at \S+r\.safetensors\.part/);
+  assert.equal(await readFile(join(models, 'loras/r.safetensors')), theirs);
+  assert.is(sha256(await readFile(join(models, 'loras/r.safetensors.part'))), sha256(body));
+});
+
+test('long downloads report their progress', async () => {
+  const { dir, env } = await fresh();
+  const body = bytes(200_000, 14);
+  server.file('/progress/p.safetensors', body, { chunkSize: 6_000, chunkDelayMs: 100 });
+  const script = await writeScript(dir, lockOf({ 'loras/p.safetensors': pin(`${server.url}/progress/p.safetensors`, body) }));
+  const started = Date.now();
+  const r = await runScript(script, [], { env: { ...env, COMFYGEN_PROGRESS_SECONDS: '1' } });
+  assert.is(r.code, 0, r.output);
+  assert.match(r.stdout, /^loras\/p\.safetensors: [\d.]+ KiB of 195\.3 KiB$/m);
+  assert.match(r.stdout, /^loras\/p\.safetensors: [\d.]+ KiB of 195\.3 KiB, [\d.]+ KiB\/s$/m);
+  assert.ok(Date.now() - started < 5500, 'the reporter does not hold the run open');
+});
+
 test('unresolved models are warned about and counted; entries without a hash are reported unverified', async () => {
   const { dir, models, env } = await fresh();
   const plain = Buffer.from('a plain config file\n');

@@ -1,7 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { NodeLockEntry } from '../../src/core/types.js';
 import { markerLine } from '../../src/render/marker.js';
 import { renderNodesScript } from '../../src/render/nodes-script.js';
@@ -23,11 +25,15 @@ function planCalls(script: string): string[] {
     'for f in pack_git pack_registry pack_unresolved pack_invalid; do eval "$f() { printf \'%s\' $f; printf \' <%s>\' \\"\\$@\\"; printf \'\\\\n\'; }"; done',
     'plan',
   ].join('\n');
-  const file = `${tmpdir()}/comfygen-plan-${process.pid}.sh`;
-  spawnSync('bash', ['-c', 'cat > "$1"', '_', file], { input: script });
-  const run = spawnSync('bash', ['-c', harness, '_', file], { encoding: 'utf8' });
-  assert.is(run.status, 0, run.stderr);
-  return run.stdout.trim().split('\n');
+  const dir = mkdtempSync(join(tmpdir(), 'comfygen-plan-'));
+  try {
+    writeFileSync(join(dir, 'nodes.sh'), script);
+    const run = spawnSync('bash', ['-c', harness, '_', join(dir, 'nodes.sh')], { encoding: 'utf8' });
+    assert.is(run.status, 0, run.stderr);
+    return run.stdout.trim().split('\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 test('line 1 is the shebang, line 2 the generated-file marker', () => {

@@ -3,8 +3,9 @@ import * as assert from 'uvu/assert';
 import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { scanBytes, scanFile, scanFiles } from '../../src/scan/index.js';
+import { MAX_JSON_BYTES } from '../../src/scan/scan-file.js';
 import { tempDir } from '../helpers/tmp.js';
-import { be32, concat, exif, flac, latin1, mp4, mp4Parts, png, prng, shuffle, tEXt, uiNode, uiWorkflow, webp } from './builders.js';
+import { be32, concat, exif, flac, latin1, mp4, mp4Parts, png, pngChunk, prng, shuffle, tEXt, uiNode, uiWorkflow, webp } from './builders.js';
 
 const workflow = (name: string) => JSON.stringify(uiWorkflow([uiNode({ id: 1, type: 'CheckpointLoaderSimple', widgets: [name] })]));
 let tmp: { dir: string; cleanup: () => Promise<void> };
@@ -56,6 +57,26 @@ test('a 2 GB video is scanned from its headers in bounded time and memory', asyn
   assert.equal([wf.format, wf.refs.map((r) => r.name), wf.diagnostics], ['mp4', ['video.safetensors'], []]);
 });
 
+test('tens of thousands of tiny chunks cost window reads, not one read each', async () => {
+  const path = join(tmp.dir, 'chunky.png');
+  const filler = Array.from({ length: 50_000 }, () => pngChunk('tIME', new Uint8Array(0)));
+  await writeFile(path, png([...filler, tEXt('workflow', workflow('late.safetensors'))]));
+  const started = performance.now();
+  const wf = await scanFile(path, 'chunky.png');
+  assert.ok(performance.now() - started < 3000, `took ${(performance.now() - started).toFixed(0)} ms`);
+  assert.equal(wf.refs.map((r) => r.name), ['late.safetensors']);
+});
+
+test('a JSON file above the size limit is refused without being read', async () => {
+  const path = join(tmp.dir, 'huge.json');
+  const fh = await open(path, 'w');
+  await fh.write('{"nodes": [');
+  await fh.truncate(MAX_JSON_BYTES + 1);
+  await fh.close();
+  const wf = await scanFile(path, 'huge.json');
+  assert.equal(wf.diagnostics.map((d) => [d.code, d.severity]), [['file-too-large', 'error']]);
+});
+
 test('unreadable files give one error without absolute paths; scanFile never throws', async () => {
   const missing = await scanFile(join(tmp.dir, 'nope.json'), 'nope.json');
   assert.equal(missing.diagnostics.map((d) => [d.code, d.severity]), [['unreadable-file', 'error']]);
@@ -65,14 +86,28 @@ test('unreadable files give one error without absolute paths; scanFile never thr
 });
 
 test('scanFiles: results sorted by path and identical JSON whatever the input order', async () => {
-  const names = Array.from({ length: 12 }, (_, i) => `w${String(i).padStart(2, '0')}.json`);
-  for (const [i, name] of names.entries()) await writeFile(join(tmp.dir, name), workflow(`m${i % 3}.safetensors`));
-  const files = names.map((n) => ({ absPath: join(tmp.dir, n), relPath: `flows/${n}` }));
-  const shuffled = shuffle(files, prng(7));
+  const make = (i: number): [string, Uint8Array | string] => {
+    const w = workflow(`m${i % 3}.safetensors`);
+    switch (i % 6) {
+      case 0: return [`w${i}.png`, png([tEXt('workflow', w)])];
+      case 1: return [`w${i}.webp`, webp(exif([[0x010f, `workflow:${w}`]]))];
+      case 2: return [`w${i}.flac`, flac([`workflow=${w}`])];
+      case 3: return [`w${i}.mp4`, mp4({ workflow: w })];
+      case 4: return [`w${i}.json`, i % 12 === 4 ? '{ broken' : w];
+      default: return [`w${i}.json`, w];
+    }
+  };
+  const files = [];
+  for (let i = 0; i < 24; i++) {
+    const [name, content] = make(i);
+    await writeFile(join(tmp.dir, name), content);
+    files.push({ absPath: join(tmp.dir, name), relPath: `flows/${name}` });
+  }
   const a = await scanFiles(files, { concurrency: 1 });
-  const b = await scanFiles(shuffled, { concurrency: 5 });
+  const b = await scanFiles(shuffle(files, prng(7)), { concurrency: 5 });
   assert.is(JSON.stringify(b), JSON.stringify(a));
-  assert.equal(a.map((w) => w.path), files.map((f) => f.relPath));
+  assert.equal(a.map((w) => w.path), files.map((f) => f.relPath).sort());
+  assert.is(a.filter((w) => w.diagnostics.some((d) => d.code === 'unparsable-workflow')).length, 2);
 });
 
 test.run();

@@ -124,6 +124,14 @@ test('custom pack loaders from the table: one row each', () => {
   }
 });
 
+test('without a table index, widget names listed in inputs[] give the position', () => {
+  const inputs = ['pipe', 'image'].map((name) => ({ name, type: 'IMAGE', link: null }))
+    .concat(['strength', 'control_net_name', 'preprocessor'].map((name) => ({ name, type: 'COMBO', link: null, widget: { name } })));
+  const wf = uiWorkflow([uiNode({ id: 1, type: 'easy controlnetLoaderADV', inputs, widgets: [1, 'cn.safetensors', 'annotator.pth'] })]);
+  const { refs } = extractRefs(wf, 'wf.json');
+  assert.equal(refs.map((r) => [r.folder, r.name, r.nodes[0]!.input, r.guessed ?? false]), [['controlnet', 'cn.safetensors', 'control_net_name', false]]);
+});
+
 test('rgthree Power Lora Loader objects: switched-off LoRAs are optional', () => {
   const wf = uiWorkflow([uiNode({ id: 5, type: 'Power Lora Loader (rgthree)', widgets: [
     {}, { type: 'PowerLoraLoaderHeaderWidget' },

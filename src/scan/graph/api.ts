@@ -53,7 +53,7 @@ function follow(prompt: ApiPrompt, link: [string | number, number], consumed: Se
   let originId = String(link[0]);
   for (let hop = 0; hop < MAX_LINK_HOPS; hop++) {
     const origin = Object.hasOwn(prompt, originId) ? prompt[originId] : undefined;
-    if (!origin) return { unresolved: `link to missing node ${originId}` };
+    if (!origin) return { unresolved: `missing node ${originId}` };
     const entries = Object.entries(origin.inputs);
     const strings = entries.filter(([, v]) => typeof v === 'string');
     const picked = strings.length === 1 ? strings[0] : strings.find(([k]) => k === 'value' || k === 'string' || k === 'text');
@@ -62,8 +62,8 @@ function follow(prompt: ApiPrompt, link: [string | number, number], consumed: Se
       return { value: picked[1] };
     }
     const links = entries.filter(([, v]) => isApiLink(v));
-    if (strings.length > 0 || links.length !== 1) return { unresolved: `output of ${origin.class_type} node ${originId}` };
+    if (strings.length > 0 || links.length !== 1) return { unresolved: `the output of ${origin.class_type} node ${originId}` };
     originId = String((links[0]![1] as [string | number, number])[0]);
   }
-  return { unresolved: `link chain longer than ${MAX_LINK_HOPS} nodes` };
+  return { unresolved: `a link chain longer than ${MAX_LINK_HOPS} nodes` };
 }

@@ -30,6 +30,11 @@ export interface FlatNode {
   named: Map<string, Slot>;
   /** UI array `widgets_values` (positional), or null. */
   positional: readonly unknown[] | null;
+  /**
+   * Widget names in `widgets_values` order, when the node lists every widget in `inputs[]`
+   * (newer frontends) and the counts agree; null otherwise.
+   */
+  widgetOrder?: readonly string[] | null;
 }
 
 export interface FlatGraph {

@@ -78,11 +78,11 @@ class UiWalker {
         this.expand(scope, raw, id, def, active);
       } else if (isGroupNodeType(rawType)) {
         expandGroupNode(raw, id, rawType, active, this.groups, this.out, this.diagnostics);
+      } else if (UUID.test(rawType)) {
+        this.diagnostics.push('missing-subgraph', `node ${id} is an instance of subgraph ${rawType}, which the file does not define`, { node: id });
+        this.out.push(this.node(scope, raw, id, rawType, active, 'subgraph'));
       } else {
-        if (UUID.test(rawType)) {
-          this.diagnostics.push('missing-subgraph', `node ${id} is an instance of subgraph ${rawType}, which the file does not define`, { node: id });
-        }
-        this.out.push(this.node(scope, raw, id, renameType(rawType), active, UUID.test(rawType) ? 'subgraph' : 'node'));
+        this.out.push(this.node(scope, raw, id, renameType(rawType), active, 'node'));
       }
     }
   }
@@ -90,7 +90,8 @@ class UiWalker {
   private expand(scope: Scope, raw: RawNode, id: string, def: SubgraphDef, active: boolean): void {
     this.reached.add(def.id);
     if (scope.stack.includes(def.id) || scope.stack.length >= MAX_DEPTH) {
-      this.diagnostics.push('subgraph-cycle', `subgraph ${def.id} contains itself (through node ${id}); that instance was not expanded`, { node: id });
+      const why = scope.stack.includes(def.id) ? 'contains itself' : `is nested more than ${MAX_DEPTH} levels deep`;
+      this.diagnostics.push('subgraph-cycle', `subgraph ${def.id} ${why} (at node ${id}); that instance was not expanded`, { node: id });
       return;
     }
     const props = isRecord(raw.properties) ? raw.properties : {};
@@ -123,25 +124,26 @@ class UiWalker {
     const overrides = scope.overrides?.get(String(raw.id));
     if (overrides) for (const [name, value] of overrides) named.set(name, { value });
     const properties = isRecord(raw.properties) ? raw.properties : null;
-    return { id, type, active, role, properties, named, positional: Array.isArray(wv) ? wv : null };
+    const positional = Array.isArray(wv) ? wv : null;
+    return { id, type, active, role, properties, named, positional, widgetOrder: widgetOrder(raw.inputs, positional) };
   }
 
   /** The literal a widget link carries, or undefined when the node's own copy stands. */
   private follow(scope: Scope, linkId: unknown, hops: number): Slot | undefined {
-    if (hops > MAX_LINK_HOPS) return { unresolved: 'link chain too long' };
+    if (hops > MAX_LINK_HOPS) return { unresolved: `a link chain longer than ${MAX_LINK_HOPS} hops` };
     const link = scope.graph.links.get(String(linkId));
-    if (!link) return { unresolved: `link ${String(linkId)} is missing` };
+    if (!link) return { unresolved: `missing link ${String(linkId)}` };
     if (link.from === SUBGRAPH_INPUT_NODE) return this.fromInstance(scope, link.fromSlot, hops);
     const origin = scope.graph.byId.get(link.from);
-    if (!origin) return { unresolved: `link ${String(linkId)} comes from missing node ${link.from}` };
+    if (!origin) return { unresolved: `missing node ${originIdOf(scope, link.from)}` };
     const type = typeof origin.type === 'string' ? origin.type : '';
-    const originId = `${scope.prefix}${link.from}`;
+    const originId = originIdOf(scope, link.from);
     if (type === 'Reroute' || type === 'Reroute (rgthree)') {
       const input = Array.isArray(origin.inputs) ? origin.inputs[0] : undefined;
-      return isRecord(input) && input.link != null ? this.follow(scope, input.link, hops + 1) : { unresolved: `reroute ${originId} is not connected` };
+      return isRecord(input) && input.link != null ? this.follow(scope, input.link, hops + 1) : { unresolved: `unconnected reroute ${originId}` };
     }
     const value = literalOf(type, origin.widgets_values);
-    if (value === undefined) return { unresolved: `output of ${type || 'a node'} node ${originId}` };
+    if (value === undefined) return { unresolved: `the output of ${type || 'untyped'} node ${originId}` };
     this.consumed.add(consumedKey(originId, value));
     return { value };
   }
@@ -162,6 +164,21 @@ class UiWalker {
     if (isRecord(wv) && name && Object.hasOwn(wv, name)) return { value: wv[name] };
     return undefined;
   }
+}
+
+/** Names of the widgets listed in `inputs[]`, if they account for every stored value. */
+function widgetOrder(inputs: unknown, positional: readonly unknown[] | null): string[] | null {
+  if (!positional || !Array.isArray(inputs)) return null;
+  const names: string[] = [];
+  for (const input of inputs) {
+    if (isRecord(input) && isRecord(input.widget) && typeof input.widget.name === 'string') names.push(input.widget.name);
+  }
+  // Extra values (a seed's control_after_generate) would shift positions: only trust an exact match.
+  return names.length > 0 && names.length === positional.length ? names : null;
+}
+
+function originIdOf(scope: Scope, id: string): string {
+  return `${scope.prefix}${id}`;
 }
 
 /** A primitive's value: PrimitiveNode's first widget, or a node's only string widget. */

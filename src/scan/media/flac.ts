@@ -11,6 +11,7 @@ const VORBIS_COMMENT = 4;
 
 export function* readFlac(size: number): Parser<MediaMetadata> {
   const entries: MetadataEntry[] = [];
+  let budget = MAX_METADATA_BYTES;
   let pos = 4;
   for (let count = 0; pos + 4 <= size; count++) {
     if (count >= MAX_STRUCTURES) return { entries, problem: `more than ${MAX_STRUCTURES} FLAC metadata blocks` };
@@ -22,7 +23,8 @@ export function* readFlac(size: number): Parser<MediaMetadata> {
     if (type === 127) return { entries, problem: `invalid FLAC metadata block at byte ${pos}` };
     if (pos + 4 + length > size) return { entries, problem: `FLAC metadata block at byte ${pos} runs past the end of the file` };
     if (type === VORBIS_COMMENT) {
-      if (length > MAX_METADATA_BYTES) return { entries, problem: 'FLAC comment block exceeds the metadata limit' };
+      if (length > budget) return { entries, problem: `FLAC comments beyond ${MAX_METADATA_BYTES} bytes exceed the metadata limit` };
+      budget -= length;
       const data: Uint8Array = yield { offset: pos + 4, length };
       entries.push(...readVorbisComments(data));
     }

@@ -22,14 +22,14 @@ interface Box {
 type Children = { boxes: Box[]; problem: string | null };
 
 export function* readMp4(size: number): Parser<MediaMetadata> {
-  const state: MetaState = { entries: [], budget: MAX_METADATA_BYTES, problem: null };
-  const top = yield* children(0, size, 'file');
+  const state: MetaState = { entries: [], budget: MAX_METADATA_BYTES, boxes: MAX_STRUCTURES, problem: null };
+  const top = yield* children(state, 0, size, 'file');
   for (const moov of top.boxes.filter((b) => b.type === 'moov')) {
-    const inner = yield* children(moov.body, moov.end, 'moov');
+    const inner = yield* children(state, moov.body, moov.end, 'moov');
     for (const box of inner.boxes) {
       if (box.type === 'meta') yield* readMeta(box, state);
       if (box.type !== 'udta') continue;
-      const udta = yield* children(box.body, box.end, 'udta');
+      const udta = yield* children(state, box.body, box.end, 'udta');
       for (const meta of udta.boxes) if (meta.type === 'meta') yield* readMeta(meta, state);
     }
     state.problem ??= inner.problem;
@@ -39,7 +39,10 @@ export function* readMp4(size: number): Parser<MediaMetadata> {
 
 interface MetaState {
   entries: MetadataEntry[];
+  /** Bytes of metadata still allowed. */
   budget: number;
+  /** Box headers still allowed, across the whole walk (nested lists multiply otherwise). */
+  boxes: number;
   problem: string | null;
 }
 
@@ -48,7 +51,7 @@ function* readMeta(meta: Box, state: MetaState): Parser<void> {
   // whether a child box type appears right after the header.
   const peek: Uint8Array = yield { offset: meta.body, length: 8 };
   const first = meta.body + (ascii(peek, 4, 4) === 'hdlr' ? 0 : 4);
-  const list = yield* children(first, meta.end, 'meta');
+  const list = yield* children(state, first, meta.end, 'meta');
   state.problem ??= list.problem;
   let keys: string[] = [];
   const items: { index: number; value: string }[] = [];
@@ -57,9 +60,9 @@ function* readMeta(meta: Box, state: MetaState): Parser<void> {
       const data = yield* readBody(box, state);
       if (data) keys = parseKeys(data);
     } else if (box.type === 'ilst') {
-      const ilst = yield* children(box.body, box.end, 'ilst');
+      const ilst = yield* children(state, box.body, box.end, 'ilst');
       for (const item of ilst.boxes) {
-        const parts = yield* children(item.body, item.end, 'ilst item');
+        const parts = yield* children(state, item.body, item.end, 'ilst item');
         let name: string | null = null;
         for (const part of parts.boxes) {
           if (part.type !== 'data' && part.type !== 'name') continue;
@@ -106,11 +109,11 @@ function* readBody(box: Box, state: MetaState): Parser<Uint8Array | null> {
 }
 
 /** Headers of the boxes between start and end; stops at the first box that does not fit. */
-function* children(start: number, end: number, where: string): Parser<Children> {
+function* children(state: MetaState, start: number, end: number, where: string): Parser<Children> {
   const boxes: Box[] = [];
   let pos = start;
   while (pos + 8 <= end) {
-    if (boxes.length >= MAX_STRUCTURES) return { boxes, problem: `more than ${MAX_STRUCTURES} boxes in ${where}` };
+    if (--state.boxes < 0) return { boxes, problem: `more than ${MAX_STRUCTURES} MP4 boxes` };
     const h: Uint8Array = yield { offset: pos, length: 16 };
     if (h.length < 8) return { boxes, problem: `MP4 is truncated at byte ${pos}` };
     let size = u32be(h, 0);

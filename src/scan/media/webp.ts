@@ -13,6 +13,7 @@ export function* readWebp(size: number): Parser<MediaMetadata> {
   const entries: MetadataEntry[] = [];
   const header: Uint8Array = yield { offset: 0, length: 12 };
   const end = Math.min(size, 8 + u32le(header, 4));
+  let budget = MAX_METADATA_BYTES;
   let pos = 12;
   for (let count = 0; pos + 8 <= end; count++) {
     if (count >= MAX_STRUCTURES) return { entries, problem: `more than ${MAX_STRUCTURES} RIFF chunks` };
@@ -22,7 +23,8 @@ export function* readWebp(size: number): Parser<MediaMetadata> {
     const length = u32le(head, 4);
     if (pos + 8 + length > size) return { entries, problem: `WebP chunk ${JSON.stringify(fourcc)} at byte ${pos} runs past the end of the file` };
     if (fourcc === 'EXIF') {
-      if (length > MAX_METADATA_BYTES) return { entries, problem: `WebP EXIF chunk of ${length} bytes exceeds the metadata limit` };
+      if (length > budget) return { entries, problem: `WebP EXIF data beyond ${MAX_METADATA_BYTES} bytes exceeds the metadata limit` };
+      budget -= length;
       const data: Uint8Array = yield { offset: pos + 8, length };
       entries.push(...readExif(data));
     }

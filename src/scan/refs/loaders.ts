@@ -1,6 +1,7 @@
 /**
  * Refs from known loader nodes (loader-nodes.json): by input name where the file names inputs
- * (API, dict widgets, followed links, promoted widgets), else by widget index, else by value.
+ * (API, dict widgets, followed links, promoted widgets), else by widget index (from the table, or
+ * from the widget names a newer frontend lists in `inputs[]`), else by value.
  */
 import { normalizeName } from '../../core/folders.js';
 import { type DiagnosticList, shown } from '../diagnostics.js';
@@ -22,7 +23,7 @@ export function loaderUses(graph: FlatGraph): Use[] {
         if (node.positional) byValue.push(input);
         continue;
       }
-      const index = input.widgetIndex;
+      const index = input.widgetIndex ?? positionByName(node, input.name);
       if (index !== null) claimed.add(index);
       const slot = node.named.get(input.name);
       const settled = slot ? settle(slot) : null;
@@ -30,7 +31,7 @@ export function loaderUses(graph: FlatGraph): Use[] {
         accept(ctx, node, input, settled.value, input.name);
       } else if (settled) {
         const stale = index !== null && node.positional && index < node.positional.length;
-        graph.diagnostics.push('linked-widget', `${node.type} node ${node.id}: ${input.name} comes from the ${settled.unresolved}, which has no literal value${stale ? '; the value stored on the node was used' : ''}`, { node: node.id });
+        graph.diagnostics.push('linked-widget', `${node.type} node ${node.id}: ${input.name} is fed by ${settled.unresolved}, not by a literal value${stale ? '; the value stored on the node was used' : ''}`, { node: node.id });
         if (stale) accept(ctx, node, input, node.positional![index], input.name);
       } else if (node.positional && index !== null) {
         if (index < node.positional.length) accept(ctx, node, input, node.positional[index], input.name);
@@ -42,6 +43,11 @@ export function loaderUses(graph: FlatGraph): Use[] {
     if (byValue.length > 0) valueUses(ctx, node, byValue, claimed);
   }
   return uses;
+}
+
+function positionByName(node: FlatNode, name: string): number | null {
+  const position = node.widgetOrder?.indexOf(name) ?? -1;
+  return position >= 0 ? position : null;
 }
 
 interface Ctx {
