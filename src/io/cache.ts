@@ -36,6 +36,10 @@ export function openCache(dir: string | null, options: CacheOptions = {}): Answe
   const retainMs = options.retainMs ?? 30 * 24 * 3600 * 1000;
   const now = options.now ?? Date.now;
   const stores = new Map<string, Keyv>();
+  const files = new Map<string, KeyvFile>();
+  const written = new Set<string>();
+  // This run's writes, readable at once (the stores write in the background).
+  const recent = new Map<string, CacheEntry<unknown>>();
   const pending = new Set<Promise<unknown>>();
 
   function store(namespace: string): Keyv {
@@ -44,11 +48,9 @@ export function openCache(dir: string | null, options: CacheOptions = {}): Answe
     if (!kv) {
       const filename = dir ? join(dir, `${namespace}.json`) : null;
       if (filename) discardIfCorrupt(filename, options.onError);
-      kv = new Keyv({
-        namespace,
-        ttl: retainMs,
-        ...(filename ? { store: new KeyvFile({ filename, writeDelay: 20 }) } : {}),
-      });
+      const file = filename ? new KeyvFile({ filename, writeDelay: 20 }) : null;
+      if (file) files.set(namespace, file);
+      kv = new Keyv({ namespace, ttl: retainMs, ...(file ? { store: file } : {}) });
       kv.on('error', (err: unknown) => options.onError?.(err));
       stores.set(namespace, kv);
     }
@@ -57,6 +59,8 @@ export function openCache(dir: string | null, options: CacheOptions = {}): Answe
 
   return {
     async get<T>(namespace: string, key: string) {
+      const fresh = recent.get(`${namespace}\0${key}`) as CacheEntry<T> | undefined;
+      if (fresh) return fresh;
       try {
         const entry = (await store(namespace).get(key)) as CacheEntry<T> | undefined;
         return entry && typeof entry.at === 'number' ? entry : undefined;
@@ -66,18 +70,34 @@ export function openCache(dir: string | null, options: CacheOptions = {}): Answe
       }
     },
     set(namespace, key, value) {
+      written.add(namespace);
+      const entry = { at: now(), value };
+      recent.set(`${namespace}\0${key}`, entry);
       const write = store(namespace)
-        .set(key, { at: now(), value })
+        .set(key, entry)
         .catch((err: unknown) => options.onError?.(err))
         .finally(() => pending.delete(write));
       pending.add(write);
     },
     async close() {
       while (pending.size > 0) await Promise.all([...pending]);
+      // keyv-file resolves a write made while an earlier save is on disk with that earlier save,
+      // so the last entries can be missing from the file; one final full write settles it.
+      await Promise.all(
+        [...files].filter(([ns]) => written.has(ns)).map(([, file]) => flush(file).catch((err: unknown) => options.onError?.(err))),
+      );
       await Promise.all([...stores.values()].map((kv) => kv.disconnect()));
       stores.clear();
+      files.clear();
+      written.clear();
+      recent.clear();
     },
   };
+}
+
+async function flush(file: KeyvFile): Promise<void> {
+  const writer = file as unknown as { saveToDisk?: () => Promise<void> };
+  if (typeof writer.saveToDisk === 'function') await writer.saveToDisk();
 }
 
 /** keyv-file prints a stack for an unreadable file; a cache is disposable, so drop it quietly instead. */

@@ -1,9 +1,10 @@
 /**
  * One entry point for "pin this URL properly if a service knows it": Hugging Face URLs go through
  * the commit pinning, Civitai URLs through the version/file pinning. Sources that carry URLs from
- * elsewhere (url, catalog) call this instead of repeating either rule.
+ * elsewhere (url, embedded, catalog) call this instead of repeating either rule, and `asWritten`
+ * when no service can do better.
  */
-import type { LockEntry } from '../core/types.js';
+import type { LockEntry, LockedModel } from '../core/types.js';
 import { pinCivitaiUrl } from './civitai/pin.js';
 import { parseCivitaiUrl } from './civitai/url.js';
 import { pinHfFile } from './huggingface/pin.js';
@@ -32,4 +33,20 @@ export function pinKnownUrl(
   const civitai = parseCivitaiUrl(url, endpointHosts(ctx.env.civitaiEndpoint));
   if (civitai) return pinCivitaiUrl(civitai, request, ctx, opts);
   return null;
+}
+
+/**
+ * A pin of a URL exactly as given. Its service's token may go along (download.sh sends a token
+ * only to its own host), since nothing here knows whether the file is gated.
+ */
+export function asWritten(
+  url: string,
+  sha256: string | null,
+  size: number | null,
+  hashOrigin: 'declared' | 'embedded',
+  ctx: SourceContext,
+  source: string,
+): LockedModel {
+  const service = serviceOf(url, ctx);
+  return { source, url, sha256, size, hashOrigin, ...(service ? { auth: service } : {}) };
 }

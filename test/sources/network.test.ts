@@ -120,7 +120,7 @@ test('with a warm cache a second resolve makes zero requests; offline with the s
   const { dir, cleanup } = await tempDir();
   try {
     const cold = await resolveEverything({ cacheDir: dir, withGated: false });
-    assert.ok(cold.stats.requests > 5); console.error('MEASURE', cold.stats);
+    assert.ok(cold.stats.requests > 5);
     const pinnedCold = [...cold.results].filter(([, r]) => r.resolution.status === 'pinned').map(([k]) => k);
     assert.equal(pinnedCold.sort(), ['configs/c.yaml', 'loras/a.safetensors', 'loras/mystery.safetensors', 'loras/style.safetensors', 'vae/ae.safetensors']);
 
@@ -144,6 +144,7 @@ test('with a warm cache a second resolve makes zero requests; offline with the s
     assert.equal(ae, { status: 'failed', reason: 'offline: not in lock or cache' });
     assert.is(empty.stats.requests, 0);
   } finally {
+    await Promise.all([hf.close(), civitai.close()]);
     await startFakes();
     await cleanup();
   }

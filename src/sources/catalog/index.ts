@@ -7,10 +7,9 @@ import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import * as v from 'valibot';
 import type { ModelKey } from '../../core/types.js';
-import { pinKnownUrl } from '../known-urls.js';
+import { asWritten, pinKnownUrl } from '../known-urls.js';
 import { basename, failed, miss, pinned, scrubUrl } from '../resolution.js';
 import type { Resolution, ResolveRequest, Source, SourceContext } from '../types.js';
-import { asWritten } from '../url/index.js';
 import { placeEntry } from './placement.js';
 import { CatalogEntrySchema, ModelListSchema, type CatalogEntry } from './schema.js';
 

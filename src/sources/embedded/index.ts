@@ -5,10 +5,9 @@
  * written with the workflow's declared sha256, or unverified when it declares none.
  */
 import type { ModelKey } from '../../core/types.js';
-import { serviceOf, type KnownService } from '../known-urls.js';
+import { asWritten, serviceOf, type KnownService } from '../known-urls.js';
 import { miss, originalOf, pinned } from '../resolution.js';
 import type { Resolution, Source } from '../types.js';
-import { asWritten } from '../url/index.js';
 
 export const EMBEDDED = 'embedded';
 

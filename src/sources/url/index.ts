@@ -4,8 +4,8 @@
  * URL is pinned the way those sources pin (commit / version+file, published hash); any other
  * URL is pinned as written and unverified (`sha256: null`).
  */
-import type { LockedModel, ModelKey } from '../../core/types.js';
-import { pinKnownUrl, serviceOf } from '../known-urls.js';
+import type { ModelKey } from '../../core/types.js';
+import { asWritten, pinKnownUrl } from '../known-urls.js';
 import { miss, pinned, scrubUrl } from '../resolution.js';
 import type { Resolution, ResolveRequest, Source, SourceConfig, SourceContext } from '../types.js';
 
@@ -32,22 +32,6 @@ export function createUrlSource(config: Pick<UrlConfig, 'files'>): Source {
       const known = pinKnownUrl(entry.url, request, ctx, { source: URL_SOURCE, original });
       if (known) return known;
     }
-    return pinned(original, asWritten(url, sha256, entry.size ?? null, 'declared', ctx));
+    return pinned(original, asWritten(url, sha256, entry.size ?? null, 'declared', ctx, URL_SOURCE));
   }
-}
-
-/**
- * A pin of a URL exactly as given. Its service's token may go along (download.sh sends a token
- * only to its own host), since nothing here knows whether the file is gated.
- */
-export function asWritten(
-  url: string,
-  sha256: string | null,
-  size: number | null,
-  hashOrigin: 'declared' | 'embedded',
-  ctx: SourceContext,
-  source = URL_SOURCE,
-): LockedModel {
-  const service = serviceOf(url, ctx);
-  return { source, url, sha256, size, hashOrigin, ...(service ? { auth: service } : {}) };
 }
