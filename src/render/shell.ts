@@ -18,14 +18,6 @@ export function shComment(value: string): string {
   return value.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
-/**
- * Free text (a reason, a label) for a quoted shell word. NUL cannot live in a bash word, so it is
- * made visible instead of rejected; everything else is kept as is.
- */
-export function shText(value: string): string {
-  return shQuote(value.replace(/\0/g, '\\x00'));
-}
-
 /** `name='value'`: one shell word whose fixed prefix stays readable. */
 export function shField(name: string, value: string): string {
   if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`not a field name: ${name}`);

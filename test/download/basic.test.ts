@@ -162,6 +162,7 @@ test('--dry-run lists files and the total size without network or disk writes', 
   const before = server.requests.length;
   const r = await runScript(script, ['--dry-run'], { env });
   assert.is(r.code, 0, r.output);
+  assert.ok(r.stdout.startsWith(`dry run: 3 models, installing into ${models}\n`), r.stdout);
   assert.match(r.stdout, /checkpoints\/a\.safetensors: would download 2\.0 MiB to checkpoints\/a\.safetensors from http:\/\/127\.0\.0\.1:\d+\/dry\/a\.safetensors/);
   assert.match(r.stdout, /vae\/u\.safetensors: unresolved: gated/);
   assert.match(r.stdout, /dry run: would download 2 files, 2\.0 MiB; nothing was written/);

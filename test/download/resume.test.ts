@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -33,7 +34,7 @@ const scratchDirs = (models: string) =>
   existsSync(models) ? readdirSync(models).filter((f) => f.startsWith('.comfygen-download.')).length : 0;
 const sizeOf = (path: string) => (existsSync(path) ? statSync(path).size : 0);
 
-test('killed at 24 random points, every run resumes exactly where the last one stopped', async () => {
+test('killed at 24 seeded random points, every run resumes exactly where the last one stopped', async () => {
   // ~270 KB/s: 24 short runs cannot finish 2 MiB, so every round really is interrupted.
   const body = bytes(2 * 1024 * 1024, 42);
   server.file('/big.safetensors', body, { chunkSize: 4096, chunkDelayMs: 15 });
@@ -53,17 +54,27 @@ test('killed at 24 random points, every run resumes exactly where the last one s
     const scratchBefore = scratchDirs(models);
     const seen = server.requests.length;
     const way = ways[round % ways.length]!;
-    const delay = 40 + Math.floor(random() * 260);
-    const r = await runScript(script, [], {
+    // Most kills land at a random point of the transfer (timed from this round's first request, so
+    // a slow machine does not shift them); every fourth at a random point from the start.
+    const early = round % 4 === 3;
+    const delay = early ? Math.floor(random() * 120) : 20 + Math.floor(random() * 230);
+    const kill = (child: ChildProcess) => {
+      try {
+        if (way === 'kill-group') process.kill(-child.pid!, 'SIGKILL');
+        else if (way === 'int-group') process.kill(-child.pid!, 'SIGINT');
+        else process.kill(child.pid!, 'SIGTERM');
+        kills++;
+      } catch { /* finished first */ }
+    };
+    await runScript(script, [], {
       env,
-      onSpawn: (child) => setTimeout(() => {
-        try {
-          if (way === 'kill-group') process.kill(-child.pid!, 'SIGKILL');
-          else if (way === 'int-group') process.kill(-child.pid!, 'SIGINT');
-          else process.kill(child.pid!, 'SIGTERM');
-          kills++;
-        } catch { /* finished first */ }
-      }, delay),
+      onSpawn: async (child) => {
+        if (!early) {
+          const until = Date.now() + 10_000;
+          while (server.requests.length === seen && Date.now() < until) await new Promise((res) => setTimeout(res, 5));
+        }
+        setTimeout(() => kill(child), delay);
+      },
     });
     assert.not.ok(existsSync(join(models, 'checkpoints/big.safetensors')), `round ${round} was interrupted before the end`);
     const mine = server.requests.slice(seen);
