@@ -7,6 +7,7 @@ import type { Lockfile } from '../core/types.js';
 import { downloadRows, type ModelRow } from './download-rows.js';
 import { markerLine } from './marker.js';
 import { shComment, shField, shQuote } from './shell.js';
+import { humanSize } from './human-size.js';
 import { compileTemplate } from './templates.js';
 
 interface DownloadView {
@@ -61,11 +62,4 @@ function summarize(models: ModelRow[], unresolved: number, refused: number): str
   return `${parts.join(', ')}.`;
 }
 
-/** Same rounding as the script's `human`: one truncated decimal, binary units. */
-export function humanSize(bytes: number): string {
-  const units: [number, string][] = [[2 ** 30, 'GiB'], [2 ** 20, 'MiB'], [2 ** 10, 'KiB']];
-  for (const [div, unit] of units) {
-    if (bytes >= div) return `${Math.floor(bytes / div)}.${Math.floor(((bytes % div) * 10) / div)} ${unit}`;
-  }
-  return `${bytes} B`;
-}
+export { humanSize } from './human-size.js';

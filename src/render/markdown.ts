@@ -13,16 +13,3 @@ export function mdCode(value: string): string {
 export function mdText(value: string): string {
   return value.replace(/\r?\n|\r/g, ' ').replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
-
-/** Bytes as a short human size (binary units), deterministic. */
-export function humanSize(bytes: number | null | undefined): string {
-  if (bytes === null || bytes === undefined) return 'unknown';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(value >= 100 ? 0 : value >= 10 ? 1 : 2)} ${units[unit]}`;
-}

@@ -6,7 +6,8 @@
 import type { ModelDemand } from '../build/demand.js';
 import type { Lockfile, ScannedWorkflow } from '../core/types.js';
 import { MARKER } from './marker.js';
-import { humanSize, mdCode, mdText } from './markdown.js';
+import { humanSize } from './human-size.js';
+import { mdCode, mdText } from './markdown.js';
 import { compileTemplate } from './templates.js';
 
 let template: ((view: unknown) => string) | null = null;
@@ -24,7 +25,7 @@ export function renderReport(workflows: readonly ScannedWorkflow[], demands: rea
   const models = pinned.map(([key, e]) => ({
     key: mdCode(key),
     optional: optional(key),
-    size: humanSize(e.locked!.size),
+    size: e.locked!.size === null ? 'unknown' : humanSize(e.locked!.size),
     source: mdText(e.locked!.source),
     sha: e.locked!.sha256 ? `\`${e.locked!.sha256.slice(0, 12)}…\`` : '**unverified**',
     hashOrigin: e.locked!.sha256 ? mdText(e.locked!.hashOrigin ?? 'unknown') : 'none published',

@@ -3,6 +3,7 @@
  * model pages with `modelVersionId`, and the canonical `?fileId=` URL the lock records.
  */
 import { PUBLIC_BASE } from '../api.js';
+import { parseHostUrl } from '../parse-host-url.js';
 
 /** Download query keys that choose a file, in the order Civitai's own URLs use them. */
 export const FILE_QUERY_KEYS = ['type', 'format', 'size', 'fp', 'quantType'] as const;
@@ -18,13 +19,8 @@ export interface CivitaiRef {
 const PUBLIC_HOSTS = ['civitai.com', 'www.civitai.com', 'civitai.red', 'www.civitai.red'];
 
 export function parseCivitaiUrl(url: string, extraHosts: readonly string[] = []): CivitaiRef | null {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return null;
-  }
-  if (!PUBLIC_HOSTS.includes(parsed.host) && !extraHosts.includes(parsed.host)) return null;
+  const parsed = parseHostUrl(url, PUBLIC_HOSTS, extraHosts);
+  if (!parsed) return null;
   const query: FileQuery = {};
   for (const key of FILE_QUERY_KEYS) {
     const value = parsed.searchParams.get(key);

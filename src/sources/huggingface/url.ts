@@ -3,6 +3,7 @@
  * `/blob/`, `?download=true`, datasets, mirrors) and build the canonical and API paths.
  */
 import { PUBLIC_BASE } from '../api.js';
+import { parseHostUrl } from '../parse-host-url.js';
 
 export type HfRepoType = 'model' | 'dataset' | 'space';
 
@@ -27,13 +28,8 @@ export const isCommitSha = (rev: string): boolean => /^[0-9a-f]{40}$/.test(rev);
 
 /** The file a huggingface.co (or `extraHosts` mirror) URL names, or null when it names none. */
 export function parseHfUrl(url: string, extraHosts: readonly string[] = []): HfFileRef | null {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return null;
-  }
-  if (!PUBLIC_HOSTS.includes(parsed.host) && !extraHosts.includes(parsed.host)) return null;
+  const parsed = parseHostUrl(url, PUBLIC_HOSTS, extraHosts);
+  if (!parsed) return null;
   let segments: string[];
   try {
     segments = parsed.pathname.split('/').filter(Boolean).map(decodeURIComponent);
