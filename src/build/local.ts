@@ -23,17 +23,27 @@ export interface LocalState {
   close(): Promise<void>;
 }
 
+export interface Inventory {
+  roots: ModelRoot[];
+  files: LocalFile[];
+  diagnostics: Diagnostic[];
+}
+
+/** Lists the model roots' files; started early so the walk overlaps the workflow scan. */
+export async function walkLocal(config: Config, env: NodeJS.ProcessEnv): Promise<Inventory> {
+  const loaded = await loadRoots({ roots: config.models.roots, extraModelPaths: config.models.extraModelPaths, configDir: config.configDir, env });
+  const walked = await walkInventory(loaded.roots);
+  return { roots: loaded.roots, files: walked.files, diagnostics: [...loaded.diagnostics, ...walked.diagnostics] };
+}
+
 export async function inspectLocal(
   config: Config,
   demands: readonly ModelDemand[],
-  _previous: Lockfile | null,
-  opts: { env: NodeJS.ProcessEnv; progress: ProgressSink },
+  inventory: Promise<Inventory>,
+  opts: { progress: ProgressSink },
 ): Promise<LocalState> {
-  const { roots, files, diagnostics } = await step(opts.progress, 'inventory', 'Inventory local models', async () => {
-    const loaded = await loadRoots({ roots: config.models.roots, extraModelPaths: config.models.extraModelPaths, configDir: config.configDir, env: opts.env });
-    const walked = await walkInventory(loaded.roots);
-    return { roots: loaded.roots, files: walked.files, diagnostics: [...loaded.diagnostics, ...walked.diagnostics] };
-  }, (r) => `${r.files.length} file(s) in ${r.roots.length} root(s)`);
+  const { roots, files, diagnostics } = await step(opts.progress, 'inventory', 'Inventory local models', () => inventory,
+    (r) => `${r.files.length} file(s) in ${r.roots.length} root(s)`);
   const matches = matchByName(demands.map((d) => ({ key: d.key, folder: d.folder, name: d.name })), files);
   const hasher = createHasher({ cacheFile: join(config.cacheDir, 'hashes.json') });
   const hashLocal = (file: LocalFile) => hasher.hash(file);

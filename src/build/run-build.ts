@@ -3,6 +3,7 @@
  * This file is the thin IO shell around the pure stages; it prints nothing (events go to the
  * progress sink, results to the caller).
  */
+import { join } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/normalize.js';
 import { UserError } from '../core/errors.js';
@@ -10,13 +11,13 @@ import type { Diagnostic, LocalFile, LockChange, LockEntry, Lockfile, RenderedFi
 import { applyWrites, planWrites, type PlannedWrite } from '../io/write.js';
 import { readLock } from '../lock/read.js';
 import { serializeLock, updateLock } from '../lock/update.js';
-import { scanFiles } from '../scan/index.js';
 import { aggregateDemand, type ModelDemand } from './demand.js';
-import { type LocalState, inspectLocal } from './local.js';
+import { type LocalState, inspectLocal, walkLocal } from './local.js';
 import { type ProgressSink, silentProgress, step } from './progress.js';
 import { renderOutputs } from './render-outputs.js';
 import { type ResolveTrace, resolveDemands } from './resolve.js';
 import { resolveNodeLock } from './nodes.js';
+import { createScanMemo, type ScanMemo } from './scan-memo.js';
 import { findWorkflowFiles } from './workflow-files.js';
 
 export interface BuildOptions {
@@ -32,8 +33,8 @@ export interface BuildOptions {
   force?: boolean;
   env?: NodeJS.ProcessEnv;
   progress?: ProgressSink;
-  /** Scanner to use; `build --watch` passes a memo so unchanged workflows are not re-read. */
-  scan?: typeof scanFiles;
+  /** Scan results kept between builds; `build --watch` passes one memo to all its rebuilds. */
+  scanMemo?: ScanMemo;
 }
 
 export interface BuildResult {
@@ -58,8 +59,16 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   const config = await step(progress, 'config', 'Load config', () => loadConfig({ cwd: opts.cwd, file: opts.configFile }));
 
   const files = await findWorkflowFiles(config);
-  const workflows = await step(progress, 'scan', `Scan ${files.length} workflow(s)`, () => (opts.scan ?? scanFiles)(files),
+  const memo = opts.scanMemo ?? createScanMemo();
+  // `check` writes nothing, its cache included.
+  const scanning = step(progress, 'scan', `Scan ${files.length} workflow(s)`, () => memo.scan(files, { cacheFile: join(config.cacheDir, 'scans.json'), persist: !check }),
     (wfs) => `${wfs.reduce((n, wf) => n + wf.refs.length, 0)} model reference(s)`);
+  // The local inventory only influences resolution, never the rendered outputs, so `check`
+  // skips it and gives the same answer on a laptop full of models and a bare CI runner.
+  // Walked while the workers parse workflows; its errors surface when it is awaited.
+  const walking = check ? null : walkLocal(config, env);
+  walking?.catch(() => undefined);
+  const workflows = await scanning;
   const diagnostics: Diagnostic[] = [];
   if (files.length === 0) {
     diagnostics.push({ code: 'no-workflows', severity: 'warning', file: config.configPath,
@@ -73,9 +82,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   const previous = await readLock(config.lockPath);
   const toResolve = pickKeysToResolve(demands, previous, { check, frozen: opts.frozen === true, offline, update: opts.update ?? false });
 
-  // The local inventory only influences resolution, never the rendered outputs, so `check`
-  // skips it and gives the same answer on a laptop full of models and a bare CI runner.
-  const local = check ? null : await inspectLocal(config, demands, previous, { env, progress });
+  const local = walking ? await inspectLocal(config, demands, walking, { progress }) : null;
   if (local) diagnostics.push(...local.diagnostics);
 
   const fresh = new Map<string, LockEntry>();

@@ -1,41 +1,120 @@
 /**
- * Per-file scan results kept between builds of one process (`build --watch`): a workflow whose
- * size, mtime and inode are unchanged is not read or parsed again. Scanning is pure per file,
- * so reusing a result is exact.
+ * Scan results reused while a workflow is unchanged (same size, mtime, ctime and inode): in
+ * memory between the builds of one process (`build --watch`), and on disk between runs
+ * (`.comfygen/scans.json`), the way the hash cache keeps model files from being read twice.
+ * Scanning is pure per file, so reusing a result is exact. The file is only a cache: a missing,
+ * damaged or foreign one (another comfygen, an edited scanner table) means a full scan.
  */
-import { stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { ScannedWorkflow } from '../core/types.js';
 import { scanFiles } from '../scan/index.js';
+import { scannerFingerprint } from '../scan/fingerprint.js';
 
 export type ScanFn = typeof scanFiles;
+type FileRef = { absPath: string; relPath: string };
 
-export function createScanMemo(): { scan: ScanFn; misses(): number } {
-  const memo = new Map<string, { stamp: string; result: ScannedWorkflow }>();
+const VERSION = 1;
+/**
+ * A file modified this recently may change again within the filesystem's timestamp resolution
+ * without its stamp moving (git's "racy clean" problem), so its result is not written to disk.
+ */
+const RACY_MS = 3000;
+
+export interface ScanMemo {
+  /** Scans `files`, rereading only those changed since they were last scanned. */
+  scan(files: readonly FileRef[], opts?: { cacheFile?: string | null; persist?: boolean }): Promise<ScannedWorkflow[]>;
+  /** Files actually read and parsed so far. */
+  misses(): number;
+}
+
+interface Entry {
+  stamp: string;
+  mtimeMs: number;
+  result: ScannedWorkflow;
+}
+
+export function createScanMemo(scanner: ScanFn = scanFiles): ScanMemo {
+  let memo = new Map<string, Entry>();
+  let loadedFrom: string | null = null;
+  let persisted = '';
   let misses = 0;
-  const scan: ScanFn = async (files, opts) => {
-    const stamps = await Promise.all(
-      files.map(async (f) => {
-        try {
-          const st = await stat(f.absPath);
-          return `${f.relPath}\0${st.size}\0${st.mtimeMs}\0${st.ino}`;
-        } catch {
-          return null; // let the scanner report the unreadable file
-        }
-      }),
-    );
-    const todo = files.filter((f, i) => !stamps[i] || memo.get(f.absPath)?.stamp !== stamps[i]);
-    misses += todo.length;
-    const fresh = await scanFiles(todo, opts);
-    const byPath = new Map(fresh.map((wf) => [wf.path, wf]));
-    const seen = new Set<string>();
-    const results = files.map((f, i) => {
-      seen.add(f.absPath);
-      const result = byPath.get(f.relPath) ?? memo.get(f.absPath)!.result;
-      if (stamps[i]) memo.set(f.absPath, { stamp: stamps[i]!, result });
-      return result;
-    });
-    for (const key of memo.keys()) if (!seen.has(key)) memo.delete(key);
-    return results;
+  return {
+    misses: () => misses,
+    async scan(files, opts = {}) {
+      const cacheFile = opts.cacheFile ?? null;
+      if (cacheFile && cacheFile !== loadedFrom) {
+        memo = loadEntries(cacheFile);
+        loadedFrom = cacheFile;
+        persisted = persistedKeys(memo, Infinity);
+      }
+      const stamps = files.map((f) => stampOf(f.absPath));
+      const todo = files.filter((f, i) => !stamps[i] || memo.get(f.relPath)?.stamp !== stamps[i]!.stamp);
+      misses += todo.length;
+      const fresh = new Map((await scanner(todo)).map((wf) => [wf.path, wf]));
+      const next = new Map<string, Entry>();
+      const results = files.map((f, i) => {
+        const result = fresh.get(f.relPath) ?? memo.get(f.relPath)!.result;
+        // An unreadable file (no stamp) is rescanned every time, so it reports its problem.
+        if (stamps[i]) next.set(f.relPath, { ...stamps[i]!, result });
+        return result;
+      });
+      memo = next;
+      if (cacheFile && opts.persist !== false) {
+        const cutoff = Date.now() - RACY_MS;
+        const keys = persistedKeys(memo, cutoff);
+        if (keys !== persisted && saveEntries(cacheFile, memo, cutoff)) persisted = keys;
+      }
+      return results;
+    },
   };
-  return { scan, misses: () => misses };
+}
+
+function stampOf(absPath: string): { stamp: string; mtimeMs: number } | null {
+  try {
+    const st = statSync(absPath);
+    return { stamp: `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`, mtimeMs: st.mtimeMs };
+  } catch {
+    return null; // the scanner reports the unreadable file
+  }
+}
+
+/** What the file on disk holds (or would hold), to skip rewriting an unchanged cache. */
+function persistedKeys(memo: Map<string, Entry>, cutoff: number): string {
+  const parts: string[] = [];
+  for (const [path, e] of memo) if (e.mtimeMs < cutoff) parts.push(`${path}\0${e.stamp}`);
+  return parts.join('\n');
+}
+
+function loadEntries(file: string): Map<string, Entry> {
+  try {
+    const data = JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown; fingerprint?: unknown; files?: unknown };
+    if (data.version !== VERSION || data.fingerprint !== scannerFingerprint() || !data.files || typeof data.files !== 'object') return new Map();
+    const entries = new Map<string, Entry>();
+    for (const [path, e] of Object.entries(data.files as Record<string, Partial<Entry>>)) {
+      if (typeof e?.stamp === 'string' && typeof e.mtimeMs === 'number' && e.result && typeof e.result === 'object') {
+        entries.set(path, e as Entry);
+      }
+    }
+    return entries;
+  } catch {
+    return new Map(); // none yet, or damaged: it is only a cache
+  }
+}
+
+/** Atomic write (a crash leaves the old cache or none, never half of one); false if it failed. */
+function saveEntries(file: string, memo: Map<string, Entry>, cutoff: number): boolean {
+  const files: Record<string, Entry> = {};
+  for (const [path, e] of memo) if (e.mtimeMs < cutoff) files[path] = e;
+  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(tmp, JSON.stringify({ version: VERSION, fingerprint: scannerFingerprint(), files }));
+    renameSync(tmp, file);
+    return true;
+  } catch {
+    rmSync(tmp, { force: true });
+    return false; // a cache that cannot be written costs the next build a rescan, nothing more
+  }
 }

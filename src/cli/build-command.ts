@@ -13,8 +13,8 @@ export interface BuildFlags {
   json?: boolean;
   quiet?: boolean;
   force?: boolean;
-  /** Set by `--watch`: a memoising scanner shared between rebuilds. */
-  scan?: import('../build/scan-memo.js').ScanFn;
+  /** Set by `--watch`: scan results shared between rebuilds. */
+  scanMemo?: import('../build/scan-memo.js').ScanMemo;
 }
 
 export interface Io {
@@ -39,7 +39,7 @@ export async function buildCommand(mode: 'build' | 'check', flags: BuildFlags, i
       force: flags.force,
       env: io.env,
       progress: renderer.sink,
-      scan: flags.scan,
+      scanMemo: flags.scanMemo,
     });
   } finally {
     await renderer.flush();

@@ -116,7 +116,7 @@ export async function watchBuild(flags: BuildFlags, io: Io, opts: WatchOptions =
     do {
       again = false;
       try {
-        await buildCommand('build', { ...flags, scan: memo.scan }, io);
+        await buildCommand('build', { ...flags, scanMemo: memo }, io);
       } catch (err) {
         // A bad edit must not end the session: print it like the CLI would, keep watching.
         say(err instanceof UserError ? `comfygen: ${err.message}` : `comfygen: ${(err as Error).stack ?? String(err)}`);

@@ -20,8 +20,12 @@ export interface ContentWant {
   size: number | null;
 }
 
+/** Names that need more than lower-casing: backslashes, empty or `.` segments, a leading `/`. */
+const IRREGULAR = /\\|\/\/|(?:^|\/)\.(?:\/|$)|^\/|\/$|^$/;
+
 /** Lower-case, `/` separators, no empty or `.` segments, no leading `/`. */
 export function normalizeForMatch(name: string): string {
+  if (!IRREGULAR.test(name)) return name.toLowerCase();
   return name.replace(/\\/g, '/').split('/').filter((p) => p !== '' && p !== '.').join('/').toLowerCase();
 }
 
@@ -49,16 +53,27 @@ function pick(candidates: readonly LocalFile[] | undefined, how: MatchHow): Loca
 
 export function matchByName(refs: readonly NameRef[], files: readonly LocalFile[]): Map<string, LocalMatch> {
   const exact = group(files, (f) => `${f.folder}\0${f.name}`);
-  const normalized = group(files, (f) => `${f.folder}\0${normalizeForMatch(f.name)}`);
-  const byBase = group(files, (f) => `${f.folder}\0${basenameOf(normalizeForMatch(f.name))}`);
+  // The looser rungs are indexed only if some name misses the exact one (warm builds of a
+  // complete collection never need them).
+  let loose: { normalized: Map<string, LocalFile[]>; byBase: Map<string, LocalFile[]> } | null = null;
+  const looseIndex = () => {
+    if (loose) return loose;
+    const norms = new Map(files.map((f) => [f, normalizeForMatch(f.name)]));
+    loose = {
+      normalized: group(files, (f) => `${f.folder}\0${norms.get(f)}`),
+      byBase: group(files, (f) => `${f.folder}\0${basenameOf(norms.get(f)!)}`),
+    };
+    return loose;
+  };
   const matches = new Map<string, LocalMatch>();
   for (const ref of refs) {
-    const norm = normalizeForMatch(ref.name);
     // Same name in several roots is no ambiguity: ComfyUI loads the first, and so do we.
-    const found =
-      pick(exact.get(`${ref.folder}\0${ref.name}`)?.slice(0, 1), 'exact') ??
-      pick(normalized.get(`${ref.folder}\0${norm}`), 'normalized') ??
-      pick(byBase.get(`${ref.folder}\0${basenameOf(norm)}`), 'basename');
+    let found = pick(exact.get(`${ref.folder}\0${ref.name}`)?.slice(0, 1), 'exact');
+    if (!found) {
+      const { normalized, byBase } = looseIndex();
+      const norm = normalizeForMatch(ref.name);
+      found = pick(normalized.get(`${ref.folder}\0${norm}`), 'normalized') ?? pick(byBase.get(`${ref.folder}\0${basenameOf(norm)}`), 'basename');
+    }
     if (found) matches.set(ref.key, found);
   }
   return matches;

@@ -3,8 +3,9 @@
  * start on demand and hold the process open only while they have work, so a caller that forgets
  * close() does not hang; close() terminates them.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { hashFile, type HashedFile } from './hash-file.js';
+import { spawnModuleWorker } from './spawn-worker.js';
 
 export interface WorkerRequest {
   id: number;
@@ -26,18 +27,6 @@ interface Task {
 interface Slot {
   worker: Worker;
   task: Task | null;
-}
-
-function spawnWorker(): Worker {
-  const entry = new URL(import.meta.url.endsWith('.ts') ? './hash-worker.ts' : './hash-worker.js', import.meta.url);
-  if (entry.pathname.endsWith('.ts')) {
-    // Running from source (tsx): Node 20 resolves a worker's entry before the loader hooks
-    // inherited through --import are active, so register tsx inside the worker first.
-    const tsx = import.meta.resolve('tsx/esm/api');
-    const code = `import(${JSON.stringify(tsx)}).then((m) => m.register()).then(() => import(${JSON.stringify(entry.href)}))`;
-    return new Worker(code, { eval: true });
-  }
-  return new Worker(entry);
 }
 
 function fileError(path: string, message: string, code: string | null): Error {
@@ -87,7 +76,7 @@ export class HashPool {
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: spawnWorker(), task: null };
+    const slot: Slot = { worker: spawnModuleWorker(import.meta.url, 'hash-worker'), task: null };
     slot.worker.on('message', (reply: WorkerReply) => this.receive(slot, reply));
     slot.worker.on('error', (error) => this.retire(slot, error));
     slot.worker.on('exit', (code) => this.retire(slot, new Error(`hash worker exited with code ${code}`)));

@@ -15,10 +15,8 @@ let template: ((view: unknown) => string) | null = null;
 export function renderReport(workflows: readonly ScannedWorkflow[], demands: readonly ModelDemand[], lock: Lockfile): string {
   template ??= compileTemplate('report.md.hbs');
   const demandByKey = new Map(demands.map((d) => [d.key, d]));
-  const neededBy = (key: string): string => {
-    const uses = demandByKey.get(key)?.usedBy ?? [];
-    return [...new Set(uses.map((u) => u.workflow))].map(mdCode).join(', ') || 'no workflow';
-  };
+  const neededBy = (key: string): string => listSome([...new Set((demandByKey.get(key)?.usedBy ?? []).map((u) => u.workflow))], 'workflow')
+    || 'no workflow';
   const optional = (key: string): boolean => demandByKey.get(key)?.active === false;
   const entries = Object.entries(lock.models);
   const pinned = entries.filter(([, e]) => e.locked);
@@ -58,12 +56,9 @@ export function renderReport(workflows: readonly ScannedWorkflow[], demands: rea
     workflows: workflows.map((wf) => ({
       path: mdCode(wf.path),
       format: wf.format ?? 'unreadable',
-      models: wf.refs.map((ref) => ({
-        key: mdCode(`${ref.folder}/${ref.name}`),
-        optional: !ref.active,
-        guessed: ref.guessed === true,
-        nodes: ref.nodes.map((n) => `${mdCode(n.id)} ${mdText(n.type)}.${mdText(n.input)}`).join(', '),
-      })),
+      // Keys only: which nodes use a model is one `comfygen why <model>` away, and listing them
+      // here made the report of a large collection tens of megabytes.
+      models: wf.refs.map((ref) => `${mdCode(`${ref.folder}/${ref.name}`)}${ref.active ? '' : ' (optional)'}${ref.guessed ? ' (guessed)' : ''}`).join(', '),
       diagnostics: wf.diagnostics
         .filter((d) => d.severity !== 'info')
         .map((d) => ({ severity: d.severity, code: d.code, message: mdText(d.message) })),
@@ -72,8 +67,18 @@ export function renderReport(workflows: readonly ScannedWorkflow[], demands: rea
       id: mdCode(id),
       version: e.locked ? mdCode(e.locked.type === 'git' ? e.locked.commit.slice(0, 12) : e.locked.version) : 'unresolved',
       source: e.locked ? mdText(e.locked.type === 'git' ? e.locked.repo : `registry ${e.locked.id}`) : mdText(e.unresolved?.reason ?? ''),
-      neededBy: workflows.filter((wf) => wf.customNodes.some((c) => c.id === id)).map((wf) => mdCode(wf.path)).join(', '),
+      neededBy: listSome(workflows.filter((wf) => wf.customNodes.some((c) => c.id === id)).map((wf) => wf.path), 'workflow'),
     })),
   };
   return template(view);
+}
+
+/** Names shown in a table cell or list item before "and N more workflows". */
+export const LISTED_NAMES = 3;
+
+/** The first few names as code, then a count: a model used by 5,000 workflows stays one line. */
+function listSome(names: readonly string[], noun: string): string {
+  const shown = names.slice(0, LISTED_NAMES).map(mdCode).join(', ');
+  const rest = names.length - LISTED_NAMES;
+  return rest > 0 ? `${shown} and ${rest} more ${noun}${rest === 1 ? '' : 's'}` : shown;
 }

@@ -3,6 +3,7 @@
  * whole too, larger media is parsed with positional reads so only box/chunk headers and the
  * metadata itself are loaded (a multi-GB video costs a few kilobytes). Never throws.
  */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import type { ScannedWorkflow } from '../core/types.js';
 import { mediaParser } from './media/index.js';
@@ -43,6 +44,43 @@ export async function scanFile(absPath: string, relPath: string, opts: ScanFileO
   } finally {
     await fh?.close().catch(() => undefined);
   }
+}
+
+/**
+ * The common case without the event loop (the scan workers have nothing else to run): JSON and
+ * small media read whole with synchronous calls. Returns null for media too large to read
+ * whole; scanFile parses those with windowed reads. Same results as scanFile, never throws.
+ */
+export function scanFileSync(absPath: string, relPath: string, opts: ScanFileOptions = {}): ScannedWorkflow | null {
+  let fd: number | undefined;
+  try {
+    fd = openSync(absPath, 'r');
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) return unreadable(relPath, null, 'not a regular file', 'unreadable-file');
+    const size = stat.size;
+    if (size <= (opts.wholeReadLimit ?? WHOLE_READ_LIMIT)) return scanBytes(relPath, readAtSync(fd, 0, size));
+    const head = readAtSync(fd, 0, SNIFF_BYTES);
+    const kind = sniff(head);
+    if (kind === 'unknown') return scanBytes(relPath, head);
+    if (kind !== 'json') return null;
+    if (size > MAX_JSON_BYTES) return unreadable(relPath, null, `JSON file of ${size} bytes exceeds the ${MAX_JSON_BYTES}-byte limit`, 'file-too-large');
+    return scanBytes(relPath, readAtSync(fd, 0, size));
+  } catch (err) {
+    return unreadable(relPath, null, `cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).name ?? 'error'})`, 'unreadable-file');
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function readAtSync(fd: number, offset: number, length: number): Uint8Array {
+  const buffer = new Uint8Array(length);
+  let filled = 0;
+  while (filled < length) {
+    const bytesRead = readSync(fd, buffer, filled, length - filled, offset + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return filled === length ? buffer : buffer.subarray(0, filled);
 }
 
 /**

@@ -1,15 +1,40 @@
-/** Many files at once, with bounded concurrency; results sorted by path whatever the input order. */
+/**
+ * Many files at once; results sorted by path whatever the input order or the split. Large sets
+ * are parsed on worker threads (one per core, fed small batches so a slow file does not leave a
+ * core idle); small sets, and any batch whose worker dies, are scanned on this thread. Scanning
+ * is pure per file, so the split never changes a result.
+ */
+import { availableParallelism } from 'node:os';
 import { byString } from '../core/stable-json.js';
 import type { ScannedWorkflow } from '../core/types.js';
+import { spawnModuleWorker } from '../io/spawn-worker.js';
 import { scanFile } from './scan-file.js';
+import type { ScanBatch, ScanBatchResult } from './scan-worker.js';
 
-export async function scanFiles(
-  files: readonly { absPath: string; relPath: string }[],
-  opts: { concurrency?: number } = {},
-): Promise<ScannedWorkflow[]> {
+type FileRef = { absPath: string; relPath: string };
+
+/** Below this many files per worker, starting threads costs more than it saves. */
+const MIN_FILES_PER_WORKER = 48;
+const BATCH_SIZE = 16;
+const BATCHES_IN_FLIGHT = 4;
+
+export interface ScanFilesOptions {
+  /** Files read at once on this thread. */
+  concurrency?: number;
+  /** Worker threads; default one per core (0 or 1: scan on this thread). */
+  workers?: number;
+}
+
+export async function scanFiles(files: readonly FileRef[], opts: ScanFilesOptions = {}): Promise<ScannedWorkflow[]> {
   const sorted = [...files].sort((a, b) => byString(a.relPath, b.relPath) || byString(a.absPath, b.absPath));
+  const workers = Math.min(opts.workers ?? availableParallelism(), Math.floor(sorted.length / MIN_FILES_PER_WORKER));
+  if (workers < 2) return scanInline(sorted, opts.concurrency);
+  return scanOnWorkers(sorted, workers, opts.concurrency);
+}
+
+async function scanInline(sorted: readonly FileRef[], concurrency = 8): Promise<ScannedWorkflow[]> {
   const results: ScannedWorkflow[] = new Array(sorted.length);
-  const limit = Math.max(1, Math.min(sorted.length, Math.floor(opts.concurrency ?? 8)));
+  const limit = Math.max(1, Math.min(sorted.length, Math.floor(concurrency)));
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < sorted.length) {
@@ -18,5 +43,53 @@ export async function scanFiles(
     }
   };
   await Promise.all(Array.from({ length: limit }, worker));
+  return results;
+}
+
+async function scanOnWorkers(sorted: readonly FileRef[], count: number, concurrency?: number): Promise<ScannedWorkflow[]> {
+  const results: ScannedWorkflow[] = new Array(sorted.length);
+  const batches: number[] = [];
+  for (let start = 0; start < sorted.length; start += BATCH_SIZE) batches.push(start);
+  const orphans: number[] = [];
+  const place = (start: number, scanned: readonly ScannedWorkflow[]) => scanned.forEach((wf, i) => (results[start + i] = wf));
+
+  const runWorker = () => new Promise<void>((resolve) => {
+    const worker = spawnModuleWorker(import.meta.url, 'scan-worker');
+    const inFlight = new Set<number>();
+    let settled = false;
+    const finish = () => {
+      if (settled) return;
+      settled = true;
+      orphans.push(...inFlight);
+      // Anything still queued is picked up by the surviving workers or the inline pass below.
+      void worker.terminate().finally(resolve);
+    };
+    const feed = () => {
+      const start = batches.shift();
+      if (start === undefined) {
+        if (inFlight.size === 0) finish();
+        return;
+      }
+      inFlight.add(start);
+      worker.postMessage({ id: start, files: sorted.slice(start, start + BATCH_SIZE) } satisfies ScanBatch);
+    };
+    worker.on('message', (reply: ScanBatchResult) => {
+      if (!inFlight.delete(reply.id)) return;
+      place(reply.id, reply.results);
+      feed();
+    });
+    // A worker that dies (out of memory on a pathological file, say) costs its batches a
+    // rescan here, never the build.
+    worker.on('error', finish);
+    worker.on('exit', finish);
+    // A few batches queued per worker keep it busy while this thread is occupied elsewhere
+    // (the inventory walk runs alongside).
+    for (let i = 0; i < BATCHES_IN_FLIGHT; i++) feed();
+  });
+
+  await Promise.all(Array.from({ length: count }, runWorker));
+  for (const start of [...orphans, ...batches.splice(0)]) {
+    place(start, await scanInline(sorted.slice(start, start + BATCH_SIZE), concurrency));
+  }
   return results;
 }
