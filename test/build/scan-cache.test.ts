@@ -1,0 +1,100 @@
+/**
+ * The persistent scan cache (.comfygen/scans.json): a later run rereads only changed workflows,
+ * gives exactly a fresh scan's results, and never trusts a damaged or foreign cache.
+ */
+import { readFile, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createScanMemo } from '../../src/build/scan-memo.js';
+import { scanFiles } from '../../src/scan/index.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const wf = (name: string) => JSON.stringify({ 1: { class_type: 'LoraLoader', inputs: { lora_name: name } } });
+const anHourAgo = new Date(Date.now() - 3600_000);
+
+async function project(count: number) {
+  const { dir, cleanup } = await tempDir();
+  const files = Array.from({ length: count }, (_, i) => ({ relPath: `wf/${i}.json`, absPath: join(dir, `wf_${i}.json`) }));
+  for (const [i, f] of files.entries()) {
+    await writeFile(f.absPath, wf(`l${i}.safetensors`));
+    await utimes(f.absPath, anHourAgo, anHourAgo);
+  }
+  return { dir, cleanup, files, cacheFile: join(dir, '.comfygen', 'scans.json') };
+}
+
+test('a new process rereads nothing that is unchanged, and only what changed', async () => {
+  const p = await project(6);
+  try {
+    const first = createScanMemo();
+    assert.equal(await first.scan(p.files, { cacheFile: p.cacheFile }), await scanFiles(p.files));
+    assert.is(first.misses(), 6);
+    const cached = await readFile(p.cacheFile, 'utf8');
+    assert.not.ok(cached.includes(p.dir), 'the cache holds paths relative to the project only');
+
+    const second = createScanMemo();
+    assert.equal(await second.scan(p.files, { cacheFile: p.cacheFile }), await scanFiles(p.files));
+    assert.is(second.misses(), 0, 'nothing reread');
+
+    await writeFile(p.files[2]!.absPath, wf('changed.safetensors'));
+    await utimes(p.files[2]!.absPath, anHourAgo, new Date(Date.now() - 1800_000));
+    const third = createScanMemo();
+    const again = await third.scan(p.files, { cacheFile: p.cacheFile });
+    assert.is(third.misses(), 1, 'only the changed file reread');
+    assert.is(again[2]!.refs[0]!.name, 'changed.safetensors');
+    assert.equal(again, await scanFiles(p.files));
+  } finally {
+    await p.cleanup();
+  }
+});
+
+test('a file written just now is not trusted to the cache (its stamp could repeat), but is scanned right', async () => {
+  const p = await project(2);
+  try {
+    await writeFile(p.files[0]!.absPath, wf('fresh.safetensors'));
+    await createScanMemo().scan(p.files, { cacheFile: p.cacheFile });
+    const next = createScanMemo();
+    const results = await next.scan(p.files, { cacheFile: p.cacheFile });
+    assert.is(next.misses(), 1);
+    assert.is(results[0]!.refs[0]!.name, 'fresh.safetensors');
+  } finally {
+    await p.cleanup();
+  }
+});
+
+test('a damaged, foreign or outdated cache means a full scan, never wrong results or a crash', async () => {
+  const p = await project(3);
+  try {
+    await createScanMemo().scan(p.files, { cacheFile: p.cacheFile });
+    const good = JSON.parse(await readFile(p.cacheFile, 'utf8'));
+    const poisoned = structuredClone(good);
+    for (const e of Object.values(poisoned.files) as { result: { refs: { name: string }[] } }[]) e.result.refs[0]!.name = 'poison.safetensors';
+    const cases: [string, string][] = [
+      ['truncated', JSON.stringify(good).slice(0, 50)],
+      ['another scanner', JSON.stringify({ ...poisoned, fingerprint: 'an older comfygen' })],
+      ['another format', JSON.stringify({ ...poisoned, version: 99 })],
+      ['not an object', '[1,2,3]'],
+    ];
+    for (const [label, content] of cases) {
+      await writeFile(p.cacheFile, content);
+      const memo = createScanMemo();
+      const results = await memo.scan(p.files, { cacheFile: p.cacheFile });
+      assert.is(memo.misses(), 3, label);
+      assert.equal(results, await scanFiles(p.files), label);
+    }
+  } finally {
+    await p.cleanup();
+  }
+});
+
+test('persist: false (comfygen check) reads the cache but writes none', async () => {
+  const p = await project(2);
+  try {
+    await createScanMemo().scan(p.files, { cacheFile: p.cacheFile, persist: false });
+    assert.not.ok(await readFile(p.cacheFile).catch(() => null), 'no cache written');
+  } finally {
+    await p.cleanup();
+  }
+});
+
+test.run();

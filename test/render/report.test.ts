@@ -1,0 +1,52 @@
+/** report.md: what a reviewer reads in a pull request, so it must stay readable at any scale. */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { aggregateDemand } from '../../src/build/demand.js';
+import type { Lockfile, ScannedWorkflow } from '../../src/core/types.js';
+import { renderReport } from '../../src/render/report.js';
+
+const sha = 'ab'.repeat(32);
+
+function workflows(count: number): ScannedWorkflow[] {
+  return Array.from({ length: count }, (_, i) => ({
+    path: `wf/${String(i).padStart(3, '0')}.json`,
+    format: 'ui' as const,
+    refs: [
+      { folder: 'checkpoints', name: 'popular.safetensors', active: true, nodes: [{ id: '1', type: 'CheckpointLoaderSimple', input: 'ckpt_name' }], embedded: null },
+      { folder: 'loras', name: `own_${i}.safetensors`, active: i % 2 === 0, nodes: [{ id: '2', type: 'LoraLoader', input: 'lora_name' }], embedded: null },
+    ],
+    customNodes: [],
+    diagnostics: i === 1 ? [{ code: 'unknown-folder', severity: 'warning' as const, message: 'x.safetensors: folder unknown' }] : [],
+  }));
+}
+
+function lockFor(wfs: ScannedWorkflow[]): Lockfile {
+  const lock: Lockfile = { version: 1, models: {} };
+  for (const d of aggregateDemand(wfs).demands) {
+    lock.models[d.key] = d.key === 'checkpoints/popular.safetensors'
+      ? { original: {}, locked: { source: 'huggingface', url: 'https://huggingface.co/o/r/resolve/0123456789abcdef0123456789abcdef01234567/popular.safetensors', sha256: sha, size: 6_938_078_334, hashOrigin: 'huggingface-lfs' } }
+      : { original: {}, unresolved: { reason: 'no source knows this file', sha256: null } };
+  }
+  return lock;
+}
+
+test('a model needed by thousands of workflows stays one line: the first three, then a count', () => {
+  const wfs = workflows(2000);
+  const report = renderReport(wfs, aggregateDemand(wfs).demands, lockFor(wfs));
+  const row = report.split('\n').find((l) => l.startsWith('| `checkpoints/popular.safetensors`'))!;
+  assert.ok(row.endsWith('| `wf/000.json`, `wf/001.json`, `wf/002.json` and 1997 more workflows |'), row);
+  assert.match(row, /\| 6\.[0-9]+ GiB \| huggingface \| `abababababab…` \| huggingface-lfs \|/);
+  assert.ok(report.length < 400 * 2000, `report of ${report.length} bytes for 2000 workflows`);
+});
+
+test('each workflow gets one line naming its models (optional ones marked) and its problems', () => {
+  const wfs = workflows(3);
+  const report = renderReport(wfs, aggregateDemand(wfs).demands, lockFor(wfs));
+  assert.ok(report.includes('- `wf/000.json` (ui): `checkpoints/popular.safetensors`, `loras/own_0.safetensors`\n'));
+  assert.ok(report.includes('- `wf/001.json` (ui): `checkpoints/popular.safetensors`, `loras/own_1.safetensors` (optional)\n'));
+  assert.ok(report.includes('  - warning `unknown-folder`: x.safetensors: folder unknown\n'));
+  assert.match(report, /- `loras\/own_2\.safetensors`: no source knows this file\. Needed by `wf\/002\.json`\./);
+  assert.match(report, /3 workflow\(s\) need 4 model file\(s\): 1 pinned, 3 unresolved/);
+});
+
+test.run();

@@ -1,0 +1,80 @@
+/**
+ * Large sets are scanned on worker threads, the common files with synchronous reads: the
+ * results must be exactly what the one-thread async scan gives, whatever the mix of files.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { scanFile, scanFiles } from '../../src/scan/index.js';
+import { scanFileSync } from '../../src/scan/scan-file.js';
+import { tempDir } from '../helpers/tmp.js';
+import { apiNode, exif, flac, mp4, png, tEXt, uiNode, uiWorkflow, webp } from './builders.js';
+
+const ui = (name: string) => JSON.stringify(uiWorkflow([uiNode({ id: 1, type: 'LoraLoader', widgets: [name, 1, 1] })]));
+const api = (name: string) => JSON.stringify({ 1: apiNode('CheckpointLoaderSimple', { ckpt_name: name }) });
+
+/** Every kind of file the scanner meets, good and bad. */
+function corpus(i: number): [string, Uint8Array | string] {
+  switch (i % 10) {
+    case 0: return [`ui/${i}.json`, ui(`lora_${i}.safetensors`)];
+    case 1: return [`api/${i}.json`, api(`ckpt_${i}.safetensors`)];
+    case 2: return [`png/${i}.png`, png([tEXt('workflow', ui(`png_${i}.safetensors`))])];
+    case 3: return [`webp/${i}.webp`, webp(exif([[0x010f, `workflow:${ui(`webp_${i}.safetensors`)}`]]))];
+    case 4: return [`flac/${i}.flac`, flac([`prompt=${api(`flac_${i}.safetensors`)}`])];
+    case 5: return [`mp4/${i}.mp4`, mp4({ workflow: ui(`mp4_${i}.safetensors`) })];
+    case 6: return [`bad/${i}.json`, '{"nodes": [ truncated'];
+    case 7: return [`bad/${i}.json`, ''];
+    case 8: return [`bad/${i}.json`, 'NaN'];
+    default: return [`nan/${i}.json`, `{"1": {"class_type": "VAELoader", "inputs": {"vae_name": "v_${i}.safetensors", "x": NaN}}}`];
+  }
+}
+
+test('workers give the same results, in the same order, as the one-thread scan (plus missing files and folders)', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const files: { absPath: string; relPath: string }[] = [];
+    for (let i = 0; i < 240; i++) {
+      const [rel, content] = corpus(i);
+      await mkdir(join(dir, rel, '..'), { recursive: true });
+      await writeFile(join(dir, rel), content);
+      files.push({ relPath: rel, absPath: join(dir, rel) });
+    }
+    await mkdir(join(dir, 'a-folder.json'));
+    files.push({ relPath: 'a-folder.json', absPath: join(dir, 'a-folder.json') }, { relPath: 'gone.json', absPath: join(dir, 'gone.json') });
+    const reversed = [...files].reverse();
+    const inline = await scanFiles(files, { workers: 0 });
+    const parallel = await scanFiles(reversed, { workers: 2 });
+    assert.is(parallel.length, files.length);
+    assert.equal(parallel, inline);
+    assert.equal(parallel.map((wf) => wf.path), [...files.map((f) => f.relPath)].sort());
+    const byPath = new Map(parallel.map((wf) => [wf.path, wf]));
+    assert.equal(byPath.get('png/2.png')!.refs.map((r) => r.name), ['png_2.safetensors']);
+    assert.equal(byPath.get('nan/9.json')!.refs.map((r) => r.name), ['v_9.safetensors']);
+    assert.is(byPath.get('gone.json')!.diagnostics[0]!.code, 'unreadable-file');
+    assert.is(byPath.get('a-folder.json')!.diagnostics[0]!.code, 'unreadable-file');
+    assert.is(byPath.get('bad/6.json')!.diagnostics[0]!.code, 'unparsable-workflow');
+  } finally {
+    await cleanup();
+  }
+});
+
+test('the synchronous reader agrees with the async one, and hands large media back to it', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    for (let i = 0; i < 10; i++) {
+      const [rel, content] = corpus(i);
+      const abs = join(dir, rel.replace('/', '_'));
+      await writeFile(abs, content);
+      assert.equal(scanFileSync(abs, rel), await scanFile(abs, rel), rel);
+      // Above the whole-read limit: JSON is still read whole, media goes to the windowed reader.
+      const sync = scanFileSync(abs, rel, { wholeReadLimit: 0 });
+      if (/\.(png|webp|flac|mp4)$/.test(rel) && content.length > 64) assert.is(sync, null, rel);
+      else assert.equal(sync, await scanFile(abs, rel), rel);
+    }
+  } finally {
+    await cleanup();
+  }
+});
+
+test.run();
