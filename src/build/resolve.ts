@@ -1,17 +1,17 @@
 /**
  * Turns demands into fresh lock entries through the configured sources (lock first: only the
  * demands picked by the caller arrive here). A model nobody can pin becomes `unresolved` with
- * every source's answer as the reason, and the local file's sha256 when there is one.
+ * the sources' answers as the reason, and the local file's sha256 when there is one.
  */
 import type { Config } from '../config/normalize.js';
 import type { Diagnostic, LockEntry, Lockfile } from '../core/types.js';
-import { createSourceContext, createSources, readSourceEnv, resolveAll } from '../sources/index.js';
+import { createSourceContext, createSources, readSourceEnv, resolveAll, type Tried } from '../sources/index.js';
 import type { ResolveRequest } from '../sources/types.js';
 import type { ModelDemand } from './demand.js';
 import type { LocalState } from './local.js';
 
 export interface ResolveTrace {
-  tried: { source: string; answer: string }[];
+  tried: Tried[];
 }
 
 export async function resolveDemands(
@@ -19,7 +19,13 @@ export async function resolveDemands(
   demands: readonly ModelDemand[],
   local: LocalState | null,
   _previous: Lockfile | null,
-  opts: { offline: boolean; env: NodeJS.ProcessEnv; report: (d: Diagnostic) => void },
+  opts: {
+    offline: boolean;
+    env: NodeJS.ProcessEnv;
+    report: (d: Diagnostic) => void;
+    /** `--update [KEY…]`: cached answers about branches and searches are asked again. */
+    update?: boolean | string[];
+  },
 ): Promise<{ entries: Map<string, LockEntry>; traces: Map<string, ResolveTrace> }> {
   const requests: ResolveRequest[] = demands.map((d) => ({
     key: d.key,
@@ -39,6 +45,8 @@ export async function resolveDemands(
       return local.hashLocal(file);
     },
     report: opts.report,
+    // The whole run is refreshed: with a key list, that is those keys plus any new or unresolved ones.
+    refresh: opts.update === true || (Array.isArray(opts.update) && opts.update.length > 0),
   });
   try {
     const results = await resolveAll(requests, createSources(config.sources), ctx);
@@ -64,8 +72,10 @@ export async function resolveDemands(
   }
 }
 
-function unresolvedReason(tried: { source: string; answer: string }[], request: ResolveRequest): string {
-  const answers = tried.filter((t) => t.answer).map((t) => `${t.source}: ${t.answer}`);
+/** The failures of the sources that knew the model (gated, 404…) when there are any, else every miss that said something. */
+function unresolvedReason(tried: Tried[], request: ResolveRequest): string {
+  const failures = tried.filter((t) => t.status === 'failed');
+  const answers = (failures.length > 0 ? failures : tried.filter((t) => t.answer)).map((t) => `${t.source}: ${t.answer}`);
   if (answers.length > 0) return answers.join('; ');
   return request.local ? 'only on this machine: no source knows this file' : 'no source knows this file';
 }

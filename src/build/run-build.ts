@@ -90,7 +90,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   try {
     if (toResolve.length > 0) {
       const resolved = await step(progress, 'resolve', `Resolve ${toResolve.length} model(s)`,
-        () => resolveDemands(config, toResolve, local, previous, { offline, env, report: (d) => diagnostics.push(d) }),
+        () => resolveDemands(config, toResolve, local, previous, { offline, env, update: opts.update, report: (d) => diagnostics.push(d) }),
         (r) => `${[...r.entries.values()].filter((e) => e.locked).length} pinned`);
       traces = resolved.traces;
       for (const [key, entry] of resolved.entries) fresh.set(key, entry);

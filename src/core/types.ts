@@ -114,7 +114,13 @@ export interface LockedModel {
   /** Canonical public URL (never a mirror endpoint), pinned to a commit / version+file. */
   url: string;
   sha256: string | null;
+  /** Exact byte count, or null when unknown; download.sh compares it with files on disk. */
   size: number | null;
+  /**
+   * A size the source publishes only approximately (Civitai's `sizeKB`), when `size` is null:
+   * for display and estimates, never compared with a file.
+   */
+  approxSize?: number;
   /** Where sha256 came from (provenance, see hashing.md §6). */
   hashOrigin?: HashOrigin;
   blake3?: string;

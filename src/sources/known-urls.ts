@@ -9,7 +9,7 @@ import { pinCivitaiUrl } from './civitai/pin.js';
 import { parseCivitaiUrl } from './civitai/url.js';
 import { pinHfFile } from './huggingface/pin.js';
 import { parseHfUrl } from './huggingface/url.js';
-import { endpointHosts } from './resolution.js';
+import { endpointHosts, normalUrl } from './resolution.js';
 import type { Resolution, ResolveRequest, SourceContext } from './types.js';
 
 export type KnownService = 'huggingface' | 'civitai';
@@ -36,8 +36,8 @@ export function pinKnownUrl(
 }
 
 /**
- * A pin of a URL exactly as given. Its service's token may go along (download.sh sends a token
- * only to its own host), since nothing here knows whether the file is gated.
+ * A pin of a URL as given (normalised, see `normalUrl`). Its service's token may go along
+ * (download.sh sends a token only to its own host), since nothing here knows whether the file is gated.
  */
 export function asWritten(
   url: string,
@@ -48,5 +48,5 @@ export function asWritten(
   source: string,
 ): LockedModel {
   const service = serviceOf(url, ctx);
-  return { source, url, sha256, size, hashOrigin, ...(service ? { auth: service } : {}) };
+  return { source, url: normalUrl(url), sha256, size, hashOrigin, ...(service ? { auth: service } : {}) };
 }

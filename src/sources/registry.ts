@@ -15,6 +15,7 @@ import { createUrlSource } from './url/index.js';
 
 export interface Tried {
   source: string;
+  status: Resolution['status'];
   /** `pinned <url>`, a failure's reason, a miss's reason, or '' for a plain miss. */
   answer: string;
 }
@@ -70,7 +71,7 @@ export async function resolveAll(
     }
     for (const request of pending) {
       const answer = answers.get(request.key) ?? miss();
-      tried.get(request.key)!.push({ source: source.id, answer: describe(answer) });
+      tried.get(request.key)!.push({ source: source.id, status: answer.status, answer: describe(answer) });
       if (answer.status === 'pinned') decided.set(request.key, answer);
       else if (answer.status === 'failed' && !firstFailure.has(request.key)) firstFailure.set(request.key, answer);
     }

@@ -40,6 +40,23 @@ export function scrubUrl(url: string): string {
   }
 }
 
+/**
+ * A URL as the lock records it for download.sh: the WHATWG serialisation (spaces, `"`, `<`, `>`
+ * and non-ASCII percent-encoded, host lower-cased) without the fragment, which no server sees. A URL
+ * with control characters is left as written: the parser would silently drop tabs and line breaks
+ * and fetch another URL; download.sh refuses it instead.
+ */
+export function normalUrl(url: string): string {
+  if (/[\x00-\x1f\x7f]/.test(url)) return url;
+  try {
+    const parsed = new URL(url.trim());
+    parsed.hash = '';
+    return parsed.href;
+  } catch {
+    return url;
+  }
+}
+
 /** `original` for a URL the workflow gave: the URL (credentials removed) and the sha256 it declared. */
 export function originalOf(url: string, request: { declaredSha256: string | null }): { url: string; sha256?: string } {
   const clean = scrubUrl(url);

@@ -20,7 +20,8 @@
  * 401 (access 'login' without a valid token, 'disabled'), 403 ('early-access'), 404, 410
  * ('archived'). Storage is a second server (another origin, like R2/B2): it answers 400 when an
  * Authorization header arrives, else bytes with Range; its requests are in the same `requests` log.
- * A Bearer token outside `tokens` (when given) gets 401 everywhere under /api.
+ * A Bearer token outside `tokens` (when given) gets 401 everywhere under /api. `sizeKBDecimals: 2`
+ * rounds `sizeKB` as production does (6775430.35), so sizes derived from it are a few bytes off.
  */
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
@@ -62,7 +63,14 @@ interface File extends FakeCivitaiFile {
   primary: boolean;
 }
 
-export async function startFakeCivitai(opts: { versions: FakeCivitaiVersion[]; tokens?: string[] }): Promise<FakeCivitai> {
+export interface FakeCivitaiOptions {
+  versions: FakeCivitaiVersion[];
+  tokens?: string[];
+  /** Round `sizeKB` to this many decimals, as production does (2); default: the exact float. */
+  sizeKBDecimals?: number;
+}
+
+export async function startFakeCivitai(opts: FakeCivitaiOptions): Promise<FakeCivitai> {
   const versions = opts.versions.map((v) => ({
     ...v,
     files: v.files.map((f, i): File => {
@@ -79,6 +87,8 @@ export async function startFakeCivitai(opts: { versions: FakeCivitaiVersion[]; t
     }),
   }));
   const byId = new Map(versions.map((v) => [v.id, v]));
+  const sizeKB = (bytes: number): number =>
+    opts.sizeKBDecimals === undefined ? bytes / 1024 : Number((bytes / 1024).toFixed(opts.sizeKBDecimals));
   type Version = (typeof versions)[number];
 
   // Storage is another origin, as in production (R2/B2 presigned URLs), and refuses tokens.
@@ -119,7 +129,7 @@ export async function startFakeCivitai(opts: { versions: FakeCivitaiVersion[]; t
   function fileBody(version: Version, f: File, req: FakeRequest, inSearch: boolean): object {
     const query = f.primary ? '' : `?type=${encodeURIComponent(f.type ?? 'Model')}&format=${f.metadata!.format}&size=${f.metadata!.size}&fp=${f.metadata!.fp}`;
     return {
-      id: f.id, sizeKB: f.bytes.length / 1024, name: f.name, type: f.type ?? 'Model',
+      id: f.id, sizeKB: sizeKB(f.bytes.length), name: f.name, type: f.type ?? 'Model',
       pickleScanResult: 'Success', pickleScanMessage: 'No Pickle imports', virusScanResult: 'Success', virusScanMessage: null,
       scannedAt: '2025-12-18T09:01:27.512Z', metadata: f.metadata, hashes: f.hashes,
       ...(inSearch && !f.primary ? {} : { primary: f.primary }),

@@ -4,7 +4,7 @@
  *
  *   const server = await startFakeServer((req, res) => …);
  *   server.url            http://127.0.0.1:<port>
- *   server.requests       every request: { method, path, query, authorization }
+ *   server.requests       every request: { method, path, query, authorization, body }
  *   server.count(prefix?) how many requests (whose path starts with prefix)
  *   server.failNext({ status: 429, headers: { 'retry-after': '1' }, times: 2, path: '/api/' })
  *   await server.close()
@@ -19,6 +19,8 @@ export interface LoggedRequest {
   query: string;
   /** The Authorization header as received, or null. */
   authorization: string | null;
+  /** The request body as text ('' when none): what a POST sent. */
+  body: string;
 }
 
 export interface Fault {
@@ -60,7 +62,10 @@ export async function startFakeServer(handler: Handler, opts: { requests?: Logge
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', base);
-      requests.push({ method: req.method ?? 'GET', path: url.pathname, query: url.search.slice(1), authorization: req.headers.authorization ?? null });
+      requests.push({
+        method: req.method ?? 'GET', path: url.pathname, query: url.search.slice(1),
+        authorization: req.headers.authorization ?? null, body: Buffer.concat(chunks).toString('utf8'),
+      });
       const fault = faults.find((f) => f.times > 0 && (!f.path || url.pathname.startsWith(f.path)));
       if (fault) {
         fault.times--;

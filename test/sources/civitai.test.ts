@@ -50,7 +50,7 @@ test('a download URL is pinned to version + file id with the published SHA256 an
     { ...r.locked, blake3: undefined },
     {
       source: 'civitai', url: 'https://civitai.com/api/download/models/2514310?fileId=2402203', sha256: sha('wai pruned'),
-      size: 10, hashOrigin: 'api', blake3: undefined, auth: 'civitai', remoteName: 'waiIllustriousSDXL_v160.safetensors',
+      size: null, approxSize: 10, hashOrigin: 'api', blake3: undefined, auth: 'civitai', remoteName: 'waiIllustriousSDXL_v160.safetensors',
     },
   );
   assert.match(r.locked.blake3 ?? '', /^[0-9a-f]{64}$/);
@@ -99,6 +99,7 @@ test('local files known only by content: 150 unknown + 1 known hash cost ceil(15
   assert.equal(r.original, { sha256: sha('detail v1') });
   assert.is(r.locked.url, 'https://civitai.com/api/download/models/100?fileId=1001');
   assert.is(r.locked.size, 9, 'the local file size is exact');
+  assert.is(r.locked.approxSize, undefined);
   assert.is(r.locked.remoteName, 'add_detail.safetensors');
   assert.is(get('loras/mine_0.safetensors').status, 'miss');
 });
@@ -120,9 +121,11 @@ test('a declared sha256 without a URL is identified by hash', async () => {
   assert.is(pinnedOf(get('checkpoints/x.safetensors')).locked.url, 'https://civitai.com/api/download/models/2514310?fileId=2402299');
 });
 
-test('exact file-name search: unique → pinned; several → failed listing them; content known and different → failed', async () => {
+test('exact file-name search: unique → pinned; several → failed listing them; content known → no search at all', async () => {
   const file = localFile('loras', 'unique_style.safetensors');
-  const { get } = await resolve(
+  const searches = () => civitai.requests.filter((r) => r.path === '/api/v1/models' && r.query.includes('unique_style')).length;
+  const before = searches();
+  const { get, results } = await resolve(
     [
       request('loras/unique_style.safetensors'),
       request('loras/add_detail.safetensors'),
@@ -135,8 +138,10 @@ test('exact file-name search: unique → pinned; several → failed listing them
   const several = get('loras/add_detail.safetensors');
   assert.is(several.status, 'failed');
   assert.match(reasonOf(several), 'https://civitai.com/models/50?modelVersionId=100, https://civitai.com/models/50?modelVersionId=101');
-  assert.is(get('styles/unique_style.safetensors').status, 'failed');
-  assert.match(reasonOf(get('styles/unique_style.safetensors')), 'not with this model');
+  // by-hash did not know the local bytes, so a file of that name is other bytes: not pinned, not searched.
+  assert.is(get('styles/unique_style.safetensors').status, 'miss');
+  assert.equal(results.get('styles/unique_style.safetensors')!.tried.at(-1), { source: 'civitai', status: 'miss', answer: 'no Civitai file has this sha256' });
+  assert.is(searches() - before, 1, 'one search, for the model whose content nobody knows');
   assert.is(get('loras/nowhere.safetensors').status, 'miss');
 });
 

@@ -21,6 +21,8 @@ export async function testContext(opts: {
   cacheDir?: string | null;
   localHashes?: Map<string, string>;
   configDir?: string;
+  /** As `build --update`: cached answers about branches and searches are asked again. */
+  refresh?: boolean;
 }): Promise<TestContext> {
   const diagnostics: Diagnostic[] = [];
   const sleeps: number[] = [];
@@ -39,6 +41,7 @@ export async function testContext(opts: {
       return { sha256, blake3: '0'.repeat(64) };
     },
     report: (d) => diagnostics.push(d),
+    refresh: opts.refresh,
     http: {
       retries: 3,
       baseDelayMs: 1,

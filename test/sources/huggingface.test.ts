@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createSources, resolveAll } from '../../src/sources/index.js';
 import type { Resolution } from '../../src/sources/types.js';
 import { startFakeHf, type FakeHf } from '../helpers/fake-hf.js';
+import { tempDir } from '../helpers/tmp.js';
 import { request, testContext } from './harness.js';
 
 let hf: FakeHf;
@@ -141,6 +144,33 @@ test('a gated repo without access fails with the licence to accept; with access 
   const ok = pinnedOf((await resolveWith(sources, reqs, { HF_API_TOKEN: 'hf_granted' })).get('diffusion_models/flux1-dev.safetensors'));
   assert.is(ok.locked.auth, 'huggingface');
   assert.is(ok.locked.sha256, createHash('sha256').update('gated bytes').digest('hex'));
+});
+
+test('a refused access check is remembered per token: no new request until the token changes or --update', async () => {
+  const { dir, cleanup } = await tempDir();
+  const url = 'https://huggingface.co/black-forest-labs/FLUX.1-dev/resolve/main/flux1-dev.safetensors';
+  const heads = () => hf.requests.filter((r) => r.method === 'HEAD').length;
+  const once = async (env: NodeJS.ProcessEnv, refresh = false) => {
+    const t = await testContext({ hf, env, cacheDir: dir, refresh });
+    const results = await resolveAll([request('diffusion_models/flux1-dev.safetensors', { urls: [url] })], createSources([{ type: 'huggingface', repos: [] }]), t.ctx);
+    await t.ctx.close();
+    return results.get('diffusion_models/flux1-dev.safetensors')!.resolution;
+  };
+  try {
+    const before = heads();
+    assert.is((await once({ HF_TOKEN: 'hf_not_granted' })).status, 'failed');
+    assert.is((await once({ HF_TOKEN: 'hf_not_granted' })).status, 'failed');
+    assert.is(heads() - before, 1, 'the second run asked nothing');
+    assert.is((await once({ HF_TOKEN: 'hf_not_granted' }, true)).status, 'failed');
+    assert.is(heads() - before, 2, '--update asks again');
+    assert.is((await once({ HF_TOKEN: 'hf_granted' })).status, 'pinned', 'another token is asked at once');
+    assert.is(heads() - before, 3);
+    const stored = (await Promise.all((await readdir(join(dir, 'sources'))).map((f) => readFile(join(dir, 'sources', f), 'utf8')))).join('');
+    assert.match(stored, 'ACCESS token ');
+    for (const token of ['hf_not_granted', 'hf_granted']) assert.not.match(stored, token);
+  } finally {
+    await cleanup();
+  }
 });
 
 test('private, missing and wrong names are failures that say which', async () => {

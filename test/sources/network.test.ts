@@ -33,7 +33,7 @@ async function startFakes(): Promise<void> {
 }
 
 /** One of everything: HF URL, HF small file, gated HF, repo search, Civitai URL, by-hash, name search. */
-function requests(withGated: boolean): { reqs: ResolveRequest[]; localHashes: Map<string, string> } {
+function requests(): { reqs: ResolveRequest[]; localHashes: Map<string, string> } {
   const local = localFile('loras', 'mystery.safetensors');
   const reqs = [
     request('vae/ae.safetensors', { urls: ['https://huggingface.co/org/models/resolve/main/vae/ae.safetensors'] }),
@@ -46,13 +46,12 @@ function requests(withGated: boolean): { reqs: ResolveRequest[]; localHashes: Ma
   ];
   return {
     localHashes: new Map([[local.absPath, civitai.sha256(70)]]),
-    // Access to a gated repo is probed on every resolve (never cached: it depends on the token).
-    reqs: withGated ? reqs : reqs.filter((r) => r.key !== 'checkpoints/g.safetensors'),
+    reqs,
   };
 }
 
-async function resolveEverything(opts: { cacheDir?: string | null; offline?: boolean; env?: NodeJS.ProcessEnv; withGated?: boolean }) {
-  const { reqs, localHashes } = requests(opts.withGated ?? true);
+async function resolveEverything(opts: { cacheDir?: string | null; offline?: boolean; env?: NodeJS.ProcessEnv }) {
+  const { reqs, localHashes } = requests();
   const t = await testContext({ hf, civitai, localHashes, ...opts });
   const results = await resolveAll(reqs, createSources(SOURCES), t.ctx);
   await t.ctx.close();
@@ -116,24 +115,25 @@ test('an answer of the wrong shape is a source error naming the URL, not a crash
   assert.match((r as { reason: string }).reason, /^https:\/\/huggingface\.co\/api\/models\/x\/y\/revision\/main: unexpected answer at sha: /);
 });
 
-test('with a warm cache a second resolve makes zero requests; offline with the servers gone answers from the cache', async () => {
+test('with a warm cache a second resolve makes zero requests (a refused gated repo too); offline with the servers gone answers from the cache', async () => {
   const { dir, cleanup } = await tempDir();
   try {
-    const cold = await resolveEverything({ cacheDir: dir, withGated: false });
+    const cold = await resolveEverything({ cacheDir: dir });
     assert.ok(cold.stats.requests > 5);
     const pinnedCold = [...cold.results].filter(([, r]) => r.resolution.status === 'pinned').map(([k]) => k);
     assert.equal(pinnedCold.sort(), ['configs/c.yaml', 'loras/a.safetensors', 'loras/mystery.safetensors', 'loras/style.safetensors', 'vae/ae.safetensors']);
 
     const hfBefore = hf.requests.length;
     const civitaiBefore = civitai.requests.length;
-    const warm = await resolveEverything({ cacheDir: dir, withGated: false });
+    const warm = await resolveEverything({ cacheDir: dir });
     assert.is(hf.requests.length - hfBefore + civitai.requests.length - civitaiBefore, 0);
+    assert.match(JSON.stringify(warm.results.get('checkpoints/g.safetensors')!.resolution), 'accept the licence');
     assert.is(warm.stats.requests, 0);
     assert.ok(warm.stats.cacheHits > 5);
     for (const key of pinnedCold) assert.equal(warm.results.get(key)!.resolution, cold.results.get(key)!.resolution);
 
     await Promise.all([hf.close(), civitai.close()]);
-    const offline = await resolveEverything({ cacheDir: dir, offline: true, withGated: false });
+    const offline = await resolveEverything({ cacheDir: dir, offline: true });
     assert.is(offline.stats.requests, 0);
     for (const key of pinnedCold) assert.equal(offline.results.get(key)!.resolution, cold.results.get(key)!.resolution);
 
@@ -155,7 +155,7 @@ test('a corrupt cache file is discarded with a warning, and the build goes on', 
   try {
     await mkdir(join(dir, 'sources'));
     await writeFile(join(dir, 'sources', 'huggingface.json'), '{ not json');
-    const run = await resolveEverything({ cacheDir: dir, withGated: false });
+    const run = await resolveEverything({ cacheDir: dir });
     assert.is(run.results.get('vae/ae.safetensors')!.resolution.status, 'pinned');
     assert.equal(run.diagnostics.map((d) => [d.code, d.severity]), [['cache-error', 'warning']]);
     JSON.parse(await readFile(join(dir, 'sources', 'huggingface.json'), 'utf8'));

@@ -6,7 +6,7 @@ import { pickFile } from '../../src/sources/civitai/pin.js';
 import type { CivitaiFile } from '../../src/sources/civitai/schema.js';
 import { parseCivitaiUrl } from '../../src/sources/civitai/url.js';
 import { canonicalUrl, parseHfUrl, parseRepoSpec } from '../../src/sources/huggingface/url.js';
-import { scrubUrl } from '../../src/sources/resolution.js';
+import { normalUrl, scrubUrl } from '../../src/sources/resolution.js';
 
 test('Hugging Face URLs: resolve, blob, datasets, legacy ids, encoded and bare PR revisions, mirrors', () => {
   assert.equal(parseHfUrl('https://huggingface.co/o/r/resolve/main/a/b.safetensors?download=true'), { type: 'model', id: 'o/r', revision: 'main', path: 'a/b.safetensors' });
@@ -23,6 +23,21 @@ test('Hugging Face URLs: resolve, blob, datasets, legacy ids, encoded and bare P
   assert.is(canonicalUrl({ type: 'model', id: 'o/r', revision: 'a'.repeat(40), path: 'sub dir/x+y.pt' }), `https://huggingface.co/o/r/resolve/${'a'.repeat(40)}/sub%20dir/x%2By.pt`);
   assert.equal(parseRepoSpec('datasets/o/d@v2'), { type: 'dataset', id: 'o/d', revision: 'v2' });
   assert.equal(parseRepoSpec('o/r'), { type: 'model', id: 'o/r', revision: 'main' });
+});
+
+test('locked URLs carry no space, #, ?, quote or non-ASCII byte in a file name: one encoding per file', () => {
+  const commit = 'b'.repeat(40);
+  const url = canonicalUrl({ type: 'model', id: 'o/r', revision: commit, path: "dir #1/it's (v2)?*é 100%.safetensors" });
+  assert.is(url, `https://huggingface.co/o/r/resolve/${commit}/dir%20%231/it%27s%20%28v2%29%3F%2A%C3%A9%20100%25.safetensors`);
+  assert.equal(parseHfUrl(url)?.path, "dir #1/it's (v2)?*é 100%.safetensors", 'parsing gives the name back');
+  assert.is(canonicalUrl({ type: 'model', id: 'o/r', revision: 'refs/pr/1', path: 'x.pt' }), 'https://huggingface.co/o/r/resolve/refs%2Fpr%2F1/x.pt');
+
+  // URLs pinned as written (no service knows them) are normalised the same way browsers do.
+  assert.is(normalUrl('https://Example.com/my dir/naïve "v2".pt?x=a b#frag'), 'https://example.com/my%20dir/na%C3%AFve%20%22v2%22.pt?x=a%20b');
+  assert.is(normalUrl(' https://example.com/a.pt '), 'https://example.com/a.pt');
+  assert.is(normalUrl('https://example.com/a%20b.pt'), 'https://example.com/a%20b.pt', 'already encoded: unchanged');
+  assert.is(normalUrl('https://example.com/a\nb.pt'), 'https://example.com/a\nb.pt', 'a line break is kept for download.sh to refuse, not silently dropped');
+  assert.is(normalUrl('not a url'), 'not a url');
 });
 
 test('Civitai URLs: downloads with their query, model pages, other hosts', () => {

@@ -1,7 +1,8 @@
 /**
  * `civitai` source, in three passes over the models still unpinned: their Civitai URLs; their
  * content (local file's sha256, or the workflow's declared one) through batched by-hash; and for
- * models no URL names, an exact file-name search, pinned only when exactly one file matches.
+ * models whose content and URL nobody knows, an exact file-name search, pinned only when exactly
+ * one file matches.
  */
 import type { ModelKey } from '../../core/types.js';
 import { basename, endpointHosts, failed, miss, originalOf } from '../resolution.js';
@@ -52,7 +53,10 @@ async function resolve(requests: ResolveRequest[], ctx: SourceContext): Promise<
       const earlier = urlFailures.get(request.key) ?? hashFailures.get(request.key);
       if (earlier) return void answers.set(request.key, earlier);
       if (request.urls.length > 0) return void answers.set(request.key, miss());
-      answers.set(request.key, await byName(request, hashes.get(request.key)?.all ?? [], ctx));
+      // A name search could only find other bytes than the ones by-hash just failed to find:
+      // one request per unknown local file, for nothing that could be pinned.
+      if (hashes.has(request.key)) return void answers.set(request.key, miss('no Civitai file has this sha256'));
+      answers.set(request.key, await byName(request, ctx));
     }),
   );
   return answers;
@@ -76,18 +80,15 @@ async function contentHashes(requests: ResolveRequest[], ctx: SourceContext): Pr
   return out;
 }
 
-/** Last resort: a unique exact file name. Never pins when the content is known and differs. */
-async function byName(request: ResolveRequest, knownHashes: string[], ctx: SourceContext): Promise<Resolution> {
+/** Last resort, for models whose content nobody knows: a unique exact file name. */
+async function byName(request: ResolveRequest, ctx: SourceContext): Promise<Resolution> {
   const name = basename(request.name);
   const search = await searchByFileName(ctx.api, name);
   if (!search.ok) return explainCivitaiFailure(search, ctx.env.civitaiToken !== null);
   const candidates = search.data;
-  if (candidates.length === 0) return miss(knownHashes.length ? `sha256 and file name ${name} unknown to Civitai` : `no file named ${name} on Civitai`);
-  const pages = candidates.map((c) => c.page).join(', ');
-  if (knownHashes.length > 0) {
-    return failed(`Civitai has a file named ${name} (${pages}), but not with this model's sha256`, 'the local or declared content differs from every Civitai file of that name');
-  }
+  if (candidates.length === 0) return miss(`no file named ${name} on Civitai`);
   if (candidates.length > 1) {
+    const pages = candidates.map((c) => c.page).join(', ');
     return failed(`${candidates.length} files named ${name} on Civitai: ${pages}`, 'choose one with a Civitai URL in a url source');
   }
   const only = candidates[0]!;

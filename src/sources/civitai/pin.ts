@@ -55,7 +55,7 @@ export function sha256Of(file: CivitaiFile): string | null {
 export interface CivitaiPinOptions {
   source: string;
   original: LockEntry['original'];
-  /** Exact size of a local copy known to have this sha256 (beats `sizeKB`). */
+  /** Exact size of a local copy known to have this sha256 (`sizeKB` is only approximate). */
   localSize?: number;
 }
 
@@ -68,8 +68,13 @@ export function pinFile(version: { id: number }, file: CivitaiFile, request: Res
     source: opts.source,
     url: canonicalDownloadUrl(version.id, file.id),
     sha256,
-    // sizeKB is bytes/1024 as a float: exact when Civitai keeps full precision, a hint otherwise.
-    size: opts.localSize ?? (typeof file.sizeKB === 'number' ? Math.round(file.sizeKB * 1024) : null),
+    // sizeKB is rounded (6775430.35 KiB), so bytes are only known to a few either way, and an
+    // integral product proves nothing. download.sh takes `size` as exact (skip, conflict, resume),
+    // so it gets the size of a local copy with this very hash, or none, and relies on the hash.
+    size: opts.localSize ?? null,
+    ...(opts.localSize === undefined && typeof file.sizeKB === 'number' && file.sizeKB > 0
+      ? { approxSize: Math.round(file.sizeKB * 1024) }
+      : {}),
     hashOrigin: 'api',
     ...(blake3 && /^[0-9a-f]{64}$/.test(blake3) ? { blake3 } : {}),
     auth: 'civitai',

@@ -3,6 +3,7 @@
  * small non-LFS files downloaded and hashed. Shared by every source that meets a huggingface.co
  * URL (huggingface, url, catalog), so the rules live once.
  */
+import { createHash } from 'node:crypto';
 import type * as v from 'valibot';
 import type { HashOrigin, LockEntry } from '../../core/types.js';
 import type { ApiAnswer, ApiFailure, SourceApi } from '../api.js';
@@ -99,8 +100,8 @@ export async function pinHfFile(ref: HfFileRef, request: ResolveRequest, ctx: So
   } else if (restricted && !api.offline) {
     // Listing a gated repo is public; downloading is not. Probe so the lock only holds what this
     // account can fetch, and the user learns about the licence now rather than on the GPU box.
-    const probe = await api.call({ service: 'huggingface', method: 'HEAD', path: resolvePath(at) });
-    if (!probe.ok) return explain(probe);
+    const denied = await probeAccess(api, at, ctx.env.hfToken);
+    if (denied) return explain(denied);
   }
   if (request.declaredSha256 && request.declaredSha256 !== sha256) {
     ctx.report({
@@ -117,6 +118,23 @@ export async function pinHfFile(ref: HfFileRef, request: ResolveRequest, ctx: So
     hashOrigin,
     ...(restricted ? { auth: 'huggingface' as const } : {}),
   });
+}
+
+/**
+ * Whether this account may download a restricted file: null, or the Hub's refusal. The answer
+ * (a refusal too) is kept like a branch's, per token, so a rebuild within the hour asks nothing
+ * and `--update` asks again; the key holds a fingerprint of the token, never the token.
+ */
+async function probeAccess(api: SourceApi, at: HfFileRef, token: string | null): Promise<ApiFailure | null> {
+  const who = token === null ? 'anonymous' : `token ${createHash('sha256').update(`comfygen:${token}`).digest('hex').slice(0, 16)}`;
+  const path = resolvePath(at);
+  const answer = await api.cached<{ denied: ApiFailure | null }>('huggingface', `ACCESS ${who} ${path}`, 'mutable', async () => {
+    const head = await api.call({ service: 'huggingface', method: 'HEAD', path });
+    if (head.ok) return { ...head, data: { denied: null } };
+    const refusal = head.kind === 'http' && (head.status === 401 || head.status === 403 || head.status === 404);
+    return refusal ? { ok: true, status: head.status ?? 0, headers: {}, data: { denied: head } } : head;
+  }, api.publicUrl('huggingface', path));
+  return answer.ok ? answer.data.denied : answer;
 }
 
 /** Hub failures in words a user can act on (huggingface-api.md §5: `X-Error-Code` first). */

@@ -65,11 +65,19 @@ export function parseRepoSpec(spec: string): HfRepo & { revision: string } {
   return { type, id: type === 'model' ? name : name.slice(first.length + 1), revision };
 }
 
-const encodePath = (path: string): string => path.split('/').map(encodeURIComponent).join('/');
+/**
+ * RFC 3986 normal form: every byte but the unreserved ones percent-encoded (as huggingface_hub's
+ * `quote` does), so one file has one URL and no name can put a space, `#`, `?` or quote in it.
+ */
+export function encodeSegment(segment: string): string {
+  return encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+const encodePath = (path: string): string => path.split('/').map(encodeSegment).join('/');
 
 /** Path of the download URL below the host: `/{prefix}{id}/resolve/{rev}/{path}`. */
 export function resolvePath(ref: HfFileRef): string {
-  return `/${TYPE_PREFIX[ref.type]}${ref.id}/resolve/${encodeURIComponent(ref.revision)}/${encodePath(ref.path)}`;
+  return `/${TYPE_PREFIX[ref.type]}${ref.id}/resolve/${encodeSegment(ref.revision)}/${encodePath(ref.path)}`;
 }
 
 /** The URL the lock records: public host, whatever endpoint served the API. */
@@ -83,7 +91,7 @@ export function repoPage(repo: HfRepo): string {
 }
 
 export function revisionApiPath(repo: HfRepo, revision: string): string {
-  return `/api/${repo.type}s/${repo.id}/revision/${encodeURIComponent(revision)}`;
+  return `/api/${repo.type}s/${repo.id}/revision/${encodeSegment(revision)}`;
 }
 
 export function treeApiPath(repo: HfRepo, commit: string, dir: string, recursive: boolean): string {
