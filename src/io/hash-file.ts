@@ -4,6 +4,7 @@
  * read while the current one is hashed, so disk and CPU overlap.
  */
 import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createHash as createBlake3, load as loadBlake3 } from 'blake3';
 
@@ -28,9 +29,13 @@ export interface HashedFile extends FileIdentity {
 let ready: Promise<void> | null = null;
 const spare: Buffer[][] = [];
 
+/** The wasm fallback of `blake3` needs load(); for the native addon it is a no-op. */
+export function loadBlake3Once(): Promise<void> {
+  return (ready ??= loadBlake3());
+}
+
 export async function hashFile(path: string, onBytes?: (bytes: number) => void): Promise<HashedFile> {
-  // The wasm fallback of `blake3` needs load(); for the native addon it is a no-op.
-  await (ready ??= loadBlake3());
+  await loadBlake3Once();
   const buffers = spare.pop() ?? [Buffer.allocUnsafe(CHUNK_SIZE), Buffer.allocUnsafe(CHUNK_SIZE)];
   const handle = await open(path, 'r');
   let pending: Promise<{ bytesRead: number }> | null = null;
@@ -70,5 +75,42 @@ export async function hashFile(path: string, onBytes?: (bytes: number) => void):
     if (!clean) await pending?.catch(() => undefined);
     await handle.close();
     spare.push(buffers);
+  }
+}
+
+/** Files up to this size are hashed on the calling thread in one synchronous read. */
+export const SMALL_FILE_BYTES = 1024 * 1024;
+
+/**
+ * A small file hashed in one synchronous read: a worker round trip and six async calls cost
+ * more than hashing a megabyte. Returns null when the file is larger than SMALL_FILE_BYTES
+ * after all (it grew since the walk); the caller then streams it.
+ */
+export function hashSmallFileSync(path: string): HashedFile | null {
+  const fd = openSync(path, 'r');
+  try {
+    const before = fstatSync(fd);
+    if (before.size > SMALL_FILE_BYTES) return null;
+    const buffer = Buffer.allocUnsafe(before.size + 1);
+    let position = 0;
+    for (;;) {
+      const n = readSync(fd, buffer, position, buffer.length - position, position);
+      if (n === 0) break;
+      position += n;
+      if (position === buffer.length) return null; // grew while read: stream it instead
+    }
+    const after = fstatSync(fd);
+    const bytes = buffer.subarray(0, position);
+    return {
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      blake3: createBlake3().update(bytes).digest().toString('hex'),
+      size: before.size,
+      mtimeMs: before.mtimeMs,
+      ino: before.ino,
+      bytes: position,
+      changed: after.size !== before.size || after.mtimeMs !== before.mtimeMs || position !== before.size,
+    };
+  } finally {
+    closeSync(fd);
   }
 }

@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { byString } from '../core/stable-json.js';
 import type { Diagnostic, LocalFile } from '../core/types.js';
 import { HashCache, type FileHashes } from './hash-cache.js';
+import { type HashedFile, SMALL_FILE_BYTES, hashSmallFileSync, loadBlake3Once } from './hash-file.js';
 import { HashPool } from './hash-pool.js';
 
 export type { FileHashes } from './hash-cache.js';
@@ -55,7 +56,7 @@ export function createHasher(opts: HasherOptions): Hasher {
 
   async function compute(file: HashableFile): Promise<FileHashes> {
     const store = await loadCache();
-    const result = await pool.run(file.absPath);
+    const result = (file.size <= SMALL_FILE_BYTES ? await hashSmall(file.absPath) : null) ?? (await pool.run(file.absPath));
     if (result.changed) {
       throw Object.assign(new Error(`cannot hash ${file.absPath}: it changed while being read; run again once it is complete`), { code: 'ECHANGED' });
     }
@@ -63,6 +64,21 @@ export function createHasher(opts: HasherOptions): Hasher {
     // Keyed by the identity at open time, which is what was read, even if the walk saw another.
     store.set(file.absPath, result, hashes);
     return hashes;
+  }
+
+  async function hashSmall(path: string): Promise<HashedFile | null> {
+    await loadBlake3Once();
+    try {
+      const result = hashSmallFileSync(path);
+      if (result) {
+        bytesRead += result.bytes;
+        for (const listener of byteListeners) listener(path, result.bytes);
+      }
+      return result;
+    } catch (error) {
+      const err = error as NodeJS.ErrnoException;
+      throw Object.assign(new Error(`cannot hash ${path}: ${err.message}`), { code: err.code });
+    }
   }
 
   const hasher: Hasher = {
