@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/normalize.js';
 import { UserError } from '../core/errors.js';
-import type { Diagnostic, LocalFile, LockChange, LockEntry, Lockfile, RenderedFile, ScannedWorkflow } from '../core/types.js';
+import type { Diagnostic, LockChange, LockEntry, Lockfile, RenderedFile, ScannedWorkflow } from '../core/types.js';
 import { applyWrites, planWrites, type PlannedWrite } from '../io/write.js';
 import { readLock } from '../lock/read.js';
 import { serializeLock, updateLock } from '../lock/update.js';

@@ -4,7 +4,7 @@
  * gives the same answer everywhere.
  */
 import type { ModelDemand } from '../build/demand.js';
-import type { Lockfile, ScannedWorkflow } from '../core/types.js';
+import type { LockedModel, Lockfile, ScannedWorkflow } from '../core/types.js';
 import { MARKER } from './marker.js';
 import { humanSize } from './human-size.js';
 import { mdCode, mdText } from './markdown.js';
@@ -23,7 +23,7 @@ export function renderReport(workflows: readonly ScannedWorkflow[], demands: rea
   const models = pinned.map(([key, e]) => ({
     key: mdCode(key),
     optional: optional(key),
-    size: e.locked!.size === null ? 'unknown' : humanSize(e.locked!.size),
+    size: sizeText(e.locked!),
     source: mdText(e.locked!.source),
     sha: e.locked!.sha256 ? `\`${e.locked!.sha256.slice(0, 12)}…\`` : '**unverified**',
     hashOrigin: e.locked!.sha256 ? mdText(e.locked!.hashOrigin ?? 'unknown') : 'none published',
@@ -39,7 +39,9 @@ export function renderReport(workflows: readonly ScannedWorkflow[], demands: rea
       localSha: e.unresolved?.sha256 ? `\`${e.unresolved.sha256}\`` : '',
       neededBy: neededBy(key),
     }));
-  const sizes = pinned.map(([, e]) => e.locked!.size);
+  // Civitai publishes sizes rounded to 0.01 KiB: counted in the total, marked as estimates.
+  const sizes = pinned.map(([, e]) => e.locked!.size ?? e.locked!.approxSize ?? null);
+  const estimated = pinned.some(([, e]) => e.locked!.size === null && e.locked!.approxSize !== undefined);
   const view = {
     marker: MARKER,
     summary: {
@@ -48,8 +50,8 @@ export function renderReport(workflows: readonly ScannedWorkflow[], demands: rea
       pinned: pinned.length,
       unresolved: unresolved.length,
       unverified: pinned.filter(([, e]) => !e.locked!.sha256).length,
-      totalSize: humanSize(sizes.reduce<number>((sum, s) => sum + (s ?? 0), 0)),
-      unknownSizes: sizes.filter((s) => s === null || s === undefined).length,
+      totalSize: `${estimated ? 'about ' : ''}${humanSize(sizes.reduce<number>((sum, s) => sum + (s ?? 0), 0))}`,
+      unknownSizes: sizes.filter((s) => s === null).length,
     },
     models,
     unresolved,
@@ -81,4 +83,9 @@ function listSome(names: readonly string[], noun: string): string {
   const shown = names.slice(0, LISTED_NAMES).map(mdCode).join(', ');
   const rest = names.length - LISTED_NAMES;
   return rest > 0 ? `${shown} and ${rest} more ${noun}${rest === 1 ? '' : 's'}` : shown;
+}
+
+function sizeText(locked: LockedModel): string {
+  if (locked.size !== null) return humanSize(locked.size);
+  return locked.approxSize === undefined ? 'unknown' : `≈ ${humanSize(locked.approxSize)}`;
 }

@@ -49,4 +49,13 @@ test('each workflow gets one line naming its models (optional ones marked) and i
   assert.match(report, /3 workflow\(s\) need 4 model file\(s\): 1 pinned, 3 unresolved/);
 });
 
+test('a Civitai size is an estimate: shown with ≈ and the total says "about"', () => {
+  const wfs = workflows(1);
+  const lock = lockFor(wfs);
+  lock.models['loras/own_0.safetensors'] = { original: {}, locked: { source: 'civitai', url: 'https://civitai.com/api/download/models/1?type=Model&format=SafeTensor', sha256: sha, size: null, approxSize: 151_111_000 } };
+  const report = renderReport(wfs, aggregateDemand(wfs).demands, lock);
+  assert.match(report, /\| `loras\/own_0\.safetensors` \| ≈ 144\.[0-9] MiB \| civitai \|/);
+  assert.match(report, /Total download size: about 6\.[0-9]+ GiB\.\n/);
+});
+
 test.run();
