@@ -10,6 +10,7 @@ import { cosmiconfig, defaultLoaders } from 'cosmiconfig';
 import * as v from 'valibot';
 import { UserError } from '../core/errors.js';
 import { type Config, normalizeConfig } from './normalize.js';
+import { loadTsConfigFile } from './ts-loader.js';
 import { ConfigSchema } from './schema.js';
 
 export const CONFIG_FILES = ['comfy.config.ts', 'comfy.config.mts', 'comfy.config.js', 'comfy.config.mjs', 'comfy.config.json'];
@@ -38,15 +39,28 @@ function registerSelfResolution(): void {
   register(`data:text/javascript,${encodeURIComponent(hook)}`);
 }
 
+function withSelfResolution(loader: (filepath: string, content: string) => unknown): (filepath: string, content: string) => Promise<unknown> {
+  return async (filepath, content) => {
+    registerSelfResolution();
+    return loader(filepath, content);
+  };
+}
+
 export async function loadConfig(opts: { cwd: string; file?: string }): Promise<Config> {
-  registerSelfResolution();
   let result;
   try {
     const explorer = cosmiconfig('comfygen', {
       searchPlaces: CONFIG_FILES,
       searchStrategy: 'global',
       cache: false,
-      loaders: { '.mts': defaultLoaders['.ts'] },
+      // Only code configs need the `comfygen` resolve hook (registering it starts a loader
+      // thread); TypeScript goes through the transpile cache.
+      loaders: {
+        '.ts': withSelfResolution(loadTsConfigFile),
+        '.mts': withSelfResolution(loadTsConfigFile),
+        '.js': withSelfResolution(defaultLoaders['.js']),
+        '.mjs': withSelfResolution(defaultLoaders['.mjs']),
+      },
     });
     if (opts.file) {
       const file = resolve(opts.cwd, opts.file);

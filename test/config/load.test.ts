@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -93,6 +93,25 @@ test('a config that throws is reported, not crashed on', async () => {
     await writeFile(join(dir, 'comfy.config.mjs'), `throw new Error('boom from config');`);
     const err = await expectUserError(() => loadConfig({ cwd: dir }));
     assert.match(err.message, 'boom from config');
+  } finally {
+    await cleanup();
+  }
+});
+
+test('a TypeScript config is transpiled once: the cached module follows edits and leaves nothing beside the config', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const write = (glob: string) => writeFile(join(dir, 'comfy.config.ts'), `import { defineConfig } from 'comfygen';
+      import extra from './extra.json' with { type: 'json' };
+      export default defineConfig({ workflows: ['${glob}', ...extra.globs] as string[] });`);
+    await writeFile(join(dir, 'extra.json'), JSON.stringify({ globs: ['more/*.json'] }));
+    await write('a/*.json');
+    assert.equal((await loadConfig({ cwd: dir })).workflows, ['a/*.json', 'more/*.json']);
+    assert.is((await readdir(join(dir, '.comfygen', 'config'))).length, 1);
+    assert.equal((await loadConfig({ cwd: dir })).workflows, ['a/*.json', 'more/*.json'], 'from the cache, relative imports still resolve');
+    await write('b/*.json');
+    assert.equal((await loadConfig({ cwd: dir })).workflows, ['b/*.json', 'more/*.json'], 'an edit is seen at once');
+    assert.equal((await readdir(dir)).sort(), ['.comfygen', 'comfy.config.ts', 'extra.json'], 'no temporary file left');
   } finally {
     await cleanup();
   }
