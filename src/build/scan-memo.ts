@@ -11,11 +11,12 @@ import { dirname } from 'node:path';
 import type { ScannedWorkflow } from '../core/types.js';
 import { scanFiles } from '../scan/index.js';
 import { scannerFingerprint } from '../scan/fingerprint.js';
+import { type EncodedWorkflow, StringTable, decodeWorkflow, encodeWorkflow } from './scan-codec.js';
 
 export type ScanFn = typeof scanFiles;
 type FileRef = { absPath: string; relPath: string };
 
-const VERSION = 1;
+const VERSION = 2;
 /**
  * A file modified this recently may change again within the filesystem's timestamp resolution
  * without its stamp moving (git's "racy clean" problem), so its result is not written to disk.
@@ -87,15 +88,19 @@ function persistedKeys(memo: Map<string, Entry>, cutoff: number): string {
   return parts.join('\n');
 }
 
+type StoredFile = [stamp: string, mtimeMs: number, result: EncodedWorkflow | ScannedWorkflow];
+
 function loadEntries(file: string): Map<string, Entry> {
   try {
-    const data = JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown; fingerprint?: unknown; files?: unknown };
-    if (data.version !== VERSION || data.fingerprint !== scannerFingerprint() || !data.files || typeof data.files !== 'object') return new Map();
+    const data = JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown; fingerprint?: unknown; strings?: unknown; files?: unknown };
+    if (data.version !== VERSION || data.fingerprint !== scannerFingerprint()) return new Map();
+    if (!Array.isArray(data.strings) || !data.files || typeof data.files !== 'object') return new Map();
+    const strings = data.strings as string[];
     const entries = new Map<string, Entry>();
-    for (const [path, e] of Object.entries(data.files as Record<string, Partial<Entry>>)) {
-      if (typeof e?.stamp === 'string' && typeof e.mtimeMs === 'number' && e.result && typeof e.result === 'object') {
-        entries.set(path, e as Entry);
-      }
+    for (const [path, stored] of Object.entries(data.files as Record<string, StoredFile>)) {
+      const [stamp, mtimeMs, result] = stored;
+      if (typeof stamp !== 'string' || typeof mtimeMs !== 'number' || !result || typeof result !== 'object') continue;
+      entries.set(path, { stamp, mtimeMs, result: Array.isArray(result) ? decodeWorkflow(path, result, strings) : result });
     }
     return entries;
   } catch {
@@ -105,12 +110,15 @@ function loadEntries(file: string): Map<string, Entry> {
 
 /** Atomic write (a crash leaves the old cache or none, never half of one); false if it failed. */
 function saveEntries(file: string, memo: Map<string, Entry>, cutoff: number): boolean {
-  const files: Record<string, Entry> = {};
-  for (const [path, e] of memo) if (e.mtimeMs < cutoff) files[path] = e;
+  const table = new StringTable();
+  const files: Record<string, StoredFile> = {};
+  for (const [path, e] of memo) {
+    if (e.mtimeMs < cutoff) files[path] = [e.stamp, e.mtimeMs, encodeWorkflow(e.result, table) ?? e.result];
+  }
   const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(tmp, JSON.stringify({ version: VERSION, fingerprint: scannerFingerprint(), files }));
+    writeFileSync(tmp, JSON.stringify({ version: VERSION, fingerprint: scannerFingerprint(), strings: table.strings, files }));
     renameSync(tmp, file);
     return true;
   } catch {

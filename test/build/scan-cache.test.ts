@@ -68,12 +68,14 @@ test('a damaged, foreign or outdated cache means a full scan, never wrong result
     await createScanMemo().scan(p.files, { cacheFile: p.cacheFile });
     const good = JSON.parse(await readFile(p.cacheFile, 'utf8'));
     const poisoned = structuredClone(good);
-    for (const e of Object.values(poisoned.files) as { result: { refs: { name: string }[] } }[]) e.result.refs[0]!.name = 'poison.safetensors';
+    poisoned.strings = (poisoned.strings as string[]).map((x) => (x.endsWith('.safetensors') ? 'poison.safetensors' : x));
+    assert.ok(JSON.stringify(poisoned) !== JSON.stringify(good), 'the poisoned cache differs');
     const cases: [string, string][] = [
       ['truncated', JSON.stringify(good).slice(0, 50)],
       ['another scanner', JSON.stringify({ ...poisoned, fingerprint: 'an older comfygen' })],
       ['another format', JSON.stringify({ ...poisoned, version: 99 })],
       ['not an object', '[1,2,3]'],
+      ['string index out of range', JSON.stringify({ ...good, strings: [] })],
     ];
     for (const [label, content] of cases) {
       await writeFile(p.cacheFile, content);

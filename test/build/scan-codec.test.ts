@@ -1,0 +1,56 @@
+/**
+ * The scan cache's compact form must give back exactly what the scanner returned, for every
+ * workflow the scanner can produce: the real-world corpus and the synthetic fixtures.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { StringTable, decodeWorkflow, encodeWorkflow } from '../../src/build/scan-codec.js';
+import type { ScannedWorkflow } from '../../src/core/types.js';
+import { scanFiles } from '../../src/scan/index.js';
+
+function filesUnder(dir: string): { absPath: string; relPath: string }[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && /\.(json|png|webp|flac|mp4)$/i.test(e.name) && e.name !== 'expected.json')
+    .map((e) => join(e.parentPath, e.name))
+    .map((absPath) => ({ absPath, relPath: absPath.slice(dir.length + 1) }));
+}
+
+function roundTrip(workflows: ScannedWorkflow[]): ScannedWorkflow[] {
+  const table = new StringTable();
+  const encoded = workflows.map((wf) => encodeWorkflow(wf, table));
+  const strings = JSON.parse(JSON.stringify(table.strings)) as string[];
+  return workflows.map((wf, i) => (encoded[i] ? decodeWorkflow(wf.path, JSON.parse(JSON.stringify(encoded[i])), strings) : wf));
+}
+
+test('every corpus and example workflow survives the compact form byte for byte', async () => {
+  const files = [...filesUnder(join(process.cwd(), '..', 'shared', 'corpus')), ...filesUnder(join(process.cwd(), 'examples'))];
+  assert.ok(files.length >= 3, 'some workflows to check');
+  const scanned = await scanFiles(files, { workers: 0 });
+  assert.ok(scanned.some((wf) => wf.refs.some((r) => r.embedded)), 'embedded hints are covered');
+  assert.ok(scanned.some((wf) => wf.refs.some((r) => !r.active)), 'inactive refs are covered');
+  const table = new StringTable();
+  assert.ok(scanned.every((wf) => encodeWorkflow(wf, table) !== null), 'the codec covers every real result');
+  assert.is(JSON.stringify(roundTrip(scanned)), JSON.stringify(scanned));
+});
+
+test('every optional field, and a shape the codec does not know, come back unchanged', () => {
+  const wf: ScannedWorkflow = {
+    path: 'a.json', format: 'png', graph: 'ui',
+    refs: [
+      { folder: 'embeddings', name: 'neg.safetensors', active: false, nodes: [{ id: '3:1', type: 'CLIPTextEncode', input: 'text' }], embedded: { url: null, sha256: 'ab'.repeat(32) }, mirrors: ['https://m/1', 'https://m/2'], guessed: true, alternatives: ['neg', 'neg.pt'] },
+      { folder: 'loras', name: 'x.safetensors', active: true, nodes: [], embedded: { url: 'https://h/x', sha256: null } },
+    ],
+    customNodes: [{ id: 'pack', version: null, repo: null, nodeTypes: ['A'] }],
+    untaggedNodeTypes: ['Odd'],
+    diagnostics: [{ code: 'unknown-folder', severity: 'warning', message: 'm', file: 'a.json' }],
+  };
+  const unreadable: ScannedWorkflow = { path: 'b.json', format: null, refs: [], customNodes: [], diagnostics: [{ code: 'unreadable-file', severity: 'error', message: 'x' }] };
+  const future = { ...unreadable, path: 'c.json', refs: [{ ...wf.refs[1]!, weight: 2 } as never] };
+  assert.is(encodeWorkflow(future, new StringTable()), null, 'an unknown field is not silently dropped');
+  assert.is(JSON.stringify(roundTrip([wf, unreadable, future])), JSON.stringify([wf, unreadable, future]));
+});
+
+test.run();
