@@ -15,7 +15,7 @@ import { aggregateDemand, type ModelDemand } from './demand.js';
 import { type LocalState, inspectLocal, walkLocal } from './local.js';
 import { type ProgressSink, silentProgress, step } from './progress.js';
 import { renderOutputs } from './render-outputs.js';
-import { type ResolveTrace, resolveDemands } from './resolve.js';
+import type { ResolveTrace } from './resolve.js';
 import { resolveNodeLock } from './nodes.js';
 import { createScanMemo, type ScanMemo } from './scan-memo.js';
 import { findWorkflowFiles } from './workflow-files.js';
@@ -90,7 +90,8 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   try {
     if (toResolve.length > 0) {
       const resolved = await step(progress, 'resolve', `Resolve ${toResolve.length} model(s)`,
-        () => resolveDemands(config, toResolve, local, previous, { offline, env, update: opts.update, report: (d) => diagnostics.push(d) }),
+        // The sources (and their HTTP stack) load only when something needs resolving.
+        async () => (await import('./resolve.js')).resolveDemands(config, toResolve, local, previous, { offline, env, update: opts.update, report: (d) => diagnostics.push(d) }),
         (r) => `${[...r.entries.values()].filter((e) => e.locked).length} pinned`);
       traces = resolved.traces;
       for (const [key, entry] of resolved.entries) fresh.set(key, entry);

@@ -5,12 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { UserError } from '../core/errors.js';
 import { packageVersion } from '../core/package-root.js';
-import { buildCommand, type Io } from './build-command.js';
-import { initCommand } from './init-command.js';
-import { inventoryCommand } from './inventory-command.js';
-import { scanCommand } from './scan-command.js';
-import { watchBuild } from './watch.js';
-import { whyCommand } from './why-command.js';
+import type { Io } from './build-command.js';
 
 export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
   let exitCode = 0;
@@ -36,7 +31,8 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     .option('--force', 'overwrite output files that lack the comfygen marker')
     .option('-w, --watch', 'rebuild when the config, a workflow folder or a model root changes')
     .action(async (flags) => {
-      exitCode = flags.watch ? await watchBuild(flags, io) : await buildCommand('build', flags, io);
+      // Commands load on demand: `--version` and `--help` should not pay for the whole pipeline.
+      exitCode = flags.watch ? await (await import('./watch.js')).watchBuild(flags, io) : await (await import('./build-command.js')).buildCommand('build', flags, io);
     });
 
   program
@@ -46,7 +42,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     .option('--json', 'print one JSON summary on stdout')
     .option('-q, --quiet', 'only the verdict')
     .action(async (flags) => {
-      exitCode = await buildCommand('check', flags, io);
+      exitCode = await (await import('./build-command.js')).buildCommand('check', flags, io);
     });
 
   program
@@ -56,7 +52,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     .addOption(configOption())
     .option('--json', 'print the scan as JSON')
     .action(async (files: string[], flags) => {
-      exitCode = await scanCommand(files, flags, io);
+      exitCode = await (await import('./scan-command.js')).scanCommand(files, flags, io);
     });
 
   program
@@ -65,7 +61,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     .argument('[dir]', 'project folder', '.')
     .option('--comfy <path>', 'the ComfyUI install to use (default: ./ComfyUI, ../ComfyUI, ~/ComfyUI)')
     .action(async (dir: string, flags) => {
-      exitCode = await initCommand(dir, flags, io);
+      exitCode = await (await import('./init-command.js')).initCommand(dir, flags, io);
     });
 
   program
@@ -75,7 +71,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     .addOption(configOption())
     .option('--json', 'print the explanation as JSON')
     .action(async (model: string, flags) => {
-      exitCode = await whyCommand(model, flags, io);
+      exitCode = await (await import('./why-command.js')).whyCommand(model, flags, io);
     });
 
   program
@@ -84,7 +80,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     .addOption(configOption())
     .option('--json', 'print { roots, files, diagnostics } as JSON')
     .action(async (flags) => {
-      exitCode = await inventoryCommand(flags, io);
+      exitCode = await (await import('./inventory-command.js')).inventoryCommand(flags, io);
     });
 
   try {

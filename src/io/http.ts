@@ -5,7 +5,7 @@
  * carry tokens). HTTP error statuses are returned, not thrown: the caller knows what a 404 means.
  */
 import pLimit from 'p-limit';
-import { fetch as undiciFetch, type Dispatcher } from 'undici';
+import type { Dispatcher, fetch as undiciFetch } from 'undici';
 import { packageVersion } from '../core/package-root.js';
 
 export interface HttpOptions {
@@ -54,12 +54,14 @@ export interface HttpClient {
 }
 
 const RETRY_STATUS = (status: number): boolean => status === 429 || status >= 500;
+/** undici costs ~90 ms to load: only a build that goes online pays it. */
+const lazyFetch: typeof undiciFetch = async (...args) => (await import('undici')).fetch(...args);
 const sleepReal = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
 export function createHttpClient(options: HttpOptions = {}): HttpClient {
   const opts = {
     userAgent: options.userAgent ?? `comfygen/${packageVersion()}`,
-    fetchImpl: options.fetchImpl ?? undiciFetch,
+    fetchImpl: options.fetchImpl ?? lazyFetch,
     retries: options.retries ?? 4,
     baseDelayMs: options.baseDelayMs ?? 1000,
     maxDelayMs: options.maxDelayMs ?? 30_000,
