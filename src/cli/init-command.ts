@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
 import { CONFIG_FILES } from '../config/load.js';
 import { UserError } from '../core/errors.js';
 import { compileTemplate } from '../render/templates.js';
@@ -37,12 +37,24 @@ export function findComfyInstall(dir: string, explicit: string | undefined, home
   return null;
 }
 
-/** A path as the config should write it: relative to the config dir when inside it, `~/…` under home. */
-function configPath(target: string, dir: string, home: string): string {
+/** The most `..` a written path may climb; further out, `~/…` or an absolute path reads better. */
+const MAX_UP = 3;
+
+/**
+ * A path as the config should write it. Relative to the config directory when the target is
+ * inside the project or near it (`models`, `../ComfyUI/models`): at most MAX_UP `..`, and never
+ * up to the file-system root, so a project and the ComfyUI beside it can move together and the
+ * config holds no machine-specific path. Otherwise `~/…` under the home directory, else absolute
+ * (another drive, or far away, where `../../../../…` would say less than the path itself).
+ */
+export function configPath(target: string, dir: string, home: string): string {
   const rel = relative(dir, target);
-  if (!rel.startsWith('..') && rel !== '') return rel.split('\\').join('/');
+  if (rel === '') return '.';
+  const up = rel.split(sep).filter((s) => s === '..').length;
+  const depth = dir.slice(parse(dir).root.length).split(sep).filter(Boolean).length;
+  if (!isAbsolute(rel) && up <= MAX_UP && up < depth) return rel.split(sep).join('/');
   const fromHome = relative(home, target);
-  if (!fromHome.startsWith('..')) return `~/${fromHome.split('\\').join('/')}`;
+  if (fromHome !== '' && fromHome.split(sep)[0] !== '..' && !isAbsolute(fromHome)) return `~/${fromHome.split(sep).join('/')}`;
   return target;
 }
 

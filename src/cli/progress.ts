@@ -15,6 +15,9 @@ export interface ProgressRenderer {
 export function chooseRenderer(opts: { quiet: boolean; json: boolean; stream: NodeJS.WriteStream; env: NodeJS.ProcessEnv }): ProgressRenderer['kind'] {
   if (opts.quiet || opts.json) return 'silent';
   if (!opts.stream.isTTY || opts.env.CI === 'true' || opts.env.TERM === 'dumb') return 'plain';
+  // A terminal of unknown or zero width (a pty nobody sized, some CI runners) garbles listr2's
+  // redraws: it wraps every line at column 0 and the cursor moves miss.
+  if (!opts.stream.columns) return 'plain';
   return 'tty';
 }
 

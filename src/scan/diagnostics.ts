@@ -3,6 +3,7 @@
  * explains each one (meaning and fix); keep the two in step.
  */
 import type { Diagnostic, Severity } from '../core/types.js';
+import { redactUrls } from './refs/credentials.js';
 
 export const SCAN_CODES = {
   'unreadable-file': 'error',
@@ -18,6 +19,7 @@ export const SCAN_CODES = {
   'missing-group-node': 'warning',
   'conflicting-embedded-hash': 'warning',
   'multiple-pack-versions': 'warning',
+  'credential-in-url': 'warning',
   'linked-widget': 'info',
   'approximate-vae': 'info',
   'unmapped-model-value': 'info',
@@ -42,11 +44,16 @@ export function diag(code: ScanCode, message: string, where: { node?: string; hi
 }
 
 /**
- * A foreign value quoted in a message: strings JSON-quoted and cut short, containers named
- * rather than serialised (a hostile file can nest arrays deeper than JSON.stringify recurses).
+ * A foreign value quoted in a message: strings JSON-quoted, any URL in them without credentials,
+ * and cut short; containers named rather than serialised (a hostile file can nest arrays deeper
+ * than JSON.stringify recurses).
  */
 export function shown(value: unknown, max = 80): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > max ? `${value.slice(0, max)}…` : value);
+  if (typeof value === 'string') {
+    // Redacted before the cut, so the cut cannot leave part of a token behind.
+    const text = redactUrls(value.length > max + 4096 ? value.slice(0, max + 4096) : value);
+    return JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
+  }
   if (Array.isArray(value)) return 'an array';
   if (value === null) return 'null';
   if (typeof value === 'object') return 'an object';

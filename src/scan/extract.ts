@@ -9,6 +9,7 @@ import { flattenApi } from './graph/api.js';
 import { detectGraph } from './graph/detect.js';
 import type { FlatGraph } from './graph/flat.js';
 import { flattenUi } from './graph/ui.js';
+import { stripGraphCredentials } from './refs/credentials.js';
 import { collectEmbedded } from './refs/embedded-models.js';
 import { embeddingUses } from './refs/embeddings.js';
 import { guessUses } from './refs/guess.js';
@@ -36,6 +37,8 @@ export function extractRefs(graph: unknown, file: string): Extraction {
 }
 
 function fromFlat(flat: FlatGraph, file: string): Extraction {
+  // Before anything reads a value: a URL's token must not reach a ref, a diagnostic or the cache.
+  stripGraphCredentials(flat);
   // Loaders first: following their links marks the values that guesses must not count again.
   const loaders = loaderUses(flat);
   const embedded = collectEmbedded(flat);

@@ -22,10 +22,10 @@ test('init: finds ../ComfyUI, writes a config using its models, extra_model_path
     assert.is(r.code, 0, r.stderr);
     assert.match(r.stdout, /wrote comfy\.config\.ts \(using the ComfyUI install at /);
     const written = await readFile(join(project, 'comfy.config.ts'), 'utf8');
-    // A sibling install is outside the project and outside HOME, so its paths are written absolute.
-    assert.ok(written.includes(`roots: ['${comfy}/models']`), written);
-    assert.ok(written.includes(`extraModelPaths: ['${comfy}/extra_model_paths.yaml']`), written);
-    assert.ok(written.includes(`'${comfy}/user/default/workflows/**/*.json'`), written);
+    // A sibling install is written relative to the config, so the project can move as a whole.
+    assert.ok(written.includes(`roots: ['../ComfyUI/models']`), written);
+    assert.ok(written.includes(`extraModelPaths: ['../ComfyUI/extra_model_paths.yaml']`), written);
+    assert.ok(written.includes(`'../ComfyUI/user/default/workflows/**/*.json'`), written);
 
     // The written config loads, and its saved workflow is scanned.
     const scan = await runCli(['scan', '--json'], project);

@@ -8,7 +8,7 @@ import { makeProject } from './project.js';
 import { RUN_MAIN } from './spawn.js';
 
 const run = promisify(execFile);
-const tty = { isTTY: true } as NodeJS.WriteStream;
+const tty = { isTTY: true, columns: 80 } as NodeJS.WriteStream;
 const pipe = { isTTY: false } as NodeJS.WriteStream;
 const CURSOR = /\x1b\[\d*[ABGK]|\x1b\[\?25[lh]/;
 

@@ -6,6 +6,7 @@
 import { canonicalFolder, normalizeName } from '../../core/folders.js';
 import { type DiagnosticList, shown } from '../diagnostics.js';
 import { type FlatGraph, type FlatNode, isRecord, stringValues } from '../graph/flat.js';
+import { type Stripped, reportCredentials, stripCredentials } from './credentials.js';
 
 export interface EmbeddedEntry {
   name: string;
@@ -50,8 +51,10 @@ function toEntry(raw: Record<string, unknown>, name: string, node: EmbeddedEntry
   const where = node ? { node: node.id } : {};
   let url: string | null = null;
   if (raw.url !== undefined && raw.url !== null && raw.url !== '') {
-    url = typeof raw.url === 'string' ? normalizeModelUrl(raw.url) : null;
-    if (url === null) diagnostics.push('invalid-embedded-model', `models entry ${name}: url ${shown(raw.url, 100)} is not an http(s) URL and was ignored`, where);
+    const read = typeof raw.url === 'string' ? readModelUrl(raw.url) : null;
+    if (read?.removed.length) reportCredentials(diagnostics, read);
+    url = read?.http ? read.url : null;
+    if (url === null) diagnostics.push('invalid-embedded-model', `models entry ${name}: url ${shown(read?.url ?? raw.url, 100)} is not an http(s) URL and was ignored`, where);
   }
   const directory = typeof raw.directory === 'string' ? raw.directory.replace(/\\/g, '/').trim() : '';
   return {
@@ -80,19 +83,22 @@ function declaredSha256(raw: Record<string, unknown>, name: string, diagnostics:
 const HF_HOSTS = /^(?:huggingface\.co|hf\.co|[a-z0-9-]+\.huggingface\.co)$/;
 
 /**
- * A model URL as comfygen records it: Hugging Face `/blob/` (an HTML page) becomes `/resolve/`
- * and `download=true` is dropped; anything else is kept as written. Null for non-http(s) URLs.
+ * A model URL as comfygen records it: credentials removed (see credentials.ts), Hugging Face
+ * `/blob/` (an HTML page) becomes `/resolve/` and `download=true` is dropped; anything else is
+ * kept as written. Null for non-http(s) URLs.
  */
 export function normalizeModelUrl(input: string): string | null {
-  const text = input.trim();
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return null;
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
-  if (!HF_HOSTS.test(url.hostname.toLowerCase())) return text;
+  const read = readModelUrl(input);
+  return read?.http ? read.url : null;
+}
+
+/** The URL normalized for http(s), only stripped otherwise; null when it is no URL at all. */
+function readModelUrl(input: string): (Stripped & { http: boolean }) | null {
+  const stripped = stripCredentials(input.trim());
+  if (!stripped) return null;
+  const url = new URL(stripped.url);
+  const http = url.protocol === 'https:' || url.protocol === 'http:';
+  if (!http || !HF_HOSTS.test(url.hostname.toLowerCase())) return { ...stripped, http };
   let changed = false;
   const segments = url.pathname.split('/');
   const blob = segments[1] === 'datasets' || segments[1] === 'spaces' ? 4 : 3;
@@ -105,5 +111,5 @@ export function normalizeModelUrl(input: string): string | null {
     url.searchParams.delete('download');
     changed = true;
   }
-  return changed ? url.href : text;
+  return { url: changed ? url.href : stripped.url, removed: stripped.removed, http };
 }
