@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import * as v from 'valibot';
 import { UserError } from '../core/errors.js';
 import type { Lockfile } from '../core/types.js';
+import { stripCredentials } from '../scan/refs/credentials.js';
 
 const Locked = v.looseObject({
   source: v.string(),
@@ -34,7 +35,14 @@ export function parseLock(text: string, where: string): Lockfile {
     const path = issue.path?.map((p) => String(p.key)).join('.') ?? '(top level)';
     throw new UserError(`${where} has an unexpected shape at ${path}: ${issue.message}.\n  Fix it, or restore it from version control; comfygen will not overwrite it.`);
   }
-  return parsed.output as unknown as Lockfile;
+  const lock = parsed.output as unknown as Lockfile;
+  // A lock written before workflows' URLs were stripped of tokens may still hold one in the
+  // provenance URL; it goes at the next build instead of being carried forward.
+  for (const entry of Object.values(lock.models)) {
+    const stripped = entry.original.url ? stripCredentials(entry.original.url) : null;
+    if (stripped && stripped.removed.length > 0) entry.original.url = stripped.url;
+  }
+  return lock;
 }
 
 /** The lock on disk, or null when there is none yet. */

@@ -55,4 +55,12 @@ test('node pack changes are reported with a node: prefix', () => {
   assert.equal(changes.map(formatChange), ['+ added node:comfyui-kjnodes']);
 });
 
+test('a token left in an old lock\'s provenance URL is dropped when the lock is read', () => {
+  const lock = parseLock(JSON.stringify({ version: 1, models: {
+    'loras/a.safetensors': { original: { url: 'https://civitai.com/api/download/models/1?type=Model&token=SENTINEL-123' }, unresolved: { reason: 'x', sha256: null } },
+  } }), 'comfy.lock.json');
+  assert.is(lock.models['loras/a.safetensors']!.original.url, 'https://civitai.com/api/download/models/1?type=Model');
+  assert.not.ok(serializeLock(lock).includes('SENTINEL'));
+});
+
 test.run();
