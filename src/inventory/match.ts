@@ -53,27 +53,25 @@ function pick(candidates: readonly LocalFile[] | undefined, how: MatchHow): Loca
 
 export function matchByName(refs: readonly NameRef[], files: readonly LocalFile[]): Map<string, LocalMatch> {
   const exact = group(files, (f) => `${f.folder}\0${f.name}`);
-  // The looser rungs are indexed only if some name misses the exact one (warm builds of a
-  // complete collection never need them).
-  let loose: { normalized: Map<string, LocalFile[]>; byBase: Map<string, LocalFile[]> } | null = null;
-  const looseIndex = () => {
-    if (loose) return loose;
-    const norms = new Map(files.map((f) => [f, normalizeForMatch(f.name)]));
-    loose = {
-      normalized: group(files, (f) => `${f.folder}\0${norms.get(f)}`),
-      byBase: group(files, (f) => `${f.folder}\0${basenameOf(norms.get(f)!)}`),
-    };
-    return loose;
-  };
   const matches = new Map<string, LocalMatch>();
+  const missed: NameRef[] = [];
   for (const ref of refs) {
     // Same name in several roots is no ambiguity: ComfyUI loads the first, and so do we.
-    let found = pick(exact.get(`${ref.folder}\0${ref.name}`)?.slice(0, 1), 'exact');
-    if (!found) {
-      const { normalized, byBase } = looseIndex();
-      const norm = normalizeForMatch(ref.name);
-      found = pick(normalized.get(`${ref.folder}\0${norm}`), 'normalized') ?? pick(byBase.get(`${ref.folder}\0${basenameOf(norm)}`), 'basename');
-    }
+    const found = pick(exact.get(`${ref.folder}\0${ref.name}`)?.slice(0, 1), 'exact');
+    if (found) matches.set(ref.key, found);
+    else missed.push(ref);
+  }
+  if (missed.length === 0) return matches;
+  // The looser rungs index only the folders some name missed in (a warm build of a complete
+  // collection never gets here).
+  const folders = new Set(missed.map((r) => r.folder));
+  const candidates = files.filter((f) => folders.has(f.folder));
+  const norms = new Map(candidates.map((f) => [f, normalizeForMatch(f.name)]));
+  const normalized = group(candidates, (f) => `${f.folder}\0${norms.get(f)}`);
+  const byBase = group(candidates, (f) => `${f.folder}\0${basenameOf(norms.get(f)!)}`);
+  for (const ref of missed) {
+    const norm = normalizeForMatch(ref.name);
+    const found = pick(normalized.get(`${ref.folder}\0${norm}`), 'normalized') ?? pick(byBase.get(`${ref.folder}\0${basenameOf(norm)}`), 'basename');
     if (found) matches.set(ref.key, found);
   }
   return matches;
