@@ -60,15 +60,7 @@ export async function hashFile(path: string, onBytes?: (bytes: number) => void):
     }
     const after = await handle.stat();
     clean = true;
-    return {
-      sha256: sha256.digest('hex'),
-      blake3: blake3.digest().toString('hex'),
-      size: before.size,
-      mtimeMs: before.mtimeMs,
-      ino: before.ino,
-      bytes: position,
-      changed: after.size !== before.size || after.mtimeMs !== before.mtimeMs || position !== before.size,
-    };
+    return hashed(sha256.digest('hex'), blake3.digest().toString('hex'), before, after, position);
   } finally {
     // A read still in flight after an error must land before the handle closes and the
     // buffers are reused.
@@ -76,6 +68,19 @@ export async function hashFile(path: string, onBytes?: (bytes: number) => void):
     await handle.close();
     spare.push(buffers);
   }
+}
+
+/** The digests with the identity at open time, and whether the file moved while it was read. */
+function hashed(sha256: string, blake3: string, before: FileIdentity, after: FileIdentity, bytes: number): HashedFile {
+  return {
+    sha256,
+    blake3,
+    size: before.size,
+    mtimeMs: before.mtimeMs,
+    ino: before.ino,
+    bytes,
+    changed: after.size !== before.size || after.mtimeMs !== before.mtimeMs || bytes !== before.size,
+  };
 }
 
 /** Files up to this size are hashed on the calling thread in one synchronous read. */
@@ -101,15 +106,7 @@ export function hashSmallFileSync(path: string): HashedFile | null {
     }
     const after = fstatSync(fd);
     const bytes = buffer.subarray(0, position);
-    return {
-      sha256: createHash('sha256').update(bytes).digest('hex'),
-      blake3: createBlake3().update(bytes).digest().toString('hex'),
-      size: before.size,
-      mtimeMs: before.mtimeMs,
-      ino: before.ino,
-      bytes: position,
-      changed: after.size !== before.size || after.mtimeMs !== before.mtimeMs || position !== before.size,
-    };
+    return hashed(createHash('sha256').update(bytes).digest('hex'), createBlake3().update(bytes).digest().toString('hex'), before, after, position);
   } finally {
     closeSync(fd);
   }
