@@ -74,7 +74,8 @@ async function scanOnWorkers(sorted: readonly FileRef[], count: number, concurre
       worker.postMessage({ id: start, files: sorted.slice(start, start + BATCH_SIZE) } satisfies ScanBatch);
     };
     worker.on('message', (reply: ScanBatchResult) => {
-      if (!inFlight.delete(reply.id)) return;
+      // After an error the worker's batches belong to the inline pass; a late reply is ignored.
+      if (settled || !inFlight.delete(reply.id)) return;
       place(reply.id, reply.results);
       feed();
     });
