@@ -79,8 +79,9 @@ async function scanOnWorkers(sorted: readonly FileRef[], count: number, concurre
       place(reply.id, reply.results);
       feed();
     });
-    // A worker that dies (out of memory on a pathological file, say) costs its batches a
-    // rescan here, never the build.
+    // A worker that dies or fails to start costs its batches a rescan here, never the build.
+    // (Heap limits per worker are deliberately not set: on Node 20 a worker that reaches one
+    // inside JSON.parse can take the whole process down instead of just exiting.)
     worker.on('error', finish);
     worker.on('exit', finish);
     // A few batches queued per worker keep it busy while this thread is occupied elsewhere
