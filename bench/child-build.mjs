@@ -9,8 +9,10 @@ const { runBuild } = await import(pathToFileURL(join(distDir, 'src/build/run-bui
 const result = await runBuild({ cwd: dirname(configFile), configFile, mode: 'build', offline: flag !== '--online', env: process.env });
 process.stdout.write(`${JSON.stringify({
   exitCode: result.exitCode,
-  workflows: result.workflows.length,
-  refs: result.workflows.reduce((n, wf) => n + wf.refs.length, 0),
+  workflows: result.workflowCount,
+  // An unchanged build replays the last one (src/build/build-stamp.ts) and parses nothing.
+  unchanged: result.unchanged,
+  refs: result.unchanged ? null : result.workflows.reduce((n, wf) => n + wf.refs.length, 0),
   demands: result.demands.length,
   present: result.local ? result.local.matches.size : null,
   bytesRead: result.local ? result.local.hasher.bytesRead : null,

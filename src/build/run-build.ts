@@ -9,8 +9,9 @@ import type { Config } from '../config/normalize.js';
 import { UserError } from '../core/errors.js';
 import type { Diagnostic, LockChange, LockEntry, Lockfile, RenderedFile, ScannedWorkflow } from '../core/types.js';
 import { applyWrites, planWrites, type PlannedWrite } from '../io/write.js';
-import { readLock } from '../lock/read.js';
+import { parseLock, readLock } from '../lock/read.js';
 import { serializeLock, updateLock } from '../lock/update.js';
+import { type BuildStamp, demandsFromStamp, readStamp, stampDemands, stampKey, writeStamp } from './build-stamp.js';
 import { aggregateDemand, type ModelDemand } from './demand.js';
 import { type LocalState, inspectLocal, walkLocal } from './local.js';
 import { type ProgressSink, silentProgress, step } from './progress.js';
@@ -39,7 +40,12 @@ export interface BuildOptions {
 
 export interface BuildResult {
   config: Config;
+  /** Empty when the build was skipped as unchanged (`unchanged`); `workflowCount` is always set. */
   workflows: ScannedWorkflow[];
+  workflowCount: number;
+  /** True when nothing changed since the last build, which was replayed (build-stamp.ts). */
+  unchanged: boolean;
+  /** On an unchanged build these carry keys, folders and names, not who uses them. */
   demands: ModelDemand[];
   lock: Lockfile;
   changes: LockChange[];
@@ -59,6 +65,14 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   const config = await step(progress, 'config', 'Load config', () => loadConfig({ cwd: opts.cwd, file: opts.configFile }));
 
   const files = await findWorkflowFiles(config);
+  // Only a plain `build` may be skipped: --update, --force, --dry-run, --frozen and check each
+  // ask for work to be done, and --watch keeps its own memo.
+  const stampable = opts.mode === 'build' && !opts.update && !opts.force && !opts.dryRun && !opts.frozen && !opts.scanMemo;
+  if (stampable) {
+    const stamp = readStamp(config);
+    const current = stamp ? stampKey(config, files, stamp.outputs, offline) : null;
+    if (stamp && current?.key === stamp.key) return replayUnchanged(config, stamp, current.read, env, progress);
+  }
   const memo = opts.scanMemo ?? createScanMemo();
   // `check` writes nothing, its cache included.
   const scanning = step(progress, 'scan', `Scan ${files.length} workflow(s)`, () => memo.scan(files, { cacheFile: join(config.cacheDir, 'scans.json'), persist: !check }),
@@ -78,6 +92,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   const aggregated = aggregateDemand(workflows);
   diagnostics.push(...aggregated.diagnostics);
   const demands = aggregated.demands;
+  const scanned = diagnostics.length;
 
   const previous = await readLock(config.lockPath);
   const toResolve = pickKeysToResolve(demands, previous, { check, frozen: opts.frozen === true, offline, update: opts.update ?? false });
@@ -103,7 +118,9 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     } else {
       progress({ step: 'resolve', kind: 'skip', detail: 'every model is already in the lock' });
     }
+    const nodesFrom = diagnostics.length;
     const nodes = await resolveNodeLock(config, workflows, previous, { offline, check, frozen: opts.frozen === true, update: opts.update ?? false, env, progress, report: (d) => diagnostics.push(d) });
+    const nodeDiagnostics = diagnostics.slice(nodesFrom);
     const { lock, changes } = updateLock(previous, demands.map((d) => d.key), fresh, nodes);
     if (local) await local.finishContentMatches(lock);
 
@@ -124,14 +141,46 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     if (!opts.dryRun && !check) {
       await step(progress, 'write', 'Write outputs', () => applyWrites(writes),
         () => `${writes.filter((w) => w.status === 'create' || w.status === 'update').length} file(s) written`);
+      // A fixpoint (a rebuild would resolve nothing and render these bytes) is stamped, so the
+      // next build of the same state is skipped. Online, an unresolved entry is asked again
+      // every build, so such a state is no fixpoint.
+      const settled = offline || (Object.values(lock.models).every((e) => e.locked) && Object.values(lock.nodes ?? {}).every((e) => e.locked));
+      if (stampable && settled && !writes.some((w) => w.status === 'foreign')) {
+        const outputs = writes.map((w) => ({ path: w.path, mode: w.mode }));
+        const current = stampKey(config, files, outputs, offline, new Map(writes.map((w) => [w.path, w.content])));
+        if (current) {
+          writeStamp(config, { version: 1, key: current.key, workflows: files.length, demands: stampDemands(demands), outputs,
+            before: diagnostics.slice(0, scanned), after: nodeDiagnostics });
+        }
+      }
     }
     return finish(diagnostics.some((d) => d.severity === 'error') ? 1 : 0);
 
     function finish(exitCode: 0 | 1): BuildResult {
-      return { config, workflows, demands, lock, changes, writes, diagnostics, local, traces, exitCode };
+      return { config, workflows, workflowCount: workflows.length, unchanged: false, demands, lock, changes, writes, diagnostics, local, traces, exitCode };
     }
   } finally {
     await local?.close();
+  }
+}
+
+/** Nothing changed since a build that settled: walk the local models, replay the rest. */
+async function replayUnchanged(config: Config, stamp: BuildStamp, outputs: Map<string, string>, env: NodeJS.ProcessEnv, progress: ProgressSink): Promise<BuildResult> {
+  progress({ step: 'scan', kind: 'skip', detail: `${stamp.workflows} workflow(s) unchanged since the last build` });
+  const demands = demandsFromStamp(stamp);
+  const local = await inspectLocal(config, demands, walkLocal(config, env), { progress });
+  try {
+    const lockPath = relativeToConfig(config, config.lockPath);
+    const lock = parseLock(outputs.get(lockPath) ?? '', 'comfy.lock.json');
+    progress({ step: 'resolve', kind: 'skip', detail: 'every model is already in the lock' });
+    await local.finishContentMatches(lock);
+    progress({ step: 'render', kind: 'skip', detail: 'the lock and every output are up to date' });
+    const diagnostics = [...stamp.before, ...local.diagnostics, ...stamp.after];
+    const writes: PlannedWrite[] = stamp.outputs.map((o) => ({ path: o.path, content: outputs.get(o.path) ?? '', mode: o.mode, absPath: join(config.configDir, o.path), status: 'unchanged' }));
+    const exitCode = diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+    return { config, workflows: [], workflowCount: stamp.workflows, unchanged: true, demands, lock, changes: [], writes, diagnostics, local, traces: new Map(), exitCode };
+  } finally {
+    await local.close();
   }
 }
 

@@ -69,7 +69,7 @@ function summaryJson(mode: string, result: BuildResult, flags: BuildFlags) {
     command: mode,
     dryRun: flags.dryRun === true,
     exitCode: result.exitCode,
-    counts: { workflows: result.workflows.length, ...localSummary(result), ...countBySeverity(result.diagnostics) },
+    counts: { workflows: result.workflowCount, ...localSummary(result), ...countBySeverity(result.diagnostics) },
     changes: result.changes,
     diagnostics: result.diagnostics,
     outputs: result.writes.map((w) => ({ path: w.path, status: w.status })),

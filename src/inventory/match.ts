@@ -52,29 +52,52 @@ function pick(candidates: readonly LocalFile[] | undefined, how: MatchHow): Loca
 }
 
 export function matchByName(refs: readonly NameRef[], files: readonly LocalFile[]): Map<string, LocalMatch> {
-  const exact = group(files, (f) => `${f.folder}\0${f.name}`);
+  // The wanted names are indexed, not the files: a few thousand refs against tens of thousands
+  // of files, each file looked up once per rung in inventory order.
+  const exact = indexRefs(refs, (r) => `${r.folder}\0${r.name}`);
+  const firstExact = new Map<string, LocalFile>();
+  for (const f of files) {
+    for (const ref of exact.get(`${f.folder}\0${f.name}`) ?? []) if (!firstExact.has(ref.key)) firstExact.set(ref.key, f);
+  }
   const matches = new Map<string, LocalMatch>();
   const missed: NameRef[] = [];
   for (const ref of refs) {
     // Same name in several roots is no ambiguity: ComfyUI loads the first, and so do we.
-    const found = pick(exact.get(`${ref.folder}\0${ref.name}`)?.slice(0, 1), 'exact');
-    if (found) matches.set(ref.key, found);
+    const file = firstExact.get(ref.key);
+    if (file) matches.set(ref.key, { file, how: 'exact' });
     else missed.push(ref);
   }
   if (missed.length === 0) return matches;
-  // The looser rungs index only the folders some name missed in (a warm build of a complete
+  // The looser rungs look only at folders where some name missed (a warm build of a complete
   // collection never gets here).
+  const normalized = indexRefs(missed, (r) => `${r.folder}\0${normalizeForMatch(r.name)}`);
+  const byBase = indexRefs(missed, (r) => `${r.folder}\0${basenameOf(normalizeForMatch(r.name))}`);
   const folders = new Set(missed.map((r) => r.folder));
-  const candidates = files.filter((f) => folders.has(f.folder));
-  const norms = new Map(candidates.map((f) => [f, normalizeForMatch(f.name)]));
-  const normalized = group(candidates, (f) => `${f.folder}\0${norms.get(f)}`);
-  const byBase = group(candidates, (f) => `${f.folder}\0${basenameOf(norms.get(f)!)}`);
+  const normHits = new Map<string, LocalFile[]>();
+  const baseHits = new Map<string, LocalFile[]>();
+  for (const f of files) {
+    if (!folders.has(f.folder)) continue;
+    const norm = normalizeForMatch(f.name);
+    for (const ref of normalized.get(`${f.folder}\0${norm}`) ?? []) push(normHits, ref.key, f);
+    for (const ref of byBase.get(`${f.folder}\0${basenameOf(norm)}`) ?? []) push(baseHits, ref.key, f);
+  }
   for (const ref of missed) {
-    const norm = normalizeForMatch(ref.name);
-    const found = pick(normalized.get(`${ref.folder}\0${norm}`), 'normalized') ?? pick(byBase.get(`${ref.folder}\0${basenameOf(norm)}`), 'basename');
+    const found = pick(normHits.get(ref.key), 'normalized') ?? pick(baseHits.get(ref.key), 'basename');
     if (found) matches.set(ref.key, found);
   }
   return matches;
+}
+
+function indexRefs(refs: readonly NameRef[], keyOf: (r: NameRef) => string): Map<string, NameRef[]> {
+  const map = new Map<string, NameRef[]>();
+  for (const ref of refs) push(map, keyOf(ref), ref);
+  return map;
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 /**

@@ -1,0 +1,133 @@
+/**
+ * The unchanged-build short cut: a build of exactly the state a settled build left replays it
+ * (same report, same exit code, outputs untouched), and any change to what the lock or the
+ * outputs depend on, or a flag asking for work, means a full build.
+ */
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runBuild } from '../../src/build/run-build.js';
+import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const anHourAgo = new Date(Date.now() - 3600_000);
+const lora = (name: string) => JSON.stringify({ 1: { class_type: 'LoraLoader', inputs: { lora_name: name, strength_model: 1 } }, 2: { class_type: 'UpscaleModelLoader', inputs: { model_name: '../escape.pth' } } });
+
+async function project() {
+  const { dir, cleanup } = await tempDir('comfygen-stamp-');
+  await mkdir(join(dir, 'wf'));
+  await mkdir(join(dir, 'models', 'loras'), { recursive: true });
+  await writeFile(join(dir, 'models', 'loras', 'here.safetensors'), 'local lora bytes');
+  await writeFile(join(dir, 'comfy.config.json'), JSON.stringify({ workflows: ['wf/*.json'], models: { roots: ['models'] }, sources: [{ type: 'embedded' }] }));
+  await writeWorkflow(dir, 'a.json', lora('here.safetensors'));
+  await writeWorkflow(dir, 'b.json', lora('elsewhere.safetensors'));
+  return { dir, cleanup };
+}
+
+async function writeWorkflow(dir: string, name: string, content: string): Promise<void> {
+  await writeFile(join(dir, 'wf', name), content);
+  await utimes(join(dir, 'wf', name), anHourAgo, anHourAgo); // older than the racy window
+}
+
+const build = (dir: string, extra: Record<string, unknown> = {}) => runBuild({ cwd: dir, mode: 'build', offline: true, env: {}, ...extra });
+const mtimeOf = async (p: string) => (await stat(p)).mtimeMs;
+
+test('a rebuild of an unchanged project replays the last build: same lock, report, summary and exit code, nothing rewritten', async () => {
+  const p = await project();
+  try {
+    const first = await build(p.dir);
+    assert.not.ok(first.unchanged);
+    assert.is(first.exitCode, 1, 'the unsafe ../escape.pth is an error');
+    assert.ok(existsSync(join(p.dir, '.comfygen', 'build.json')));
+    const written = await mtimeOf(join(p.dir, 'generated', 'report.md'));
+
+    const again = await build(p.dir);
+    assert.ok(again.unchanged, 'replayed');
+    assert.is(again.exitCode, first.exitCode);
+    assert.equal(again.diagnostics, first.diagnostics);
+    assert.equal(again.lock, first.lock);
+    assert.is(again.workflowCount, 2);
+    assert.equal(again.demands.map((d) => d.key), first.demands.map((d) => d.key));
+    assert.equal([...again.local!.matches.keys()], [...first.local!.matches.keys()]);
+    assert.equal(again.writes.map((w) => [w.path, w.status]), first.writes.map((w) => [w.path, 'unchanged']));
+    assert.is(await mtimeOf(join(p.dir, 'generated', 'report.md')), written, 'outputs untouched');
+
+    // What the user sees is the same summary, with the skipped steps said as such.
+    const full = await runCli(['build', '--offline', '--json'], p.dir);
+    await rm(join(p.dir, '.comfygen', 'build.json'));
+    const fresh = await runCli(['build', '--offline', '--json'], p.dir);
+    assert.equal(JSON.parse(full.stdout), JSON.parse(fresh.stdout));
+    const plain = await runCli(['build', '--offline'], p.dir);
+    assert.match(plain.stdout + plain.stderr, /scan: skipped \(2 workflow\(s\) unchanged since the last build\)/);
+    assert.match(plain.stdout, /referenced 2, present locally 1/);
+  } finally {
+    await p.cleanup();
+  }
+});
+
+test('any change to what the lock or outputs depend on means a full build that sees it', async () => {
+  const p = await project();
+  try {
+    await build(p.dir);
+    const changes: [string, () => Promise<void>, (r: Awaited<ReturnType<typeof build>>) => void][] = [
+      ['a workflow edited', () => writeWorkflow(p.dir, 'b.json', lora('renamed.safetensors')), (r) => assert.ok(r.lock.models['loras/renamed.safetensors'])],
+      ['a workflow added', () => writeWorkflow(p.dir, 'c.json', lora('third.safetensors')), (r) => assert.ok(r.lock.models['loras/third.safetensors'])],
+      ['an output edited', () => appendFile(join(p.dir, 'generated', 'report.md'), 'a hand edit\n'), () => undefined],
+      ['an output deleted', () => rm(join(p.dir, 'generated', 'download.sh')), () => undefined],
+      ['the lock edited', () => writeFile(join(p.dir, 'comfy.lock.json'), '{"version":1,"models":{}}\n'), () => undefined],
+      ['the config changed', () => writeFile(join(p.dir, 'comfy.config.json'), JSON.stringify({ workflows: ['wf/*.json'], models: { roots: ['models'], target: '/srv/models' }, sources: [{ type: 'embedded' }] })),
+        (r) => assert.is(r.config.models.target, '/srv/models')],
+      ['a damaged stamp', () => writeFile(join(p.dir, '.comfygen', 'build.json'), '{"version":1,'), () => undefined],
+    ];
+    for (const [label, change, check] of changes) {
+      await change();
+      const r = await build(p.dir);
+      assert.not.ok(r.unchanged, label);
+      check(r);
+      const report = await readFile(join(p.dir, 'generated', 'report.md'), 'utf8');
+      assert.ok(report.startsWith('<!--') && !report.includes('a hand edit'), `${label}: report regenerated`);
+      assert.ok(existsSync(join(p.dir, 'generated', 'download.sh')), `${label}: download.sh regenerated`);
+      assert.ok((await build(p.dir)).unchanged, `${label}: the next build is a replay again`);
+    }
+  } finally {
+    await p.cleanup();
+  }
+});
+
+test('flags that ask for work never replay, nor do workflows written just now, nor an online build with unresolved models', async () => {
+  const p = await project();
+  try {
+    await build(p.dir);
+    for (const flags of [{ update: true }, { force: true }, { dryRun: true }, { frozen: true }, { mode: 'check' }]) {
+      assert.not.ok((await build(p.dir, flags)).unchanged, JSON.stringify(flags));
+    }
+    // Online, unresolved entries are asked again on every build: no stamp to replay.
+    await rm(join(p.dir, '.comfygen', 'build.json'));
+    await build(p.dir, { offline: false });
+    assert.not.ok((await build(p.dir, { offline: false })).unchanged);
+    // A workflow modified within the racy window is not trusted to its stamp.
+    await build(p.dir);
+    await writeFile(join(p.dir, 'wf', 'a.json'), lora('here.safetensors'));
+    await build(p.dir);
+    assert.not.ok((await build(p.dir)).unchanged);
+  } finally {
+    await p.cleanup();
+  }
+});
+
+test('the local summary stays live: a model that arrives is seen by a replayed build', async () => {
+  const p = await project();
+  try {
+    await build(p.dir);
+    await writeFile(join(p.dir, 'models', 'loras', 'elsewhere.safetensors'), 'arrived');
+    const r = await build(p.dir);
+    assert.ok(r.unchanged);
+    assert.ok(r.local!.matches.has('loras/elsewhere.safetensors'));
+  } finally {
+    await p.cleanup();
+  }
+});
+
+test.run();
