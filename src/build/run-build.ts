@@ -15,10 +15,8 @@ import { type BuildStamp, demandsFromStamp, readStamp, stampDemands, stampKey, w
 import { aggregateDemand, type ModelDemand } from './demand.js';
 import { type LocalState, inspectLocal, walkLocal } from './local.js';
 import { type ProgressSink, silentProgress, step } from './progress.js';
-import { renderOutputs } from './render-outputs.js';
 import type { ResolveTrace } from './resolve.js';
-import { resolveNodeLock } from './nodes.js';
-import { createScanMemo, type ScanMemo } from './scan-memo.js';
+import type { ScanMemo } from './scan-memo.js';
 import { findWorkflowFiles } from './workflow-files.js';
 
 export interface BuildOptions {
@@ -73,6 +71,9 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     const current = stamp ? stampKey(config, files, stamp.outputs, offline) : null;
     if (stamp && current?.key === stamp.key) return replayUnchanged(config, stamp, current.read, env, progress);
   }
+  // Loaded here, not at the top: an unchanged build (above) needs none of the scanner, the
+  // node-pack resolver or the templates.
+  const [{ createScanMemo }, { resolveNodeLock }, { renderOutputs }] = await Promise.all([import('./scan-memo.js'), import('./nodes.js'), import('./render-outputs.js')]);
   const memo = opts.scanMemo ?? createScanMemo();
   // `check` writes nothing, its cache included.
   const scanning = step(progress, 'scan', `Scan ${files.length} workflow(s)`, () => memo.scan(files, { cacheFile: join(config.cacheDir, 'scans.json'), persist: !check }),
