@@ -6,7 +6,7 @@
  * damaged or foreign one (another comfygen, an edited scanner table) means a full scan.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ScannedWorkflow } from '../core/types.js';
 import { scanFiles } from '../scan/index.js';
@@ -110,18 +110,31 @@ function loadEntries(file: string): Map<string, Entry> {
 
 /** Atomic write (a crash leaves the old cache or none, never half of one); false if it failed. */
 function saveEntries(file: string, memo: Map<string, Entry>, cutoff: number): boolean {
-  const table = new StringTable();
-  const files: Record<string, StoredFile> = {};
-  for (const [path, e] of memo) {
-    if (e.mtimeMs < cutoff) files[path] = [e.stamp, e.mtimeMs, encodeWorkflow(e.result, table) ?? e.result];
-  }
   const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  let fd: number | undefined;
   try {
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(tmp, JSON.stringify({ version: VERSION, fingerprint: scannerFingerprint(), strings: table.strings, files }));
+    fd = openSync(tmp, 'w');
+    // Written entry by entry (the string table last), so a large cache never exists as one
+    // string in memory.
+    const table = new StringTable();
+    const chunks: string[] = [`{"version":${VERSION},"fingerprint":${JSON.stringify(scannerFingerprint())},"files":{`];
+    let first = true;
+    for (const [path, e] of memo) {
+      if (e.mtimeMs >= cutoff) continue;
+      const stored: StoredFile = [e.stamp, e.mtimeMs, encodeWorkflow(e.result, table) ?? e.result];
+      chunks.push(`${first ? '' : ','}${JSON.stringify(path)}:${JSON.stringify(stored)}`);
+      first = false;
+      if (chunks.length >= 512) writeSync(fd, chunks.splice(0).join(''));
+    }
+    chunks.push(`},"strings":${JSON.stringify(table.strings)}}`);
+    writeSync(fd, chunks.join(''));
+    closeSync(fd);
+    fd = undefined;
     renameSync(tmp, file);
     return true;
   } catch {
+    if (fd !== undefined) closeSync(fd);
     rmSync(tmp, { force: true });
     return false; // a cache that cannot be written costs the next build a rescan, nothing more
   }
