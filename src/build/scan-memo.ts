@@ -11,7 +11,7 @@ import { dirname } from 'node:path';
 import type { ScannedWorkflow } from '../core/types.js';
 import { scanFiles } from '../scan/index.js';
 import { scannerFingerprint } from '../scan/fingerprint.js';
-import { type EncodedWorkflow, StringTable, decodeWorkflow, encodeWorkflow } from './scan-codec.js';
+import { type EncodedWorkflow, StringTable, decodeWorkflow, encodeWorkflow } from '../scan/codec.js';
 
 export type ScanFn = typeof scanFiles;
 type FileRef = { absPath: string; relPath: string };

@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { byString } from '../core/stable-json.js';
 import type { ScannedWorkflow } from '../core/types.js';
 import { spawnModuleWorker } from '../io/spawn-worker.js';
+import { decodeWorkflow } from './codec.js';
 import { scanFile } from './scan-file.js';
 import type { ScanBatch, ScanBatchResult } from './scan-worker.js';
 
@@ -52,6 +53,19 @@ async function scanOnWorkers(sorted: readonly FileRef[], count: number, concurre
   for (let start = 0; start < sorted.length; start += BATCH_SIZE) batches.push(start);
   const orphans: number[] = [];
   const place = (start: number, scanned: readonly ScannedWorkflow[]) => scanned.forEach((wf, i) => (results[start + i] = wf));
+  // One instance of each string across all batches (folder and node type names repeat
+  // tens of thousands of times in a large collection).
+  const interned = new Map<string, string>();
+  const intern = (s: string) => {
+    const known = interned.get(s);
+    if (known !== undefined) return known;
+    interned.set(s, s);
+    return s;
+  };
+  const unpack = (reply: ScanBatchResult): ScannedWorkflow[] => {
+    const strings = reply.strings.map(intern);
+    return reply.results.map((r, i) => (Array.isArray(r) ? decodeWorkflow(sorted[reply.id + i]!.relPath, r, strings) : r));
+  };
 
   const runWorker = () => new Promise<void>((resolve) => {
     const worker = spawnModuleWorker(import.meta.url, 'scan-worker');
@@ -76,7 +90,7 @@ async function scanOnWorkers(sorted: readonly FileRef[], count: number, concurre
     worker.on('message', (reply: ScanBatchResult) => {
       // After an error the worker's batches belong to the inline pass; a late reply is ignored.
       if (settled || !inFlight.delete(reply.id)) return;
-      place(reply.id, reply.results);
+      place(reply.id, unpack(reply));
       feed();
     });
     // A worker that dies or fails to start costs its batches a rescan here, never the build.

@@ -4,6 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { ScannedWorkflow } from '../core/types.js';
+import { type EncodedWorkflow, StringTable, encodeWorkflow } from './codec.js';
 import { scanFile, scanFileSync } from './scan-file.js';
 
 export interface ScanBatch {
@@ -13,7 +14,9 @@ export interface ScanBatch {
 
 export interface ScanBatchResult {
   id: number;
-  results: ScannedWorkflow[];
+  /** Compact results (codec.ts) over `strings`; a shape the codec does not cover comes as is. */
+  results: (EncodedWorkflow | ScannedWorkflow)[];
+  strings: string[];
 }
 
 const port = parentPort;
@@ -22,5 +25,7 @@ if (!port) throw new Error('scan-worker runs only as a worker thread');
 port.on('message', async (batch: ScanBatch) => {
   const results: ScannedWorkflow[] = [];
   for (const f of batch.files) results.push(scanFileSync(f.absPath, f.relPath) ?? (await scanFile(f.absPath, f.relPath)));
-  port.postMessage({ id: batch.id, results } satisfies ScanBatchResult);
+  const table = new StringTable();
+  const encoded = results.map((wf) => encodeWorkflow(wf, table) ?? wf);
+  port.postMessage({ id: batch.id, results: encoded, strings: table.strings } satisfies ScanBatchResult);
 });

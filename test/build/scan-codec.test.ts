@@ -6,7 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { StringTable, decodeWorkflow, encodeWorkflow } from '../../src/build/scan-codec.js';
+import { StringTable, decodeWorkflow, encodeWorkflow } from '../../src/scan/codec.js';
 import type { ScannedWorkflow } from '../../src/core/types.js';
 import { scanFiles } from '../../src/scan/index.js';
 

@@ -1,5 +1,6 @@
 /**
- * A compact form of scan results for the on-disk scan cache: every string (folders, names, node
+ * A compact form of scan results, for the on-disk scan cache and for results coming back from
+ * scan workers (fewer bytes to copy, and one copy of each string on this side): every string (folders, names, node
  * types, inputs) stored once in a table and referenced by index, refs as small arrays. At 10,000
  * workflows this is a third of the size of plain JSON and loads about twice as fast. Anything the
  * codec does not know field by field (a new ModelRef property, say) is kept as plain JSON rather
