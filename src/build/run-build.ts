@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/normalize.js';
 import { UserError } from '../core/errors.js';
+import { stableStringify } from '../core/stable-json.js';
 import type { Diagnostic, LockChange, LockEntry, Lockfile, RenderedFile, ScannedWorkflow } from '../core/types.js';
 import { applyWrites, planWrites, type PlannedWrite } from '../io/write.js';
 import { parseLock, readLock } from '../lock/read.js';
@@ -144,8 +145,12 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
         () => `${writes.filter((w) => w.status === 'create' || w.status === 'update').length} file(s) written`);
       // A fixpoint (a rebuild would resolve nothing and render these bytes) is stamped, so the
       // next build of the same state is skipped. Online, an unresolved entry is asked again
-      // every build, so such a state is no fixpoint.
-      const settled = offline || (Object.values(lock.models).every((e) => e.locked) && Object.values(lock.nodes ?? {}).every((e) => e.locked));
+      // every build, so such a state is no fixpoint; and a build that went online for models or
+      // packs may have reported network trouble a rebuild would not, so only a build that did
+      // not (or could not) go online is replayed.
+      const allLocked = Object.values(lock.models).every((e) => e.locked) && Object.values(lock.nodes ?? {}).every((e) => e.locked);
+      const stayedHome = toResolve.length === 0 && stableStringify(previous?.nodes ?? {}) === stableStringify(lock.nodes ?? {});
+      const settled = offline || (allLocked && stayedHome);
       if (stampable && settled && !writes.some((w) => w.status === 'foreign')) {
         const outputs = writes.map((w) => ({ path: w.path, mode: w.mode }));
         const current = stampKey(config, files, outputs, offline, new Map(writes.map((w) => [w.path, w.content])));

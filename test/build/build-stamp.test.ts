@@ -130,4 +130,26 @@ test('the local summary stays live: a model that arrives is seen by a replayed b
   }
 });
 
+test('online, only a build that went nowhere is stamped: the one after pinning, then replays', async () => {
+  const p = await project();
+  try {
+    const sha = 'ab'.repeat(32);
+    await writeFile(join(p.dir, 'comfy.config.json'), JSON.stringify({ workflows: ['wf/*.json'], models: { roots: ['models'] }, sources: [{ type: 'url', files: {
+      'loras/here.safetensors': { url: 'https://example.invalid/here.safetensors', sha256: sha },
+      'loras/elsewhere.safetensors': { url: 'https://example.invalid/elsewhere.safetensors', sha256: sha },
+    } }] }));
+    const online = { offline: false };
+    const first = await build(p.dir, online);
+    assert.ok(Object.values(first.lock.models).every((e) => e.locked), 'everything pinned');
+    assert.not.ok(existsSync(join(p.dir, '.comfygen', 'build.json')), 'the build that resolved is not stamped');
+    assert.not.ok((await build(p.dir, online)).unchanged, 'the next one runs, resolves nothing, and stamps');
+    const third = await build(p.dir, online);
+    assert.ok(third.unchanged);
+    assert.equal(third.diagnostics, first.diagnostics);
+    assert.not.ok((await build(p.dir)).unchanged, 'an offline build does not take an online stamp');
+  } finally {
+    await p.cleanup();
+  }
+});
+
 test.run();
