@@ -10,17 +10,16 @@
  * Only a digest and model keys are stored; a missing, damaged or stale stamp means a full build.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/normalize.js';
 import { packageRoot, packageVersion } from '../core/package-root.js';
 import type { Diagnostic } from '../core/types.js';
 import type { ModelDemand } from './demand.js';
+import { type FileStamp, RACY_MS } from './file-stamp.js';
 
 const VERSION = 1;
-/** A workflow modified this recently may change again without its stamp moving (see scan-memo.ts). */
-const RACY_MS = 3000;
 
 export interface BuildStamp {
   version: typeof VERSION;
@@ -73,6 +72,7 @@ export function writeStamp(config: Config, stamp: BuildStamp): void {
 export function stampKey(
   config: Config,
   files: readonly FileRef[],
+  stamps: readonly (FileStamp | null)[],
   outputs: readonly { path: string; mode: number }[],
   offline: boolean,
   contents?: ReadonlyMap<string, string>,
@@ -82,15 +82,10 @@ export function stampKey(
   line('comfygen build stamp', VERSION, codeFingerprint(), offline);
   line(JSON.stringify(config));
   const cutoff = Date.now() - RACY_MS;
-  for (const f of files) {
-    let st;
-    try {
-      st = statSync(f.absPath);
-    } catch {
-      return null;
-    }
-    if (st.mtimeMs >= cutoff) return null;
-    line('workflow', f.relPath, st.size, st.mtimeMs, st.ctimeMs, st.ino);
+  for (const [i, f] of files.entries()) {
+    const st = stamps[i];
+    if (!st || st.mtimeMs >= cutoff) return null;
+    line('workflow', f.relPath, st.stamp);
   }
   const read = new Map<string, string>();
   for (const out of outputs) {

@@ -14,6 +14,7 @@ import { parseLock, readLock } from '../lock/read.js';
 import { serializeLock, updateLock } from '../lock/update.js';
 import { type BuildStamp, demandsFromStamp, readStamp, stampDemands, stampKey, writeStamp } from './build-stamp.js';
 import { aggregateDemand, type ModelDemand } from './demand.js';
+import { stampFiles } from './file-stamp.js';
 import { type LocalState, inspectLocal, walkLocal } from './local.js';
 import { type ProgressSink, silentProgress, step } from './progress.js';
 import type { ResolveTrace } from './resolve.js';
@@ -64,12 +65,15 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   const config = await step(progress, 'config', 'Load config', () => loadConfig({ cwd: opts.cwd, file: opts.configFile }));
 
   const files = await findWorkflowFiles(config);
+  // Taken once, before anything is read: the scan cache and the build stamp both record the
+  // state that was scanned, even if a workflow changes while the build runs.
+  const stamps = stampFiles(files);
   // Only a plain `build` may be skipped: --update, --force, --dry-run, --frozen and check each
   // ask for work to be done, and --watch keeps its own memo.
   const stampable = opts.mode === 'build' && !opts.update && !opts.force && !opts.dryRun && !opts.frozen && !opts.scanMemo;
   if (stampable) {
     const stamp = readStamp(config);
-    const current = stamp ? stampKey(config, files, stamp.outputs, offline) : null;
+    const current = stamp ? stampKey(config, files, stamps, stamp.outputs, offline) : null;
     if (stamp && current?.key === stamp.key) return replayUnchanged(config, stamp, current.read, env, progress);
   }
   // Loaded here, not at the top: an unchanged build (above) needs none of the scanner, the
@@ -77,7 +81,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   const [{ createScanMemo }, { resolveNodeLock }, { renderOutputs }] = await Promise.all([import('./scan-memo.js'), import('./nodes.js'), import('./render-outputs.js')]);
   const memo = opts.scanMemo ?? createScanMemo();
   // `check` writes nothing, its cache included.
-  const scanning = step(progress, 'scan', `Scan ${files.length} workflow(s)`, () => memo.scan(files, { cacheFile: join(config.cacheDir, 'scans.json'), persist: !check }),
+  const scanning = step(progress, 'scan', `Scan ${files.length} workflow(s)`, () => memo.scan(files, { cacheFile: join(config.cacheDir, 'scans.json'), persist: !check, stamps }),
     (wfs) => `${wfs.reduce((n, wf) => n + wf.refs.length, 0)} model reference(s)`);
   // The local inventory only influences resolution, never the rendered outputs, so `check`
   // skips it and gives the same answer on a laptop full of models and a bare CI runner.
@@ -153,7 +157,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
       const settled = offline || (allLocked && stayedHome);
       if (stampable && settled && !writes.some((w) => w.status === 'foreign')) {
         const outputs = writes.map((w) => ({ path: w.path, mode: w.mode }));
-        const current = stampKey(config, files, outputs, offline, new Map(writes.map((w) => [w.path, w.content])));
+        const current = stampKey(config, files, stamps, outputs, offline, new Map(writes.map((w) => [w.path, w.content])));
         if (current) {
           writeStamp(config, { version: 1, key: current.key, workflows: files.length, demands: stampDemands(demands), outputs,
             before: diagnostics.slice(0, scanned), after: nodeDiagnostics });

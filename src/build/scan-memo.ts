@@ -6,26 +6,22 @@
  * damaged or foreign one (another comfygen, an edited scanner table) means a full scan.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ScannedWorkflow } from '../core/types.js';
 import { scanFiles } from '../scan/index.js';
 import { scannerFingerprint } from '../scan/fingerprint.js';
+import { type FileStamp, RACY_MS, stampFiles } from './file-stamp.js';
 import { type EncodedWorkflow, StringTable, decodeWorkflow, encodeWorkflow } from '../scan/codec.js';
 
 export type ScanFn = typeof scanFiles;
 type FileRef = { absPath: string; relPath: string };
 
 const VERSION = 2;
-/**
- * A file modified this recently may change again within the filesystem's timestamp resolution
- * without its stamp moving (git's "racy clean" problem), so its result is not written to disk.
- */
-const RACY_MS = 3000;
 
 export interface ScanMemo {
   /** Scans `files`, rereading only those changed since they were last scanned. */
-  scan(files: readonly FileRef[], opts?: { cacheFile?: string | null; persist?: boolean }): Promise<ScannedWorkflow[]>;
+  scan(files: readonly FileRef[], opts?: { cacheFile?: string | null; persist?: boolean; stamps?: readonly (FileStamp | null)[] }): Promise<ScannedWorkflow[]>;
   /** Files actually read and parsed so far. */
   misses(): number;
 }
@@ -50,7 +46,7 @@ export function createScanMemo(scanner: ScanFn = scanFiles): ScanMemo {
         loadedFrom = cacheFile;
         persisted = persistedKeys(memo, Infinity);
       }
-      const stamps = files.map((f) => stampOf(f.absPath));
+      const stamps = opts.stamps ?? stampFiles(files);
       const todo = files.filter((f, i) => !stamps[i] || memo.get(f.relPath)?.stamp !== stamps[i]!.stamp);
       misses += todo.length;
       const fresh = new Map((await scanner(todo)).map((wf) => [wf.path, wf]));
@@ -70,15 +66,6 @@ export function createScanMemo(scanner: ScanFn = scanFiles): ScanMemo {
       return results;
     },
   };
-}
-
-function stampOf(absPath: string): { stamp: string; mtimeMs: number } | null {
-  try {
-    const st = statSync(absPath);
-    return { stamp: `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`, mtimeMs: st.mtimeMs };
-  } catch {
-    return null; // the scanner reports the unreadable file
-  }
 }
 
 /** What the file on disk holds (or would hold), to skip rewriting an unchanged cache. */
