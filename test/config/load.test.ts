@@ -1,4 +1,4 @@
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -109,6 +109,11 @@ test('a TypeScript config is transpiled once: the cached module follows edits an
     assert.equal((await loadConfig({ cwd: dir })).workflows, ['a/*.json', 'more/*.json']);
     assert.is((await readdir(join(dir, '.comfygen', 'config'))).length, 1);
     assert.equal((await loadConfig({ cwd: dir })).workflows, ['a/*.json', 'more/*.json'], 'from the cache, relative imports still resolve');
+    // The cached module is what runs (no transpile): a mark put in it shows up.
+    const [cachedName] = await readdir(join(dir, '.comfygen', 'config'));
+    const cached = join(dir, '.comfygen', 'config', cachedName!);
+    await writeFile(cached, (await readFile(cached, 'utf8')).replace('a/*.json', 'from-cache/*.json'));
+    assert.equal((await loadConfig({ cwd: dir })).workflows, ['from-cache/*.json', 'more/*.json'], 'the cached module is used');
     await write('b/*.json');
     assert.equal((await loadConfig({ cwd: dir })).workflows, ['b/*.json', 'more/*.json'], 'an edit is seen at once');
     assert.equal((await readdir(dir)).sort(), ['.comfygen', 'comfy.config.ts', 'extra.json'], 'no temporary file left');
