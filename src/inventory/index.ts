@@ -4,4 +4,4 @@ export { loadRoots, type LoadRootsOptions } from './load-roots.js';
 export { matchByContent, matchByName, normalizeForMatch, type ContentWant, type NameRef } from './match.js';
 export { parseExtraModelPaths, registerFolderPaths, type ExtraPathEntry } from './read-extra-model-paths.js';
 export type { ModelRoot } from './types.js';
-export { walkInventory } from './walk.js';
+export { walkInventory, type WalkOptions } from './walk.js';

@@ -1,10 +1,12 @@
 /**
  * Walk every folder directory of every root and list the files, like ComfyUI's recursive
  * search (symlinks followed, `.git` skipped) but safe against symlink loops. One readdir per
- * directory and one stat per entry, with synchronous calls: on a local disk fs's async stat
- * costs three times as much per call (thread-pool hop and promise), which was most of the walk
- * over 50k files. The walk yields to the event loop between directories, so scan workers and
- * progress keep being served while it runs.
+ * directory, with synchronous calls: on a local disk fs's async calls cost three times as much
+ * (thread-pool hop and promise). A regular file is not stat'ed until its size, mtime or inode is
+ * asked for: a build needs them only for the few files a workflow names, and 72k stats were
+ * most of the walk. Links and entries of unknown type are stat'ed at once (file or folder?).
+ * The walk yields to the event loop between directories, so scan workers and progress keep
+ * being served while it runs.
  */
 import { type Dirent, type Stats, readdirSync, statSync } from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
@@ -12,12 +14,54 @@ import type { Diagnostic, LocalFile } from '../core/types.js';
 import { byString } from '../core/stable-json.js';
 import type { ModelRoot } from './types.js';
 
-/** Entries stat'ed between two yields to the event loop. */
+/** Entries listed between two yields to the event loop. */
 const ENTRIES_PER_SLICE = 2000;
 
 /** Dotfiles and dot-folders (`.git`, `.cache`, `.DS_Store`) and partial downloads are not models. */
 export function isSkippedEntry(name: string): boolean {
   return name.startsWith('.') || name.endsWith('.part');
+}
+
+type Identity = Pick<LocalFile, 'size' | 'mtimeMs' | 'ino'>;
+
+/** What a file that vanished after it was listed reports: a size no pin or model has. */
+const VANISHED: Identity = { size: -1, mtimeMs: 0, ino: 0 };
+
+/** A listed file whose stat is taken on first use (and kept: one stat per file at most). */
+class ListedFile implements LocalFile {
+  #identity: Identity | undefined;
+
+  constructor(readonly root: string, readonly folder: string, readonly name: string, readonly absPath: string, stats?: Stats) {
+    if (stats) this.#identity = { size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino };
+  }
+
+  get size(): number {
+    return this.#stat().size;
+  }
+
+  get mtimeMs(): number {
+    return this.#stat().mtimeMs;
+  }
+
+  get ino(): number {
+    return this.#stat().ino;
+  }
+
+  toJSON(): LocalFile {
+    return { root: this.root, folder: this.folder, name: this.name, absPath: this.absPath, size: this.size, mtimeMs: this.mtimeMs, ino: this.ino };
+  }
+
+  #stat(): Identity {
+    if (!this.#identity) {
+      try {
+        const s = statSync(this.absPath);
+        this.#identity = s.isFile() ? { size: s.size, mtimeMs: s.mtimeMs, ino: s.ino } : VANISHED;
+      } catch {
+        this.#identity = VANISHED;
+      }
+    }
+    return this.#identity;
+  }
 }
 
 interface Found {
@@ -30,13 +74,18 @@ function errorCode(error: unknown): string {
   return (error as NodeJS.ErrnoException).code ?? 'EIO';
 }
 
-export async function walkInventory(roots: ModelRoot[]): Promise<{ files: LocalFile[]; diagnostics: Diagnostic[] }> {
+export interface WalkOptions {
+  /** Stat every file during the walk and leave out those that vanish (`comfygen inventory` lists them all). */
+  statAll?: boolean;
+}
+
+export async function walkInventory(roots: ModelRoot[], opts: WalkOptions = {}): Promise<{ files: LocalFile[]; diagnostics: Diagnostic[] }> {
   const found: Found[] = [];
   const diagnostics: Diagnostic[] = [];
 
   let sinceYield = 0;
 
-  async function walkDir(abs: string, rel: string, ancestors: readonly string[], emit: (rel: string, abs: string, s: Stats) => void): Promise<void> {
+  async function walkDir(abs: string, rel: string, ancestors: readonly string[], emit: (rel: string, abs: string, s?: Stats) => void): Promise<void> {
     let entries: Dirent[];
     try {
       entries = readdirSync(abs, { withFileTypes: true });
@@ -52,9 +101,15 @@ export async function walkInventory(roots: ModelRoot[]): Promise<{ files: LocalF
     const subdirs: [string, string, string[]][] = [];
     for (const entry of entries) {
       if (isSkippedEntry(entry.name)) continue;
-      if (!entry.isFile() && !entry.isDirectory() && !entry.isSymbolicLink()) continue;
+      // Devices, sockets and pipes are no models. (An entry of unknown type, from a file system
+      // that does not report types, is stat'ed below rather than skipped.)
+      if (entry.isFIFO() || entry.isSocket() || entry.isCharacterDevice() || entry.isBlockDevice()) continue;
       const path = `${abs}/${entry.name}`;
       const childRel = rel === '' ? entry.name : `${rel}/${entry.name}`;
+      if (entry.isFile() && !opts.statAll) {
+        emit(childRel, path);
+        continue;
+      }
       let s: Stats;
       try {
         s = statSync(path);
@@ -91,7 +146,7 @@ export async function walkInventory(roots: ModelRoot[]): Promise<{ files: LocalF
       return;
     }
     await walkDir(dir, '', [`${top.dev}:${top.ino}`], (name, absPath, s) => {
-      found.push({ file: { root: root.label, folder, name, absPath, size: s.size, mtimeMs: s.mtimeMs, ino: s.ino }, rootIndex, dirIndex });
+      found.push({ file: new ListedFile(root.label, folder, name, absPath, s), rootIndex, dirIndex });
     });
   }
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
@@ -130,6 +130,23 @@ test('an unreadable folder is a warning and the walk goes on', async () => {
   assert.is(diagnostics[0]!.severity, 'warning');
   assert.ok(diagnostics[0]!.message.includes(join(root, 'loras', 'locked')));
   assert.ok(diagnostics[0]!.message.includes('EACCES'));
+});
+
+test('sizes are read when first asked for, from the file as it is then; a file gone by then is never a match', async () => {
+  const root = join(tmp.dir, 'lazy');
+  await put(join(root, 'loras', 'grows.safetensors'), 'x');
+  await put(join(root, 'loras', 'goes.safetensors'), 'xy');
+  const { roots } = await loadRoots({ roots: [root], extraModelPaths: [], configDir: tmp.dir });
+  const { files } = await walkInventory(roots);
+  await writeFile(join(root, 'loras', 'grows.safetensors'), 'xyz');
+  await rm(join(root, 'loras', 'goes.safetensors'));
+  const byName = new Map(files.map((f) => [f.name, f]));
+  assert.is(byName.get('grows.safetensors')!.size, 3, 'stat at first use, not at listing');
+  assert.is(byName.get('goes.safetensors')!.size, -1, 'vanished: a size no pin has');
+  assert.is(JSON.parse(JSON.stringify(byName.get('grows.safetensors'))).size, 3, 'serialises with its identity');
+
+  const eager = await walkInventory(roots, { statAll: true });
+  assert.equal(names(eager.files), ['loras/grows.safetensors'], 'statAll lists only files that exist');
 });
 
 test('the listing is identical whatever order the file system returns', async () => {
