@@ -9,15 +9,16 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ScannedWorkflow } from '../core/types.js';
-import { scanFiles } from '../scan/index.js';
+import { type PackedScan, scanFilesPacked } from '../scan/index.js';
 import { scannerFingerprint } from '../scan/fingerprint.js';
 import { type FileStamp, RACY_MS, stampFiles } from './file-stamp.js';
 import { type EncodedWorkflow, StringTable, decodeWorkflow, encodeWorkflow } from '../scan/codec.js';
 
-export type ScanFn = typeof scanFiles;
+export type ScanFn = typeof scanFilesPacked;
 type FileRef = { absPath: string; relPath: string };
 
-const VERSION = 2;
+/** 3: several string tables (one per scan worker, kept as they came), entries name theirs. */
+const VERSION = 3;
 
 export interface ScanMemo {
   /** Scans `files`, rereading only those changed since they were last scanned. */
@@ -30,9 +31,14 @@ interface Entry {
   stamp: string;
   mtimeMs: number;
   result: ScannedWorkflow;
+  /** The compact form it came in (from a worker or the cache file), stored again as it is. */
+  packed: Packed | null;
 }
 
-export function createScanMemo(scanner: ScanFn = scanFiles): ScanMemo {
+/** Compact form as JSON text, or as parsed from the cache file (stringified when written). */
+type Packed = { text: string; table: readonly string[] } | { encoded: EncodedWorkflow; table: readonly string[] };
+
+export function createScanMemo(scanner: ScanFn = scanFilesPacked): ScanMemo {
   let memo = new Map<string, Entry>();
   let loadedFrom: string | null = null;
   let persisted = '';
@@ -49,12 +55,14 @@ export function createScanMemo(scanner: ScanFn = scanFiles): ScanMemo {
       const stamps = opts.stamps ?? stampFiles(files);
       const todo = files.filter((f, i) => !stamps[i] || memo.get(f.relPath)?.stamp !== stamps[i]!.stamp);
       misses += todo.length;
-      const fresh = new Map((await scanner(todo)).map((wf) => [wf.path, wf]));
+      const fresh = new Map<string, PackedScan>((await scanner(todo)).map((r) => [r.result.path, r]));
       const next = new Map<string, Entry>();
       const results = files.map((f, i) => {
-        const result = fresh.get(f.relPath) ?? memo.get(f.relPath)!.result;
+        const scanned = fresh.get(f.relPath);
+        const entry = scanned ? null : memo.get(f.relPath)!;
+        const result = scanned ? scanned.result : entry!.result;
         // An unreadable file (no stamp) is rescanned every time, so it reports its problem.
-        if (stamps[i]) next.set(f.relPath, { ...stamps[i]!, result });
+        if (stamps[i]) next.set(f.relPath, { ...stamps[i]!, result, packed: scanned ? scanned.packed : entry!.packed });
         return result;
       });
       memo = next;
@@ -75,24 +83,44 @@ function persistedKeys(memo: Map<string, Entry>, cutoff: number): string {
   return parts.join('\n');
 }
 
-type StoredFile = [stamp: string, mtimeMs: number, result: EncodedWorkflow | ScannedWorkflow];
+/** `table` indexes `tables`, or is PLAIN for a result the codec does not cover (stored as is). */
+type StoredFile = [stamp: string, mtimeMs: number, table: number, result: EncodedWorkflow | ScannedWorkflow];
+const PLAIN = -1;
+const MAX_TABLES = 8;
 
 function loadEntries(file: string): Map<string, Entry> {
   try {
-    const data = JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown; fingerprint?: unknown; strings?: unknown; files?: unknown };
+    const data = JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown; fingerprint?: unknown; tables?: unknown; files?: unknown };
     if (data.version !== VERSION || data.fingerprint !== scannerFingerprint()) return new Map();
-    if (!Array.isArray(data.strings) || !data.files || typeof data.files !== 'object') return new Map();
-    const strings = data.strings as string[];
+    if (!Array.isArray(data.tables) || !data.tables.every(Array.isArray) || !data.files || typeof data.files !== 'object') return new Map();
+    const tables = data.tables as string[][];
     const entries = new Map<string, Entry>();
     for (const [path, stored] of Object.entries(data.files as Record<string, StoredFile>)) {
-      const [stamp, mtimeMs, result] = stored;
+      const [stamp, mtimeMs, t, result] = stored;
       if (typeof stamp !== 'string' || typeof mtimeMs !== 'number' || !result || typeof result !== 'object') continue;
-      entries.set(path, { stamp, mtimeMs, result: Array.isArray(result) ? decodeWorkflow(path, result, strings) : result });
+      if (t === PLAIN) {
+        entries.set(path, { stamp, mtimeMs, result: result as ScannedWorkflow, packed: null });
+      } else {
+        const table = tables[t];
+        if (!table || !Array.isArray(result)) continue;
+        entries.set(path, { stamp, mtimeMs, result: decodeWorkflow(path, result, table), packed: { encoded: result, table } });
+      }
     }
     return entries;
   } catch {
     return new Map(); // none yet, or damaged: it is only a cache
   }
+}
+
+/** `table,result` as JSON, for one StoredFile. */
+function storedResult(e: Entry, own: StringTable, tables: Map<readonly string[], number>, repack: boolean): string {
+  if (e.packed && !repack) {
+    let t = tables.get(e.packed.table);
+    if (t === undefined) tables.set(e.packed.table, (t = tables.size));
+    return `${t},${'text' in e.packed ? e.packed.text : JSON.stringify(e.packed.encoded)}`;
+  }
+  const encoded = encodeWorkflow(e.result, own);
+  return encoded ? `0,${JSON.stringify(encoded)}` : `${PLAIN},${JSON.stringify(e.result)}`;
 }
 
 /** Atomic write (a crash leaves the old cache or none, never half of one); false if it failed. */
@@ -102,19 +130,24 @@ function saveEntries(file: string, memo: Map<string, Entry>, cutoff: number): bo
   try {
     mkdirSync(dirname(file), { recursive: true });
     fd = openSync(tmp, 'w');
-    // Written entry by entry (the string table last), so a large cache never exists as one
-    // string in memory.
-    const table = new StringTable();
+    // Written entry by entry (the string tables last), so a large cache never exists as one
+    // string in memory. Compact forms that came from a worker or from the previous cache are
+    // written as they are, over their own tables; the rest share table 0.
+    const own = new StringTable();
+    const tables = new Map<readonly string[], number>([[own.strings, 0]]);
+    // Each partial rescan on workers adds tables; past a few, everything is packed anew into one.
+    const kept = new Set<readonly string[]>();
+    for (const e of memo.values()) if (e.packed && e.mtimeMs < cutoff) kept.add(e.packed.table);
+    const repack = kept.size > MAX_TABLES;
     const chunks: string[] = [`{"version":${VERSION},"fingerprint":${JSON.stringify(scannerFingerprint())},"files":{`];
     let first = true;
     for (const [path, e] of memo) {
       if (e.mtimeMs >= cutoff) continue;
-      const stored: StoredFile = [e.stamp, e.mtimeMs, encodeWorkflow(e.result, table) ?? e.result];
-      chunks.push(`${first ? '' : ','}${JSON.stringify(path)}:${JSON.stringify(stored)}`);
+      chunks.push(`${first ? '' : ','}${JSON.stringify(path)}:[${JSON.stringify(e.stamp)},${e.mtimeMs},${storedResult(e, own, tables, repack)}]`);
       first = false;
       if (chunks.length >= 512) writeSync(fd, chunks.splice(0).join(''));
     }
-    chunks.push(`},"strings":${JSON.stringify(table.strings)}}`);
+    chunks.push(`},"tables":[${[...tables.keys()].map((t) => JSON.stringify(t)).join(',')}]}`);
     writeSync(fd, chunks.join(''));
     closeSync(fd);
     fd = undefined;

@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { byString } from '../core/stable-json.js';
 import type { ScannedWorkflow } from '../core/types.js';
 import { spawnModuleWorker } from '../io/spawn-worker.js';
-import { decodeWorkflow } from './codec.js';
+import { type EncodedWorkflow, decodeWorkflow } from './codec.js';
 import { scanFile } from './scan-file.js';
 import type { ScanBatch, ScanBatchResult } from './scan-worker.js';
 
@@ -26,12 +26,27 @@ export interface ScanFilesOptions {
   workers?: number;
 }
 
+/**
+ * A result with the compact form it arrived in from a worker (codec.ts, as JSON text over
+ * `table`), which the scan cache stores as it is instead of encoding the result again.
+ */
+export interface PackedScan {
+  result: ScannedWorkflow;
+  packed: { text: string; table: readonly string[] } | null;
+}
+
 export async function scanFiles(files: readonly FileRef[], opts: ScanFilesOptions = {}): Promise<ScannedWorkflow[]> {
+  return (await scanFilesPacked(files, opts)).map((r) => r.result);
+}
+
+export async function scanFilesPacked(files: readonly FileRef[], opts: ScanFilesOptions = {}): Promise<PackedScan[]> {
   const sorted = [...files].sort((a, b) => byString(a.relPath, b.relPath) || byString(a.absPath, b.absPath));
   const workers = Math.min(opts.workers ?? availableParallelism(), Math.floor(sorted.length / MIN_FILES_PER_WORKER));
-  if (workers < 2) return scanInline(sorted, opts.concurrency);
+  if (workers < 2) return (await scanInline(sorted, opts.concurrency)).map(unpacked);
   return scanOnWorkers(sorted, workers, opts.concurrency);
 }
+
+const unpacked = (result: ScannedWorkflow): PackedScan => ({ result, packed: null });
 
 async function scanInline(sorted: readonly FileRef[], concurrency = 8): Promise<ScannedWorkflow[]> {
   const results: ScannedWorkflow[] = new Array(sorted.length);
@@ -47,13 +62,13 @@ async function scanInline(sorted: readonly FileRef[], concurrency = 8): Promise<
   return results;
 }
 
-async function scanOnWorkers(sorted: readonly FileRef[], count: number, concurrency?: number): Promise<ScannedWorkflow[]> {
-  const results: ScannedWorkflow[] = new Array(sorted.length);
+async function scanOnWorkers(sorted: readonly FileRef[], count: number, concurrency?: number): Promise<PackedScan[]> {
+  const results: PackedScan[] = new Array(sorted.length);
   const batches: number[] = [];
   for (let start = 0; start < sorted.length; start += BATCH_SIZE) batches.push(start);
   const orphans: number[] = [];
-  const place = (start: number, scanned: readonly ScannedWorkflow[]) => scanned.forEach((wf, i) => (results[start + i] = wf));
-  // One instance of each string across all batches (folder and node type names repeat
+  const place = (start: number, scanned: readonly PackedScan[]) => scanned.forEach((r, i) => (results[start + i] = r));
+  // One instance of each string across the workers' tables (folder and node type names repeat
   // tens of thousands of times in a large collection).
   const interned = new Map<string, string>();
   const intern = (s: string) => {
@@ -62,13 +77,17 @@ async function scanOnWorkers(sorted: readonly FileRef[], count: number, concurre
     interned.set(s, s);
     return s;
   };
-  const unpack = (reply: ScanBatchResult): ScannedWorkflow[] => {
-    const strings = reply.strings.map(intern);
-    return reply.results.map((r, i) => (Array.isArray(r) ? decodeWorkflow(sorted[reply.id + i]!.relPath, r, strings) : r));
-  };
 
   const runWorker = () => new Promise<void>((resolve) => {
     const worker = spawnModuleWorker(import.meta.url, 'scan-worker');
+    // This side's copy of the worker's string table, grown by each reply (replies arrive in order).
+    const table: string[] = [];
+    const unpack = (reply: ScanBatchResult): PackedScan[] => {
+      for (const s of reply.strings) table.push(intern(s));
+      return reply.results.map((r, i) => (typeof r === 'string'
+        ? { result: decodeWorkflow(sorted[reply.id + i]!.relPath, JSON.parse(r) as EncodedWorkflow, table), packed: { text: r, table } }
+        : unpacked(r)));
+    };
     const inFlight = new Set<number>();
     let settled = false;
     const finish = () => {
@@ -105,7 +124,7 @@ async function scanOnWorkers(sorted: readonly FileRef[], count: number, concurre
 
   await Promise.all(Array.from({ length: count }, runWorker));
   for (const start of [...orphans, ...batches.splice(0)]) {
-    place(start, await scanInline(sorted.slice(start, start + BATCH_SIZE), concurrency));
+    place(start, (await scanInline(sorted.slice(start, start + BATCH_SIZE), concurrency)).map(unpacked));
   }
   return results;
 }

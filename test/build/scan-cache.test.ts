@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createScanMemo } from '../../src/build/scan-memo.js';
+import type { ScannedWorkflow } from '../../src/core/types.js';
 import { scanFiles } from '../../src/scan/index.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -68,14 +69,16 @@ test('a damaged, foreign or outdated cache means a full scan, never wrong result
     await createScanMemo().scan(p.files, { cacheFile: p.cacheFile });
     const good = JSON.parse(await readFile(p.cacheFile, 'utf8'));
     const poisoned = structuredClone(good);
-    poisoned.strings = (poisoned.strings as string[]).map((x) => (x.endsWith('.safetensors') ? 'poison.safetensors' : x));
+    poisoned.tables = (poisoned.tables as string[][]).map((t) => t.map((x) => (x.endsWith('.safetensors') ? 'poison.safetensors' : x)));
     assert.ok(JSON.stringify(poisoned) !== JSON.stringify(good), 'the poisoned cache differs');
     const cases: [string, string][] = [
       ['truncated', JSON.stringify(good).slice(0, 50)],
       ['another scanner', JSON.stringify({ ...poisoned, fingerprint: 'an older comfygen' })],
       ['another format', JSON.stringify({ ...poisoned, version: 99 })],
       ['not an object', '[1,2,3]'],
-      ['string index out of range', JSON.stringify({ ...good, strings: [] })],
+      ['string index out of range', JSON.stringify({ ...good, tables: [[]] })],
+      ['table index out of range', JSON.stringify({ ...good, files: Object.fromEntries(Object.entries(good.files as Record<string, unknown[]>).map(([k, v]) => [k, [v[0], v[1], 7, v[3]]])) })],
+      ['tables missing', JSON.stringify({ ...good, tables: undefined })],
     ];
     for (const [label, content] of cases) {
       await writeFile(p.cacheFile, content);
@@ -84,6 +87,35 @@ test('a damaged, foreign or outdated cache means a full scan, never wrong result
       assert.is(memo.misses(), 3, label);
       assert.equal(results, await scanFiles(p.files), label);
     }
+  } finally {
+    await p.cleanup();
+  }
+});
+
+test('results packed by scan workers are stored as they came, and read back exactly, alone or mixed with rescans', async () => {
+  const p = await project(120); // enough files for two workers
+  // The memo answers in the caller's order, scanFiles by path.
+  const byPath = (r: ScannedWorkflow[]) => [...r].sort((a, b) => (a.path < b.path ? -1 : 1));
+  try {
+    const first = createScanMemo();
+    assert.equal(byPath(await first.scan(p.files, { cacheFile: p.cacheFile })), await scanFiles(p.files, { workers: 0 }));
+    const stored = JSON.parse(await readFile(p.cacheFile, 'utf8'));
+    assert.ok(stored.tables.length >= 3, 'the workers\' own tables are kept (plus the shared one)');
+
+    const second = createScanMemo();
+    assert.equal(byPath(await second.scan(p.files, { cacheFile: p.cacheFile })), await scanFiles(p.files, { workers: 0 }));
+    assert.is(second.misses(), 0);
+
+    await writeFile(p.files[7]!.absPath, wf('edited.safetensors'));
+    await utimes(p.files[7]!.absPath, anHourAgo, new Date(Date.now() - 1800_000));
+    const third = createScanMemo();
+    const mixed = await third.scan(p.files, { cacheFile: p.cacheFile });
+    assert.is(third.misses(), 1);
+    assert.is(mixed[7]!.refs[0]!.name, 'edited.safetensors');
+
+    const fourth = createScanMemo();
+    assert.equal(await fourth.scan(p.files, { cacheFile: p.cacheFile }), mixed, 'entries from the old cache and the rescan both read back');
+    assert.is(fourth.misses(), 0);
   } finally {
     await p.cleanup();
   }
