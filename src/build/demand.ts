@@ -35,6 +35,11 @@ export function aggregateDemand(workflows: readonly ScannedWorkflow[]): { demand
   const byKey = new Map<ModelKey, ModelDemand>();
   const diagnostics: Diagnostic[] = [];
   const sorted = [...workflows].sort((a, b) => byString(a.path, b.path));
+  // Names repeat across thousands of workflows: each is checked once.
+  const problems = new Map<string, string | null>();
+  const addUrl = (demand: ModelDemand, url: string | null | undefined) => {
+    if (url && !demand.urls.includes(url)) demand.urls.push(url);
+  };
   for (const wf of sorted) {
     for (const ref of wf.refs) {
       if (ref.folder === 'unknown') {
@@ -43,7 +48,8 @@ export function aggregateDemand(workflows: readonly ScannedWorkflow[]): { demand
           hint: 'add the node type to the loader table (src/scan/loader-nodes.json) or declare the file under a url source' });
         continue;
       }
-      const problem = unsafeName(ref.name);
+      let problem = problems.get(ref.name);
+      if (problem === undefined) problems.set(ref.name, (problem = unsafeName(ref.name)));
       if (problem) {
         diagnostics.push({ code: 'unsafe-model-name', severity: 'error', file: wf.path, node: ref.nodes[0]?.id,
           message: `model name ${JSON.stringify(ref.name)} in ${ref.folder} is refused: ${problem}`,
@@ -58,7 +64,8 @@ export function aggregateDemand(workflows: readonly ScannedWorkflow[]): { demand
       }
       demand.active ||= ref.active;
       demand.guessed &&= ref.guessed === true;
-      for (const url of [ref.embedded?.url, ...(ref.mirrors ?? [])]) if (url && !demand.urls.includes(url)) demand.urls.push(url);
+      addUrl(demand, ref.embedded?.url);
+      if (ref.mirrors) for (const url of ref.mirrors) addUrl(demand, url);
       const sha = ref.embedded?.sha256 ?? null;
       if (sha && demand.declaredSha256 && sha !== demand.declaredSha256) {
         diagnostics.push({ code: 'conflicting-hash', severity: 'warning', file: wf.path,

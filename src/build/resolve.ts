@@ -50,6 +50,19 @@ export async function resolveDemands(
   });
   try {
     const results = await resolveAll(requests, createSources(config.sources), ctx);
+    // The local files of models nobody pinned, hashed together (the pool works on several at
+    // once) so the lock can name them by content.
+    const localSha = new Map<string, string | null>();
+    const unreadable: string[] = [];
+    await Promise.all(requests.filter((r) => r.local && results.get(r.key)?.resolution.status !== 'pinned').map(async (r) => {
+      try {
+        localSha.set(r.key, (await local!.hashLocal(r.local!)).sha256);
+      } catch (error) {
+        unreadable.push((error as Error).message);
+        localSha.set(r.key, null);
+      }
+    }));
+    for (const message of unreadable.sort()) opts.report({ code: 'unreadable-model-file', severity: 'warning', message });
     const entries = new Map<string, LockEntry>();
     const traces = new Map<string, ResolveTrace>();
     for (const request of requests) {
@@ -60,11 +73,10 @@ export async function resolveDemands(
         entries.set(request.key, { original: result.resolution.original, locked: result.resolution.locked });
         continue;
       }
-      const localSha = request.local ? (await local!.hashLocal(request.local)).sha256 : null;
       const original: LockEntry['original'] = {};
       if (request.urls[0]) original.url = request.urls[0];
       if (request.declaredSha256) original.sha256 = request.declaredSha256;
-      entries.set(request.key, { original, unresolved: { reason: unresolvedReason(tried, request), sha256: localSha } });
+      entries.set(request.key, { original, unresolved: { reason: unresolvedReason(tried, request), sha256: localSha.get(request.key) ?? null } });
     }
     return { entries, traces };
   } finally {

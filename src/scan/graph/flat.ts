@@ -62,14 +62,28 @@ export function consumedKey(nodeId: string, value: unknown): string {
   return `${nodeId}\0${String(value)}`;
 }
 
-/** Every string value of a node with a label for reports: the input name, or `widgets_values[i]`. */
-export function stringValues(node: FlatNode): { label: string; value: string }[] {
-  const out: { label: string; value: string }[] = [];
-  for (const [name, slot] of node.named) {
-    if ('value' in slot && typeof slot.value === 'string') out.push({ label: name, value: slot.value });
+/** A string value of a node; its label for reports is built only when asked (most values are prose). */
+export class StringValue {
+  constructor(readonly value: string, private readonly input: string | number) {}
+
+  /** The input name, or `widgets_values[i]`. */
+  get label(): string {
+    return typeof this.input === 'number' ? `widgets_values[${this.input}]` : this.input;
   }
-  node.positional?.forEach((value, i) => {
-    if (typeof value === 'string') out.push({ label: `widgets_values[${i}]`, value });
-  });
+}
+
+/** Every string value of a node: named inputs first, then `widgets_values` in order. */
+export function stringValues(node: FlatNode): StringValue[] {
+  const out: StringValue[] = [];
+  for (const [name, slot] of node.named) {
+    if ('value' in slot && typeof slot.value === 'string') out.push(new StringValue(slot.value, name));
+  }
+  const positional = node.positional;
+  if (positional) {
+    for (let i = 0; i < positional.length; i++) {
+      const value = positional[i];
+      if (typeof value === 'string') out.push(new StringValue(value, i));
+    }
+  }
   return out;
 }

@@ -5,7 +5,7 @@
  */
 import { canonicalFolder, normalizeName } from '../../core/folders.js';
 import { type DiagnosticList, shown } from '../diagnostics.js';
-import { type FlatGraph, type FlatNode, isRecord, stringValues } from '../graph/flat.js';
+import { type FlatGraph, type FlatNode, type StringValue, isRecord, stringValues } from '../graph/flat.js';
 import { type Stripped, reportCredentials, stripCredentials } from './credentials.js';
 
 export interface EmbeddedEntry {
@@ -24,13 +24,13 @@ export function collectEmbedded(graph: FlatGraph): EmbeddedEntry[] {
   for (const node of graph.nodes) {
     const models = node.properties?.models;
     if (!Array.isArray(models)) continue;
-    const labels = new Map<string, string>();
-    for (const { label, value } of stringValues(node)) if (!labels.has(value)) labels.set(value, label);
+    const labels = new Map<string, StringValue>();
+    for (const sv of stringValues(node)) if (!labels.has(sv.value)) labels.set(sv.value, sv);
     for (const raw of models) {
       const name = entryName(raw, graph.diagnostics, node);
-      const label = name === null ? undefined : labels.get(name);
-      if (label === undefined) continue;
-      out.push(toEntry(raw as Record<string, unknown>, name!, { id: node.id, type: node.type, input: label }, node.active, graph.diagnostics));
+      const sv = name === null ? undefined : labels.get(name);
+      if (sv === undefined) continue;
+      out.push(toEntry(raw as Record<string, unknown>, name!, { id: node.id, type: node.type, input: sv.label }, node.active, graph.diagnostics));
     }
   }
   for (const raw of graph.topModels) {

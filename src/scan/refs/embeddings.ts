@@ -23,10 +23,10 @@ export function embeddingUses(graph: FlatGraph): Use[] {
   const uses: Use[] = [];
   for (const node of graph.nodes) {
     if (node.role !== 'node' || isDocumentation(node.type) || isFrontendOnly(node.type)) continue;
-    for (const { label, value } of stringValues(node)) {
-      if (!value.includes(MARKER)) continue;
-      for (const name of embeddingNames(value)) {
-        const use: Use = { folder: 'embeddings', name: name.file, active: node.active, node: { id: node.id, type: node.type, input: label }, guessed: false };
+    for (const sv of stringValues(node)) {
+      if (!sv.value.includes(MARKER)) continue;
+      for (const name of embeddingNames(sv.value)) {
+        const use: Use = { folder: 'embeddings', name: name.file, active: node.active, node: { id: node.id, type: node.type, input: sv.label }, guessed: false };
         if (name.alternatives.length > 0) use.alternatives = name.alternatives;
         uses.push(use);
       }

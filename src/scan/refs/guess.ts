@@ -20,8 +20,10 @@ export function guessUses(graph: FlatGraph, embedded: readonly EmbeddedEntry[]):
   for (const node of graph.nodes) {
     if (node.role === 'node' && loaderFor(node.type)) continue;
     if (isDocumentation(node.type) || (isFrontendOnly(node.type) && node.type !== 'PrimitiveNode')) continue;
-    for (const { label, value } of stringValues(node)) {
+    for (const sv of stringValues(node)) {
+      const value = sv.value;
       if (!looksLikeModelFile(value) || graph.consumed.has(consumedKey(node.id, value))) continue;
+      const label = sv.label;
       if (node.role === 'node' && (isCoreType(node.type) || selfDownloading(node))) {
         graph.diagnostics.push('unmapped-model-value', `${node.type} node ${node.id}: ${label} = ${JSON.stringify(value)} looks like a model file, but ${node.type} is not a known loader, so it is not a ref`, {
           node: node.id, hint: 'if the node loads this file from the models folder, add it to src/scan/loader-nodes.json',

@@ -14,16 +14,25 @@ export interface Use {
 }
 
 const EXTENSIONS = new Set(MODEL_EXTENSIONS);
+const LONGEST = Math.max(...MODEL_EXTENSIONS.map((e) => e.length));
 
-/** Lower-cased extension with the dot (`.safetensors`), or '' when the last segment has none. */
+/**
+ * Lower-cased extension with the dot (`.safetensors`), or '' when the last segment has none
+ * (a leading dot names a hidden file, not an extension). Looks only at the text after the last
+ * dot: this runs on every string of every workflow, prompts included.
+ */
 export function extensionOf(name: string): string {
-  const slash = Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\'));
   const dot = name.lastIndexOf('.');
-  return dot > slash + 1 ? name.slice(dot).toLowerCase() : '';
+  if (dot <= 0) return '';
+  const before = name.charCodeAt(dot - 1);
+  if (before === 0x2f || before === 0x5c) return '';
+  const ext = name.slice(dot);
+  return ext.includes('/') || ext.includes('\\') ? '' : ext.toLowerCase();
 }
 
 export function hasModelExtension(name: string): boolean {
-  return EXTENSIONS.has(extensionOf(name));
+  const dot = name.lastIndexOf('.');
+  return dot > 0 && name.length - dot <= LONGEST && EXTENSIONS.has(extensionOf(name));
 }
 
 /**
@@ -32,5 +41,5 @@ export function hasModelExtension(name: string): boolean {
  */
 export function looksLikeModelFile(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= 1024
-    && !value.includes('\n') && !value.includes('://') && hasModelExtension(value);
+    && hasModelExtension(value) && !value.includes('\n') && !value.includes('://');
 }
