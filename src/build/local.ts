@@ -17,7 +17,7 @@ export interface LocalState {
   matches: Map<string, LocalMatch>;
   diagnostics: Diagnostic[];
   hasher: Hasher;
-  hashLocal(file: LocalFile): Promise<{ sha256: string; blake3: string }>;
+  hashLocal(file: LocalFile): Promise<{ sha256: string }>;
   /** After locking: find pinned models present under another name (same size, same sha256). */
   finishContentMatches(lock: Lockfile): Promise<void>;
   close(): Promise<void>;

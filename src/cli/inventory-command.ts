@@ -1,14 +1,24 @@
 /**
  * `comfygen inventory`: the model files this machine has, by folder, with the hashes the hash
- * cache already knows. It never reads a model file's content, so it is instant on any disk.
+ * cache already knows. Without `--hash` it never reads a model file's content, so it is instant
+ * on any disk; `--hash` computes the digests the cache lacks and remembers them.
  */
 import { join } from 'node:path';
 import { loadConfig } from '../config/load.js';
+import { UserError } from '../core/errors.js';
 import type { Diagnostic, LocalFile } from '../core/types.js';
 import { loadRoots, walkInventory, type ModelRoot } from '../inventory/index.js';
-import { createHasher, type Hasher } from '../io/hash.js';
+import { createHasher, HASH_ALGORITHMS, type HashAlgorithm, type Hasher, type HashProgress } from '../io/hash.js';
 import type { Io } from './build-command.js';
 import { formatDiagnostic } from './format.js';
+import { chooseRenderer, createProgress } from './progress.js';
+
+export interface InventoryFlags {
+  config?: string;
+  json?: boolean;
+  /** `--hash` alone is true (SHA-256); `--hash sha256,blake3` names the algorithms. */
+  hash?: boolean | string;
+}
 
 /** The `--json` shape: stable, extra fields welcome. */
 export interface InventoryJson {
@@ -61,15 +71,30 @@ export async function collectInventory(files: readonly LocalFile[], roots: reado
   };
 }
 
-export async function inventoryCommand(flags: { config?: string; json?: boolean }, io: Io): Promise<number> {
+/** `--hash` → the algorithms to compute (none without the flag); an unknown name is a usage error. */
+export function parseHashFlag(value: boolean | string | undefined): HashAlgorithm[] {
+  if (value === undefined || value === false) return [];
+  if (value === true) return ['sha256'];
+  const names = value.split(',').map((n) => n.trim().toLowerCase()).filter(Boolean);
+  const unknown = names.filter((n) => !(HASH_ALGORITHMS as readonly string[]).includes(n));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new UserError(`--hash takes a comma-separated list of ${HASH_ALGORITHMS.join(', ')}; got "${value}"`);
+  }
+  return HASH_ALGORITHMS.filter((a) => names.includes(a));
+}
+
+export async function inventoryCommand(flags: InventoryFlags, io: Io): Promise<number> {
+  const algorithms = parseHashFlag(flags.hash);
   const config = await loadConfig({ cwd: io.cwd, file: flags.config });
   const loaded = await loadRoots({ roots: config.models.roots, extraModelPaths: config.models.extraModelPaths, configDir: config.configDir, env: io.env });
-  const walked = await walkInventory(loaded.roots);
-  // workers: 0: nothing is hashed here, so no thread pool is started.
-  const hasher = createHasher({ cacheFile: join(config.cacheDir, 'hashes.json'), workers: 0 });
+  const walked = await walkInventory(loaded.roots, { statAll: true });
+  const diagnostics = [...loaded.diagnostics, ...walked.diagnostics];
+  // Without --hash nothing is read, so no thread pool is started.
+  const hasher = createHasher({ cacheFile: join(config.cacheDir, 'hashes.json'), workers: algorithms.length > 0 ? undefined : 0 });
   let inventory: InventoryJson;
   try {
-    inventory = await collectInventory(walked.files, loaded.roots, hasher, [...loaded.diagnostics, ...walked.diagnostics]);
+    if (algorithms.length > 0) diagnostics.push(...(await hashMissing(hasher, walked.files, algorithms, flags, io)));
+    inventory = await collectInventory(walked.files, loaded.roots, hasher, diagnostics);
   } finally {
     await hasher.close();
   }
@@ -78,8 +103,37 @@ export async function inventoryCommand(flags: { config?: string; json?: boolean 
     return 0;
   }
   for (const d of inventory.diagnostics.filter((d) => d.severity !== 'info')) io.stderr.write(`${formatDiagnostic(d)}\n`);
-  io.stdout.write(formatInventory(inventory));
+  io.stdout.write(formatInventory(inventory, algorithms.length > 0 ? algorithms : ['sha256']));
   return 0;
+}
+
+/** Hashes what the cache cannot answer, with progress on stderr, and saves the cache. */
+async function hashMissing(hasher: Hasher, files: readonly LocalFile[], algorithms: HashAlgorithm[], flags: InventoryFlags, io: Io): Promise<Diagnostic[]> {
+  const kind = chooseRenderer({ quiet: false, json: flags.json === true, stream: io.stderr, env: io.env });
+  const renderer = createProgress(kind, io.stderr);
+  const describe = (p: HashProgress) => `${p.files}/${p.totalFiles} file(s), ${formatSize(p.bytes)} of ${formatSize(p.totalBytes)} read`;
+  // The plain renderer prints a step only when it ends; a long run on a pipe still wants a sign of life.
+  let lastLine = Date.now();
+  const seen: { last?: HashProgress } = {};
+  renderer.sink({ step: 'hash', kind: 'start', title: `Hash model files (${algorithms.join(', ')})` });
+  try {
+    const { diagnostics } = await hasher.hashMany(files, {
+      algorithms,
+      onProgress: (p) => {
+        seen.last = p;
+        renderer.sink({ step: 'hash', kind: 'update', detail: describe(p) });
+        if (kind === 'plain' && Date.now() - lastLine >= 2000) {
+          lastLine = Date.now();
+          io.stderr.write(`  hashing: ${describe(p)}\n`);
+        }
+      },
+    });
+    renderer.sink({ step: 'hash', kind: 'done', detail: seen.last && describe(seen.last) });
+    await hasher.save();
+    return diagnostics;
+  } finally {
+    await renderer.flush();
+  }
 }
 
 export function formatSize(bytes: number): string {
@@ -93,8 +147,8 @@ export function formatSize(bytes: number): string {
   return u === 0 ? `${n} B` : `${n.toFixed(1)} ${units[u]}`;
 }
 
-/** One compact table per folder: size, modified, short sha256 (or `-`), name, root. */
-export function formatInventory(inv: InventoryJson): string {
+/** One compact table per folder: size, modified, short digests (or `-`), name, root. */
+export function formatInventory(inv: InventoryJson, digests: readonly HashAlgorithm[] = ['sha256']): string {
   const lines: string[] = [];
   if (inv.roots.length === 0) lines.push('no model roots configured (models.roots / models.extraModelPaths)');
   for (const r of inv.roots) lines.push(`root ${r.label}${r.kind === 'extra-model-paths' ? ' (extra_model_paths.yaml)' : ''}: ${r.path}`);
@@ -105,12 +159,13 @@ export function formatInventory(inv: InventoryJson): string {
     const sizes = rows.map((f) => formatSize(f.size));
     const width = Math.max(...sizes.map((s) => s.length));
     rows.forEach((f, i) => {
-      const sha = f.sha256 ? f.sha256.slice(0, 12) : '-'.padEnd(12);
+      const hashes = digests.map((a) => f[a]?.slice(0, 12) ?? '-'.padEnd(12)).join('  ');
       const notes = [inv.roots.length > 1 ? `[${f.root}]` : '', f.shadowed ? '(shadowed)' : ''].filter(Boolean).join(' ');
-      lines.push(`  ${sizes[i]!.padStart(width)}  ${f.mtime.slice(0, 10)}  ${sha}  ${f.name}${notes ? `  ${notes}` : ''}`);
+      lines.push(`  ${sizes[i]!.padStart(width)}  ${f.mtime.slice(0, 10)}  ${hashes}  ${f.name}${notes ? `  ${notes}` : ''}`);
     });
   }
   const total = inv.files.reduce((n, f) => n + f.size, 0);
-  lines.push('', `${inv.files.length} file(s), ${formatSize(total)}, ${inv.files.filter((f) => f.sha256).length} with a known hash`);
+  const known = inv.files.filter((f) => digests.every((a) => f[a])).length;
+  lines.push('', `${inv.files.length} file(s), ${formatSize(total)}, ${known} with a known hash${digests.length === 1 && digests[0] === 'sha256' ? '' : ` (${digests.join(', ')})`}`);
   return `${lines.join('\n')}\n`;
 }

@@ -76,9 +76,10 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
 
   program
     .command('inventory')
-    .description('list the local model files by folder, with hashes the cache already knows (reads no model file)')
+    .description('list the local model files by folder, with the hashes the cache knows (reads no model file unless --hash)')
     .addOption(configOption())
     .option('--json', 'print { roots, files, diagnostics } as JSON')
+    .option('--hash [algorithms]', 'hash the files the cache cannot answer: sha256, blake3 or sha256,blake3 (default sha256), and remember them')
     .action(async (flags) => {
       exitCode = await (await import('./inventory-command.js')).inventoryCommand(flags, io);
     });

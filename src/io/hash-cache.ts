@@ -1,30 +1,37 @@
 /**
- * Persistent hash cache (`.comfygen/hashes.json`): absolute path → digests, valid while size,
- * mtimeMs and inode are unchanged, so an unchanged model file is never read twice. Holds only
- * paths and digests. A missing or damaged cache is an empty one; it is written atomically,
- * with sorted keys, and only when something changed.
+ * Persistent hash cache (`.comfygen/hashes.json`): absolute path → the file's identity (size,
+ * mtimeMs, inode) and whichever digests are known for it, so an unchanged model file is never
+ * read twice for the same algorithm. A digest computed later for the same identity joins the
+ * entry; a new identity replaces it. Holds only paths and digests. A missing or damaged cache is
+ * an empty one; it is written atomically, with sorted keys, and only when something changed.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { stableStringify } from '../core/stable-json.js';
-import type { FileIdentity } from './hash-file.js';
+import { type Digests, type FileIdentity, HASH_ALGORITHMS } from './hash-file.js';
 
-export interface FileHashes {
-  sha256: string;
-  blake3: string;
-}
+type Entry = FileIdentity & Digests;
 
-type Entry = FileIdentity & FileHashes;
-
+// Version 1 entries written before digests became optional held both; they read as they are.
 const VERSION = 1;
 const HEX64 = /^[0-9a-f]{64}$/;
 
 function isEntry(value: unknown): value is Entry {
   const e = value as Partial<Entry> | null;
-  return typeof e === 'object' && e !== null && typeof e.size === 'number' && typeof e.mtimeMs === 'number'
-    && typeof e.ino === 'number' && typeof e.sha256 === 'string' && HEX64.test(e.sha256)
-    && typeof e.blake3 === 'string' && HEX64.test(e.blake3);
+  if (typeof e !== 'object' || e === null || typeof e.size !== 'number' || typeof e.mtimeMs !== 'number' || typeof e.ino !== 'number') return false;
+  const digests = HASH_ALGORITHMS.map((a) => e[a]).filter((d) => d !== undefined);
+  return digests.length > 0 && digests.every((d) => typeof d === 'string' && HEX64.test(d));
+}
+
+function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
+}
+
+function digestsOf(e: Entry): Digests {
+  const out: Digests = {};
+  for (const a of HASH_ALGORITHMS) if (e[a]) out[a] = e[a];
+  return out;
 }
 
 export class HashCache {
@@ -47,14 +54,17 @@ export class HashCache {
     return new HashCache(file, entries);
   }
 
-  get(absPath: string, id: FileIdentity): FileHashes | null {
+  /** Every digest known for this file while it keeps this identity; null when none is. */
+  get(absPath: string, id: FileIdentity): Digests | null {
     const e = this.entries.get(absPath);
-    if (!e || e.size !== id.size || e.mtimeMs !== id.mtimeMs || e.ino !== id.ino) return null;
-    return { sha256: e.sha256, blake3: e.blake3 };
+    return e && sameIdentity(e, id) ? digestsOf(e) : null;
   }
 
-  set(absPath: string, id: FileIdentity, hashes: FileHashes): void {
-    this.entries.set(absPath, { size: id.size, mtimeMs: id.mtimeMs, ino: id.ino, sha256: hashes.sha256, blake3: hashes.blake3 });
+  /** Adds digests of the file as it was at identity `id`, keeping the others known for it. */
+  merge(absPath: string, id: FileIdentity, digests: Digests): void {
+    const old = this.entries.get(absPath);
+    const kept = old && sameIdentity(old, id) ? digestsOf(old) : {};
+    this.entries.set(absPath, { ...kept, ...digests, size: id.size, mtimeMs: id.mtimeMs, ino: id.ino });
     this.dirty = true;
   }
 

@@ -1,12 +1,23 @@
 /**
- * SHA-256 and BLAKE3 of one file in one read pass (hashing.md §3: large reads into reused
- * buffers; node:crypto for SHA-256, the native `blake3` addon for BLAKE3). The next chunk is
- * read while the current one is hashed, so disk and CPU overlap.
+ * Digests of one file, only the algorithms asked for: SHA-256 (node:crypto) and BLAKE3 (the
+ * native `blake3` addon, imported on first use so a build that only pins SHA-256 never loads it).
+ *
+ * Reads are synchronous into one reused 4 MiB buffer per thread. On a worker nothing else waits
+ * for the thread, and over page-cached files this beat overlapping async reads (each read then
+ * runs on libuv's pool, competing with the hashing threads for the cores): BLAKE3 ≈6.3 against
+ * ≈4 GiB/s on 2 cores. 2–4 MiB reads tied; 8 and 16 MiB were slower for BLAKE3 (the chunk no
+ * longer sits in cache when it is hashed). Figures: bench/README.md.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { createHash as createBlake3, load as loadBlake3 } from 'blake3';
+
+export type HashAlgorithm = 'sha256' | 'blake3';
+
+/** Every algorithm, in the order they are listed and serialized. */
+export const HASH_ALGORITHMS: readonly HashAlgorithm[] = ['sha256', 'blake3'];
+
+/** Lower-case hex digests by algorithm; which ones are present depends on what was asked. */
+export type Digests = { [A in HashAlgorithm]?: string };
 
 export const CHUNK_SIZE = 4 * 1024 * 1024;
 
@@ -18,95 +29,101 @@ export interface FileIdentity {
 }
 
 export interface HashedFile extends FileIdentity {
-  sha256: string;
-  blake3: string;
+  digests: Digests;
   /** Bytes read (equals size unless the file changed while being read). */
   bytes: number;
   /** True when size or mtime moved during the read: the digests describe no stable state. */
   changed: boolean;
 }
 
-let ready: Promise<void> | null = null;
-const spare: Buffer[][] = [];
-
-/** The wasm fallback of `blake3` needs load(); for the native addon it is a no-op. */
-export function loadBlake3Once(): Promise<void> {
-  return (ready ??= loadBlake3());
+interface Digester {
+  update(chunk: Uint8Array): void;
+  finish(): Digests;
 }
 
-export async function hashFile(path: string, onBytes?: (bytes: number) => void): Promise<HashedFile> {
-  await loadBlake3Once();
-  const buffers = spare.pop() ?? [Buffer.allocUnsafe(CHUNK_SIZE), Buffer.allocUnsafe(CHUNK_SIZE)];
-  const handle = await open(path, 'r');
-  let pending: Promise<{ bytesRead: number }> | null = null;
-  let clean = false;
-  try {
-    const before = await handle.stat();
-    const sha256 = createHash('sha256');
-    const blake3 = createBlake3();
-    let position = 0;
-    let current = 0;
-    pending = handle.read(buffers[0]!, 0, CHUNK_SIZE, 0);
-    for (;;) {
-      const { bytesRead } = await pending;
-      if (bytesRead === 0) break;
-      const chunk = buffers[current]!.subarray(0, bytesRead);
-      position += bytesRead;
-      current ^= 1;
-      pending = handle.read(buffers[current]!, 0, CHUNK_SIZE, position);
-      sha256.update(chunk);
-      blake3.update(chunk);
-      onBytes?.(bytesRead);
-    }
-    const after = await handle.stat();
-    clean = true;
-    return hashed(sha256.digest('hex'), blake3.digest().toString('hex'), before, after, position);
-  } finally {
-    // A read still in flight after an error must land before the handle closes and the
-    // buffers are reused.
-    if (!clean) await pending?.catch(() => undefined);
-    await handle.close();
-    spare.push(buffers);
-  }
+/** Starts one digest per requested algorithm for a new file; made by `prepareDigests`. */
+export type StartDigests = () => Digester;
+
+let blake3: Promise<typeof import('blake3')> | null = null;
+
+function loadBlake3(): Promise<typeof import('blake3')> {
+  // load() readies the wasm fallback; for the native addon it is a no-op.
+  return (blake3 ??= import('blake3').then(async (m) => (await m.load(), m)));
 }
 
-/** The digests with the identity at open time, and whether the file moved while it was read. */
-function hashed(sha256: string, blake3: string, before: FileIdentity, after: FileIdentity, bytes: number): HashedFile {
-  return {
-    sha256,
-    blake3,
-    size: before.size,
-    mtimeMs: before.mtimeMs,
-    ino: before.ino,
-    bytes,
-    changed: after.size !== before.size || after.mtimeMs !== before.mtimeMs || bytes !== before.size,
+/** Sorted, de-duplicated algorithms; none given means SHA-256 alone. */
+export function normalizeAlgorithms(algorithms: readonly HashAlgorithm[] | undefined): HashAlgorithm[] {
+  if (!algorithms || algorithms.length === 0) return ['sha256'];
+  const unknown = algorithms.filter((a) => !HASH_ALGORITHMS.includes(a));
+  if (unknown.length > 0) throw new TypeError(`unknown hash algorithm: ${unknown.join(', ')}`);
+  return HASH_ALGORITHMS.filter((a) => algorithms.includes(a));
+}
+
+/** Loads what the algorithms need (the BLAKE3 addon only when asked), once. */
+export async function prepareDigests(algorithms: readonly HashAlgorithm[]): Promise<StartDigests> {
+  const b3 = algorithms.includes('blake3') ? await loadBlake3() : null;
+  const sha = algorithms.includes('sha256');
+  return () => {
+    const sha256 = sha ? createHash('sha256') : null;
+    const blake = b3 ? b3.createHash() : null;
+    return {
+      update(chunk) {
+        sha256?.update(chunk);
+        blake?.update(chunk);
+      },
+      finish() {
+        const out: Digests = {};
+        if (sha256) out.sha256 = sha256.digest('hex');
+        if (blake) out.blake3 = blake.digest().toString('hex');
+        return out;
+      },
+    };
   };
 }
 
-/** Files up to this size are hashed on the calling thread in one synchronous read. */
-export const SMALL_FILE_BYTES = 1024 * 1024;
+let buffer: Buffer | null = null;
 
 /**
- * A small file hashed in one synchronous read: a worker round trip and six async calls cost
- * more than hashing a megabyte. Returns null when the file is larger than SMALL_FILE_BYTES
- * after all (it grew since the walk); the caller then streams it.
+ * Hashes the file in CHUNK_SIZE synchronous reads into one buffer per thread. Blocks the calling
+ * thread for the whole file: call it on a worker, or with `workers: 0` on purpose.
  */
-export function hashSmallFileSync(path: string): HashedFile | null {
+export function hashFileSync(path: string, start: StartDigests, onBytes?: (bytes: number) => void): HashedFile {
+  return readAndHash(path, start, Infinity, onBytes)!;
+}
+
+/** Files up to this size are hashed on the calling thread: a worker round trip costs more. */
+export const SMALL_FILE_BYTES = 1024 * 1024;
+
+/** A small file on the calling thread; null when it is larger than SMALL_FILE_BYTES after all. */
+export function hashSmallFileSync(path: string, start: StartDigests): HashedFile | null {
+  return readAndHash(path, start, SMALL_FILE_BYTES);
+}
+
+function readAndHash(path: string, start: StartDigests, maxBytes: number, onBytes?: (bytes: number) => void): HashedFile | null {
+  buffer ??= Buffer.allocUnsafe(CHUNK_SIZE);
   const fd = openSync(path, 'r');
   try {
     const before = fstatSync(fd);
-    if (before.size > SMALL_FILE_BYTES) return null;
-    const buffer = Buffer.allocUnsafe(before.size + 1);
+    if (before.size > maxBytes) return null;
+    const digest = start();
     let position = 0;
     for (;;) {
-      const n = readSync(fd, buffer, position, buffer.length - position, position);
+      const n = readSync(fd, buffer, 0, buffer.length, position);
       if (n === 0) break;
       position += n;
-      if (position === buffer.length) return null; // grew while read: stream it instead
+      if (position > maxBytes) return null; // grew since the walk: the caller streams it instead
+      digest.update(n === buffer.length ? buffer : buffer.subarray(0, n));
+      onBytes?.(n);
     }
     const after = fstatSync(fd);
-    const bytes = buffer.subarray(0, position);
-    return hashed(createHash('sha256').update(bytes).digest('hex'), createBlake3().update(bytes).digest().toString('hex'), before, after, position);
+    return {
+      digests: digest.finish(),
+      size: before.size,
+      mtimeMs: before.mtimeMs,
+      ino: before.ino,
+      bytes: position,
+      changed: after.size !== before.size || after.mtimeMs !== before.mtimeMs || position !== before.size,
+    };
   } finally {
     closeSync(fd);
   }

@@ -4,12 +4,13 @@
  * close() does not hang; close() terminates them.
  */
 import type { Worker } from 'node:worker_threads';
-import { hashFile, type HashedFile } from './hash-file.js';
+import { type HashAlgorithm, type HashedFile, hashFileSync, prepareDigests } from './hash-file.js';
 import { spawnModuleWorker } from './spawn-worker.js';
 
 export interface WorkerRequest {
   id: number;
   path: string;
+  algorithms: HashAlgorithm[];
 }
 
 export type WorkerReply =
@@ -17,9 +18,7 @@ export type WorkerReply =
   | { id: number; kind: 'done'; result: HashedFile; unreported: number }
   | { id: number; kind: 'error'; message: string; code: string | null; unreported: number };
 
-interface Task {
-  id: number;
-  path: string;
+interface Task extends WorkerRequest {
   resolve: (result: HashedFile) => void;
   reject: (error: Error) => void;
 }
@@ -37,19 +36,22 @@ export class HashPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
   private nextId = 0;
-  private inline: Promise<unknown> = Promise.resolve();
 
-  /** size 0 hashes on the calling thread, one file at a time. */
+  /** size 0 hashes on the calling thread, blocking it for one whole file at a time. */
   constructor(private readonly size: number, private readonly onBytes: (path: string, bytes: number) => void) {}
 
-  run(path: string): Promise<HashedFile> {
+  async run(path: string, algorithms: HashAlgorithm[]): Promise<HashedFile> {
     if (this.size === 0) {
-      const run = this.inline.then(() => hashFile(path, (bytes) => this.onBytes(path, bytes)));
-      this.inline = run.catch(() => undefined);
-      return run;
+      const start = await prepareDigests(algorithms);
+      try {
+        return hashFileSync(path, start, (bytes) => this.onBytes(path, bytes));
+      } catch (error) {
+        const err = error as NodeJS.ErrnoException;
+        throw fileError(path, err.message, err.code ?? null);
+      }
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, path, resolve, reject });
+      this.queue.push({ id: this.nextId++, path, algorithms, resolve, reject });
       this.pump();
     });
   }
@@ -71,7 +73,7 @@ export class HashPool {
       const task = this.queue.shift()!;
       slot.task = task;
       slot.worker.ref();
-      slot.worker.postMessage({ id: task.id, path: task.path } satisfies WorkerRequest);
+      slot.worker.postMessage({ id: task.id, path: task.path, algorithms: task.algorithms } satisfies WorkerRequest);
     }
   }
 

@@ -1,9 +1,10 @@
 /**
  * Worker thread entry for the hash pool (hash-pool.ts): hashes one file at a time and reports
- * progress every PROGRESS_STEP bytes, so a 20 GB file still moves the progress bar.
+ * progress every PROGRESS_STEP bytes, so a 20 GB file still moves the progress bar. The read
+ * loop is synchronous; progress messages still reach the main thread while it runs.
  */
 import { parentPort } from 'node:worker_threads';
-import { hashFile } from './hash-file.js';
+import { hashFileSync, prepareDigests } from './hash-file.js';
 import type { WorkerReply, WorkerRequest } from './hash-pool.js';
 
 const PROGRESS_STEP = 64 * 1024 * 1024;
@@ -11,11 +12,12 @@ const PROGRESS_STEP = 64 * 1024 * 1024;
 const port = parentPort;
 if (!port) throw new Error('hash-worker.ts runs only as a worker thread');
 
-port.on('message', async ({ id, path }: WorkerRequest) => {
+port.on('message', async ({ id, path, algorithms }: WorkerRequest) => {
   let unreported = 0;
   const reply = (message: WorkerReply) => port.postMessage(message);
   try {
-    const result = await hashFile(path, (bytes) => {
+    const start = await prepareDigests(algorithms);
+    const result = hashFileSync(path, start, (bytes) => {
       unreported += bytes;
       if (unreported < PROGRESS_STEP) return;
       reply({ id, kind: 'progress', bytes: unreported });

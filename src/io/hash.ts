@@ -1,16 +1,24 @@
 /**
- * Content identity of local files: SHA-256 (what pins use) and BLAKE3 (what Civitai also
- * indexes), computed in one read pass on a worker pool, remembered in a persistent cache.
- * No console output: progress goes to the caller's callback.
+ * Content identity of local files: SHA-256 (what pins use) and, when asked, BLAKE3 (what Civitai
+ * also indexes), computed on a worker pool and remembered in a persistent cache. Each call names
+ * the algorithms it needs and reads only what the cache cannot answer: a build asks for SHA-256
+ * alone, so BLAKE3 never slows it down (nor loads). No console output: progress goes to the
+ * caller's callback.
  */
 import { availableParallelism } from 'node:os';
 import { byString } from '../core/stable-json.js';
 import type { Diagnostic, LocalFile } from '../core/types.js';
-import { HashCache, type FileHashes } from './hash-cache.js';
-import { type HashedFile, SMALL_FILE_BYTES, hashSmallFileSync, loadBlake3Once } from './hash-file.js';
+import { HashCache } from './hash-cache.js';
+import { type Digests, type HashAlgorithm, type HashedFile, SMALL_FILE_BYTES, hashSmallFileSync, normalizeAlgorithms, prepareDigests } from './hash-file.js';
 import { HashPool } from './hash-pool.js';
 
-export type { FileHashes } from './hash-cache.js';
+export { HASH_ALGORITHMS, type HashAlgorithm } from './hash-file.js';
+
+/** Whatever digests are known for a file (lower-case hex). */
+export type FileHashes = Digests;
+
+/** The digests asked for, certainly present, plus any others the cache already held. */
+export type HashesOf<A extends HashAlgorithm> = FileHashes & { [K in A]: string };
 
 /** What hashing needs from a file: where it is and the identity the cache is keyed by. */
 export type HashableFile = Pick<LocalFile, 'absPath' | 'size' | 'mtimeMs' | 'ino'>;
@@ -24,61 +32,85 @@ export interface HashProgress {
   totalBytes: number;
 }
 
+export interface HashManyOptions<A extends HashAlgorithm> {
+  /** Default `['sha256']`. */
+  algorithms?: readonly A[];
+  onProgress?: (p: HashProgress) => void;
+}
+
 export interface HasherOptions {
   /** JSON cache file (e.g. `.comfygen/hashes.json`); null keeps hashes in memory only. */
   cacheFile: string | null;
-  /** Worker threads; default one per core. 0 hashes on the calling thread. */
+  /** Worker threads; default one per core. 0 hashes on the calling thread, blocking it per file. */
   workers?: number;
 }
 
 export interface Hasher {
-  hash(file: HashableFile): Promise<FileHashes>;
-  /** The cached hashes if the file is unchanged since they were computed; never reads it. */
+  /** The requested digests (default SHA-256 alone), reading the file only for those the cache lacks. */
+  hash<A extends HashAlgorithm = 'sha256'>(file: HashableFile, algorithms?: readonly A[]): Promise<HashesOf<A>>;
+  /** The cached digests if the file is unchanged since they were computed; never reads it. */
   cached(file: HashableFile): Promise<FileHashes | null>;
   /** Hash many files in parallel; unreadable files become diagnostics. Keyed by absPath. */
-  hashMany(files: readonly HashableFile[], onProgress?: (p: HashProgress) => void): Promise<{ hashes: Map<string, FileHashes>; diagnostics: Diagnostic[] }>;
+  hashMany<A extends HashAlgorithm = 'sha256'>(files: readonly HashableFile[], opts?: HashManyOptions<A>): Promise<{ hashes: Map<string, HashesOf<A>>; diagnostics: Diagnostic[] }>;
   /** Bytes of file content read by this hasher (cache hits read nothing). */
   readonly bytesRead: number;
   save(): Promise<void>;
   close(): Promise<void>;
 }
 
+function fileError(path: string, message: string, code: string | undefined): Error {
+  return Object.assign(new Error(`cannot hash ${path}: ${message}`), { code });
+}
+
+function hasAll(known: FileHashes | null, algorithms: readonly HashAlgorithm[]): boolean {
+  return known !== null && algorithms.every((a) => known[a] !== undefined);
+}
+
 export function createHasher(opts: HasherOptions): Hasher {
   const byteListeners = new Set<(path: string, bytes: number) => void>();
   let bytesRead = 0;
-  const pool = new HashPool(opts.workers ?? availableParallelism(), (path, bytes) => {
+  const countBytes = (path: string, bytes: number) => {
     bytesRead += bytes;
     for (const listener of byteListeners) listener(path, bytes);
-  });
+  };
+  const pool = new HashPool(opts.workers ?? availableParallelism(), countBytes);
   let cache: Promise<HashCache> | null = null;
   const loadCache = () => (cache ??= HashCache.load(opts.cacheFile));
   const inflight = new Map<string, Promise<FileHashes>>();
 
-  async function compute(file: HashableFile): Promise<FileHashes> {
+  async function read(file: HashableFile, algorithms: HashAlgorithm[]): Promise<FileHashes> {
     const store = await loadCache();
-    const result = (file.size <= SMALL_FILE_BYTES ? await hashSmall(file.absPath) : null) ?? (await pool.run(file.absPath));
-    if (result.changed) {
-      throw Object.assign(new Error(`cannot hash ${file.absPath}: it changed while being read; run again once it is complete`), { code: 'ECHANGED' });
-    }
-    const hashes = { sha256: result.sha256, blake3: result.blake3 };
+    const result = (file.size <= SMALL_FILE_BYTES ? await readSmall(file.absPath, algorithms) : null) ?? (await pool.run(file.absPath, algorithms));
+    if (result.changed) throw fileError(file.absPath, 'it changed while being read; run again once it is complete', 'ECHANGED');
     // Keyed by the identity at open time, which is what was read, even if the walk saw another.
-    store.set(file.absPath, result, hashes);
-    return hashes;
+    store.merge(file.absPath, result, result.digests);
+    return store.get(file.absPath, result)!;
   }
 
-  async function hashSmall(path: string): Promise<HashedFile | null> {
-    await loadBlake3Once();
+  async function readSmall(path: string, algorithms: HashAlgorithm[]): Promise<HashedFile | null> {
+    const start = await prepareDigests(algorithms);
     try {
-      const result = hashSmallFileSync(path);
-      if (result) {
-        bytesRead += result.bytes;
-        for (const listener of byteListeners) listener(path, result.bytes);
-      }
+      const result = hashSmallFileSync(path, start);
+      if (result) countBytes(path, result.bytes);
       return result;
     } catch (error) {
       const err = error as NodeJS.ErrnoException;
-      throw Object.assign(new Error(`cannot hash ${path}: ${err.message}`), { code: err.code });
+      throw fileError(path, err.message, err.code);
     }
+  }
+
+  /** Reads the file for the algorithms the cache lacks; concurrent asks for the same read share it. */
+  async function complete(file: HashableFile, wanted: HashAlgorithm[]): Promise<FileHashes> {
+    const hit = (await loadCache()).get(file.absPath, file);
+    const missing = wanted.filter((a) => hit?.[a] === undefined);
+    if (missing.length === 0) return hit!;
+    const key = `${file.absPath}\0${file.size}\0${file.mtimeMs}\0${file.ino}\0${missing.join(',')}`;
+    let running = inflight.get(key);
+    if (!running) {
+      running = read(file, missing).finally(() => inflight.delete(key));
+      inflight.set(key, running);
+    }
+    return running;
   }
 
   const hasher: Hasher = {
@@ -88,21 +120,23 @@ export function createHasher(opts: HasherOptions): Hasher {
     async cached(file) {
       return (await loadCache()).get(file.absPath, file);
     },
-    async hash(file) {
-      const hit = (await loadCache()).get(file.absPath, file);
-      if (hit) return hit;
-      const key = `${file.absPath}\0${file.size}\0${file.mtimeMs}\0${file.ino}`;
-      let running = inflight.get(key);
-      if (!running) {
-        running = compute(file).finally(() => inflight.delete(key));
-        inflight.set(key, running);
+    async hash<A extends HashAlgorithm = 'sha256'>(file: HashableFile, algorithms?: readonly A[]) {
+      const wanted = normalizeAlgorithms(algorithms);
+      let got = await complete(file, wanted);
+      if (!hasAll(got, wanted)) {
+        // Replaced since the walk, so the digests the cache held describe the old content: read
+        // the new one once more for those (the cache now knows its identity).
+        const now = await read(file, wanted);
+        if (!hasAll(now, wanted)) throw fileError(file.absPath, 'it keeps changing; run again once it is complete', 'ECHANGED');
+        got = now;
       }
-      return running;
+      return got as HashesOf<A>;
     },
-    async hashMany(files, onProgress) {
+    async hashMany<A extends HashAlgorithm = 'sha256'>(files: readonly HashableFile[], { algorithms, onProgress }: HashManyOptions<A> = {}) {
+      const wanted = normalizeAlgorithms(algorithms);
       const unique = [...new Map(files.map((f) => [f.absPath, f])).values()];
       const store = await loadCache();
-      const pending = new Set(unique.filter((f) => !store.get(f.absPath, f)).map((f) => f.absPath));
+      const pending = new Set(unique.filter((f) => !hasAll(store.get(f.absPath, f), wanted)).map((f) => f.absPath));
       const progress: HashProgress = {
         files: unique.length - pending.size,
         totalFiles: unique.length,
@@ -116,12 +150,12 @@ export function createHasher(opts: HasherOptions): Hasher {
       };
       byteListeners.add(listener);
       onProgress?.({ ...progress });
-      const hashes = new Map<string, FileHashes>();
+      const hashes = new Map<string, HashesOf<A>>();
       const diagnostics: Diagnostic[] = [];
       try {
         await Promise.all(unique.map(async (file) => {
           try {
-            hashes.set(file.absPath, await hasher.hash(file));
+            hashes.set(file.absPath, await hasher.hash(file, wanted as A[]));
           } catch (error) {
             diagnostics.push({ code: 'unreadable-model-file', severity: 'warning', message: (error as Error).message });
           }

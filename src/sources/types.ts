@@ -38,8 +38,8 @@ export interface SourceContext {
   offline: boolean;
   env: SourceEnv;
   configDir: string;
-  /** Full-content hashes of a local file (cached; reads the file at most once per change). */
-  hashLocal(file: LocalFile): Promise<{ sha256: string; blake3: string }>;
+  /** SHA-256 of a local file's whole content (cached; reads the file at most once per change). */
+  hashLocal(file: LocalFile): Promise<{ sha256: string }>;
   report(diagnostic: Diagnostic): void;
   /** Network, cache and offline mode, shared by every source (created by `createSourceContext`). */
   api: SourceApi;
