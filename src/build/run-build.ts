@@ -77,8 +77,8 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     if (stamp && current?.key === stamp.key) return replayUnchanged(config, stamp, current.read, env, progress);
   }
   // Loaded here, not at the top: an unchanged build (above) needs none of the scanner, the
-  // node-pack resolver or the templates.
-  const [{ createScanMemo }, { resolveNodeLock }, { renderOutputs }] = await Promise.all([import('./scan-memo.js'), import('./nodes.js'), import('./render-outputs.js')]);
+  // node-pack resolver or the templates. The latter two load while the workers parse.
+  const { createScanMemo } = await import('./scan-memo.js');
   const memo = opts.scanMemo ?? createScanMemo();
   // `check` writes nothing, its cache included.
   const scanning = step(progress, 'scan', `Scan ${files.length} workflow(s)`, () => memo.scan(files, { cacheFile: join(config.cacheDir, 'scans.json'), persist: !check, stamps }),
@@ -88,7 +88,9 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   // Walked while the workers parse workflows; its errors surface when it is awaited.
   const walking = check ? null : walkLocal(config, env);
   walking?.catch(() => undefined);
+  const later = Promise.all([import('./nodes.js'), import('./render-outputs.js')]);
   const workflows = await scanning;
+  const [{ resolveNodeLock }, { renderOutputs }] = await later;
   const diagnostics: Diagnostic[] = [];
   if (files.length === 0) {
     diagnostics.push({ code: 'no-workflows', severity: 'warning', file: config.configPath,

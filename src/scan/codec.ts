@@ -34,18 +34,22 @@ const NONE = -1;
 
 /** null when the result has a shape the codec does not cover: store it as it is. */
 export function encodeWorkflow(wf: ScannedWorkflow, table: StringTable): EncodedWorkflow | null {
-  if (!Object.keys(wf).every((k) => WORKFLOW_KEYS.has(k))) return null;
+  if (!onlyKeys(wf, WORKFLOW_KEYS)) return null;
   const refs: EncodedRef[] = [];
+  const opt = (s: string | null) => (s === null ? NONE : table.id(s));
   for (const ref of wf.refs) {
-    if (!Object.keys(ref).every((k) => REF_KEYS.has(k)) || (ref.guessed !== undefined && ref.guessed !== true)) return null;
-    if (ref.nodes.some((n) => Object.keys(n).length !== 3)) return null;
-    if (ref.embedded && Object.keys(ref.embedded).length !== 2) return null;
-    const opt = (s: string | null) => (s === null ? NONE : table.id(s));
+    if (!onlyKeys(ref, REF_KEYS) || (ref.guessed !== undefined && ref.guessed !== true)) return null;
+    if (ref.embedded && countKeys(ref.embedded) !== 2) return null;
+    const nodes: number[] = [];
+    for (const n of ref.nodes) {
+      if (countKeys(n) !== 3) return null;
+      nodes.push(table.id(n.id), table.id(n.type), table.id(n.input));
+    }
     refs.push([
       table.id(ref.folder),
       table.id(ref.name),
       (ref.active ? ACTIVE : 0) | (ref.guessed ? GUESSED : 0),
-      ref.nodes.flatMap((n) => [table.id(n.id), table.id(n.type), table.id(n.input)]),
+      nodes,
       ref.embedded ? [opt(ref.embedded.url), opt(ref.embedded.sha256)] : 0,
       ref.mirrors ? ref.mirrors.map((m) => table.id(m)) : 0,
       ref.alternatives ? ref.alternatives.map((a) => table.id(a)) : 0,
@@ -59,6 +63,18 @@ export function encodeWorkflow(wf: ScannedWorkflow, table: StringTable): Encoded
     wf.untaggedNodeTypes ? wf.untaggedNodeTypes.map((t) => table.id(t)) : 0,
     wf.diagnostics,
   ];
+}
+
+// Key checks without allocating key arrays: this runs for every ref of every workflow.
+function onlyKeys(o: object, allowed: ReadonlySet<string>): boolean {
+  for (const k in o) if (!allowed.has(k)) return false;
+  return true;
+}
+
+function countKeys(o: object): number {
+  let n = 0;
+  for (const _ in o) n++;
+  return n;
 }
 
 /** The exact object the scanner returned, key order included (outputs are built from it). */

@@ -71,15 +71,32 @@ export function collectCustomNodes(nodes: readonly FlatNode[], diagnostics: Diag
 function readTag(node: FlatNode, diagnostics: DiagnosticList): { id: string; repo: string | null; version: string | null } | null {
   const props = node.properties;
   if (!props) return null;
-  const cnr = valid(props.cnr_id, (v) => v.length <= 100 && REGISTRY_ID.test(v), 'cnr_id', node, diagnostics);
-  const aux = valid(props.aux_id, (v) => AUX_ID.test(v), 'aux_id', node, diagnostics);
+  const cnr = valid(props.cnr_id, isRegistryId, 'cnr_id', node, diagnostics);
+  const aux = valid(props.aux_id, isAuxId, 'aux_id', node, diagnostics);
   if (cnr === null && aux === null) return null;
-  const ver = valid(props.ver, (v) => {
-    const bare = /^v\d/i.test(v) ? v.slice(1) : v;
-    return SEMVER.test(bare) || COMMIT.test(bare) || v.toLowerCase() === 'unknown';
-  }, 'ver', node, diagnostics);
+  const ver = valid(props.ver, isVersion, 'ver', node, diagnostics);
   return { id: (cnr ?? aux)!.toLowerCase(), repo: aux === null ? null : `https://github.com/${aux}`, version: ver };
 }
+
+/** Nearly every node carries the same few ids and versions: each distinct value is tested once. */
+function remembered(test: (v: string) => boolean): (v: string) => boolean {
+  const known = new Map<string, boolean>();
+  return (v) => {
+    let ok = known.get(v);
+    if (ok === undefined) {
+      if (known.size >= 10_000) known.clear();
+      known.set(v, (ok = test(v)));
+    }
+    return ok;
+  };
+}
+
+const isRegistryId = remembered((v) => v.length <= 100 && REGISTRY_ID.test(v));
+const isAuxId = remembered((v) => AUX_ID.test(v));
+const isVersion = remembered((v) => {
+  const bare = /^v\d/i.test(v) ? v.slice(1) : v;
+  return SEMVER.test(bare) || COMMIT.test(bare) || v.toLowerCase() === 'unknown';
+});
 
 function valid(value: unknown, ok: (v: string) => boolean, field: string, node: FlatNode, diagnostics: DiagnosticList): string | null {
   if (value === undefined || value === null || value === '') return null;
