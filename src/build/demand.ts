@@ -32,7 +32,8 @@ export function unsafeName(name: string): string | null {
 }
 
 export function aggregateDemand(workflows: readonly ScannedWorkflow[]): { demands: ModelDemand[]; diagnostics: Diagnostic[] } {
-  const byKey = new Map<ModelKey, ModelDemand>();
+  const byFolder = new Map<string, Map<string, ModelDemand>>();
+  const byKey: ModelDemand[] = [];
   const diagnostics: Diagnostic[] = [];
   const sorted = [...workflows].sort((a, b) => byString(a.path, b.path));
   // Names repeat across thousands of workflows: each is checked once.
@@ -56,11 +57,15 @@ export function aggregateDemand(workflows: readonly ScannedWorkflow[]): { demand
           hint: 'fix the widget value in the workflow; comfygen never installs outside the model folders' });
         continue;
       }
-      const key = modelKey(ref.folder, ref.name);
-      let demand = byKey.get(key);
+      // Looked up by folder, then name: no key string is built per use.
+      let inFolder = byFolder.get(ref.folder);
+      if (!inFolder) byFolder.set(ref.folder, (inFolder = new Map()));
+      let demand = inFolder.get(ref.name);
       if (!demand) {
+        const key = modelKey(ref.folder, ref.name);
         demand = { key, folder: ref.folder, name: ref.name, active: false, guessed: true, urls: [], declaredSha256: null, usedBy: [] };
-        byKey.set(key, demand);
+        inFolder.set(ref.name, demand);
+        byKey.push(demand);
       }
       demand.active ||= ref.active;
       demand.guessed &&= ref.guessed === true;
@@ -69,12 +74,12 @@ export function aggregateDemand(workflows: readonly ScannedWorkflow[]): { demand
       const sha = ref.embedded?.sha256 ?? null;
       if (sha && demand.declaredSha256 && sha !== demand.declaredSha256) {
         diagnostics.push({ code: 'conflicting-hash', severity: 'warning', file: wf.path,
-          message: `${key}: this workflow declares sha256 ${sha}, another declares ${demand.declaredSha256}; the first is used` });
+          message: `${demand.key}: this workflow declares sha256 ${sha}, another declares ${demand.declaredSha256}; the first is used` });
       }
       demand.declaredSha256 ??= sha;
       demand.usedBy.push({ workflow: wf.path, nodes: ref.nodes, active: ref.active });
     }
   }
-  const demands = [...byKey.values()].sort((a, b) => byString(a.key, b.key));
+  const demands = byKey.sort((a, b) => byString(a.key, b.key));
   return { demands, diagnostics };
 }

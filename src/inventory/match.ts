@@ -54,10 +54,11 @@ function pick(candidates: readonly LocalFile[] | undefined, how: MatchHow): Loca
 export function matchByName(refs: readonly NameRef[], files: readonly LocalFile[]): Map<string, LocalMatch> {
   // The wanted names are indexed, not the files: a few thousand refs against tens of thousands
   // of files, each file looked up once per rung in inventory order.
-  const exact = indexRefs(refs, (r) => `${r.folder}\0${r.name}`);
+  // Indexed by folder, then name: no key string is built per file.
+  const exact = indexRefs(refs, (r) => r.name);
   const firstExact = new Map<string, LocalFile>();
   for (const f of files) {
-    for (const ref of exact.get(`${f.folder}\0${f.name}`) ?? []) if (!firstExact.has(ref.key)) firstExact.set(ref.key, f);
+    for (const ref of exact.get(f.folder)?.get(f.name) ?? []) if (!firstExact.has(ref.key)) firstExact.set(ref.key, f);
   }
   const matches = new Map<string, LocalMatch>();
   const missed: NameRef[] = [];
@@ -70,16 +71,16 @@ export function matchByName(refs: readonly NameRef[], files: readonly LocalFile[
   if (missed.length === 0) return matches;
   // The looser rungs look only at folders where some name missed (a warm build of a complete
   // collection never gets here).
-  const normalized = indexRefs(missed, (r) => `${r.folder}\0${normalizeForMatch(r.name)}`);
-  const byBase = indexRefs(missed, (r) => `${r.folder}\0${basenameOf(normalizeForMatch(r.name))}`);
-  const folders = new Set(missed.map((r) => r.folder));
+  const normalized = indexRefs(missed, (r) => normalizeForMatch(r.name));
+  const byBase = indexRefs(missed, (r) => basenameOf(normalizeForMatch(r.name)));
   const normHits = new Map<string, LocalFile[]>();
   const baseHits = new Map<string, LocalFile[]>();
   for (const f of files) {
-    if (!folders.has(f.folder)) continue;
+    const normIn = normalized.get(f.folder);
+    if (!normIn) continue;
     const norm = normalizeForMatch(f.name);
-    for (const ref of normalized.get(`${f.folder}\0${norm}`) ?? []) push(normHits, ref.key, f);
-    for (const ref of byBase.get(`${f.folder}\0${basenameOf(norm)}`) ?? []) push(baseHits, ref.key, f);
+    for (const ref of normIn.get(norm) ?? []) push(normHits, ref.key, f);
+    for (const ref of byBase.get(f.folder)?.get(basenameOf(norm)) ?? []) push(baseHits, ref.key, f);
   }
   for (const ref of missed) {
     const found = pick(normHits.get(ref.key), 'normalized') ?? pick(baseHits.get(ref.key), 'basename');
@@ -88,9 +89,14 @@ export function matchByName(refs: readonly NameRef[], files: readonly LocalFile[
   return matches;
 }
 
-function indexRefs(refs: readonly NameRef[], keyOf: (r: NameRef) => string): Map<string, NameRef[]> {
-  const map = new Map<string, NameRef[]>();
-  for (const ref of refs) push(map, keyOf(ref), ref);
+/** Folder → key → refs. */
+function indexRefs(refs: readonly NameRef[], keyOf: (r: NameRef) => string): Map<string, Map<string, NameRef[]>> {
+  const map = new Map<string, Map<string, NameRef[]>>();
+  for (const ref of refs) {
+    let inFolder = map.get(ref.folder);
+    if (!inFolder) map.set(ref.folder, (inFolder = new Map()));
+    push(inFolder, keyOf(ref), ref);
+  }
   return map;
 }
 

@@ -159,12 +159,14 @@ export async function walkInventory(roots: ModelRoot[], opts: WalkOptions = {}):
   // ComfyUI returns the first root (and first dir) that has a name, so that order wins ties.
   found.sort((a, b) => byString(a.file.folder, b.file.folder) || byString(a.file.name, b.file.name)
     || a.rootIndex - b.rootIndex || a.dirIndex - b.dirIndex || byString(a.file.absPath, b.file.absPath));
-  const seen = new Set<string>();
+  // The same file reached twice (two configured paths to one folder) is listed once. Sorted,
+  // such copies share a folder and name with their neighbours, so only a run is compared.
   const files: LocalFile[] = [];
+  let runStart = 0;
   for (const { file } of found) {
-    const id = `${file.folder}\0${file.name}\0${file.absPath}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
+    const first = files[runStart];
+    if (!first || first.folder !== file.folder || first.name !== file.name) runStart = files.length;
+    else if (files.slice(runStart).some((f) => f.absPath === file.absPath)) continue;
     files.push(file);
   }
   diagnostics.sort((a, b) => byString(a.code, b.code) || byString(a.message, b.message));

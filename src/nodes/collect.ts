@@ -3,6 +3,7 @@
  * compared case-insensitively, `comfy-core` is set aside as the ComfyUI version range, and node
  * types no pack claims (and that ComfyUI or the frontend provide neither) are listed for lookup.
  */
+import { remember } from '../core/remember.js';
 import type { CustomNodeRef, ScannedWorkflow } from '../core/types.js';
 import { canonicalRepo, compareSemver, isAuxId, isRegistryId, normalizeVersion, versionKind } from './ids.js';
 import { isBuiltinNodeType } from './node-types.js';
@@ -15,9 +16,9 @@ const CORE_ID = 'comfy-core';
 
 export function collectPacks(workflows: readonly ScannedWorkflow[]): PackDemand[] {
   const sorted = [...workflows].sort((a, b) => cmp(a.path, b.path));
-  const packs = new Map<string, PackAcc & { vers: Map<string, Set<string>> }>();
-  const core: CoreAcc & { vers: Map<string, Set<string>> } = {
-    kind: 'core', key: CORE_ID, versions: [], nodeTypes: [], workflows: [], vers: new Map(),
+  const packs = new Map<string, PackAcc & Seen>();
+  const core: CoreAcc & Seen = {
+    kind: 'core', key: CORE_ID, versions: [], nodeTypes: [], workflows: [], vers: new Map(), types: new Set(), wfs: new Set(),
   };
   const invalid = new Map<string, { reason: string; workflows: Set<string> }>();
   const untagged = new Map<string, Set<string>>();
@@ -29,17 +30,26 @@ export function collectPacks(workflows: readonly ScannedWorkflow[]): PackDemand[
     invalid.set(value, entry);
   };
 
+  // The same few ids and versions recur in every workflow: each is read once.
+  const versionOf = remember((raw) => normalizeVersion(raw));
+  const identities = new Map<string, ReturnType<typeof identify>>();
+  const identityOf = (id: string, repo: string | null) => {
+    const key = `${id}\0${repo ?? ''}`;
+    if (!identities.has(key)) identities.set(key, identify(id, repo));
+    return identities.get(key) as ReturnType<typeof identify>;
+  };
+
   for (const wf of sorted) {
     for (const ref of wf.customNodes) {
       const id = ref.id.trim();
-      const version = normalizeVersion(ref.version);
+      const version = ref.version === null ? normalizeVersion(null) : versionOf(ref.version);
       if (version === null) addInvalid(`${id}@${ref.version}`, 'version is not semver, a commit or "unknown"; treated as unknown', wf.path);
       const ver = version?.ver ?? 'unknown';
       if (id.toLowerCase() === CORE_ID) {
         addTo(core, ver, ref, wf.path);
         continue;
       }
-      const ident = identify(id, ref.repo);
+      const ident = identityOf(id, ref.repo);
       if (ident === null) {
         addInvalid(id, 'not a registry id nor a GitHub owner/repo', wf.path);
         // The node types can still reveal the pack through the registry's class lookup.
@@ -48,7 +58,7 @@ export function collectPacks(workflows: readonly ScannedWorkflow[]): PackDemand[
       }
       let acc = packs.get(ident.key);
       if (!acc) {
-        acc = { kind: 'pack', key: ident.key, cnrId: null, auxId: null, repo: null, versions: [], nodeTypes: [], workflows: [], vers: new Map() };
+        acc = { kind: 'pack', key: ident.key, cnrId: null, auxId: null, repo: null, versions: [], nodeTypes: [], workflows: [], vers: new Map(), types: new Set(), wfs: new Set() };
         packs.set(ident.key, acc);
       }
       acc.cnrId ??= ident.cnrId;
@@ -60,11 +70,11 @@ export function collectPacks(workflows: readonly ScannedWorkflow[]): PackDemand[
   }
   mergeGuessedIntoRegistry(packs);
   // A type tagged comfy-core anywhere is core even when newer than our table.
-  for (const t of core.nodeTypes) claimed.add(t);
+  for (const t of core.types) claimed.add(t);
   for (const wf of sorted) for (const t of wf.untaggedNodeTypes ?? []) addSet(untagged, t, wf.path);
 
   const out: PackDemand[] = [];
-  if (core.workflows.length > 0) out.push(finish(core));
+  if (core.wfs.size > 0) out.push(finish(core));
   for (const key of [...packs.keys()].sort(cmp)) out.push(finish(packs.get(key)!));
   for (const t of [...untagged.keys()].sort(cmp)) {
     if (!claimed.has(t) && !isBuiltinNodeType(t)) out.push({ kind: 'untagged', nodeType: t, workflows: [...untagged.get(t)!].sort(cmp) });
@@ -80,14 +90,14 @@ export function collectPacks(workflows: readonly ScannedWorkflow[]): PackDemand[
  * The scanner names untagged nodes of a known pack by `owner/repo` with no version; when another
  * workflow tags the same pack by registry id (= the repository name), they are one pack, one folder.
  */
-function mergeGuessedIntoRegistry(packs: Map<string, PackAcc & { vers: Map<string, Set<string>> }>): void {
+function mergeGuessedIntoRegistry(packs: Map<string, PackAcc & Seen>): void {
   for (const [key, acc] of packs) {
     if (acc.cnrId !== null || [...acc.vers.keys()].some((v) => v !== 'unknown')) continue;
     const target = packs.get(key.slice(key.indexOf('/') + 1));
     if (!target || target.cnrId === null) continue;
     target.repo ??= acc.repo;
-    target.nodeTypes.push(...acc.nodeTypes);
-    target.workflows.push(...acc.workflows);
+    for (const t of acc.types) target.types.add(t);
+    for (const wf of acc.wfs) target.wfs.add(wf);
     packs.delete(key);
   }
 }
@@ -108,20 +118,27 @@ function identify(id: string, repo: string | null): { key: string; cnrId: string
   return { key: id.toLowerCase(), cnrId: id.toLowerCase(), auxId, repo: canonical };
 }
 
-function addTo(acc: { vers: Map<string, Set<string>>; nodeTypes: string[]; workflows: string[] }, ver: string, ref: CustomNodeRef, wf: string): void {
+/** What an accumulator has seen: workflows by version, node types, workflows (sets: comfy-core is in every workflow). */
+interface Seen {
+  vers: Map<string, Set<string>>;
+  types: Set<string>;
+  wfs: Set<string>;
+}
+
+function addTo(acc: Seen, ver: string, ref: CustomNodeRef, wf: string): void {
   const set = acc.vers.get(ver) ?? new Set<string>();
   set.add(wf);
   acc.vers.set(ver, set);
-  acc.nodeTypes.push(...(ref.nodeTypes ?? []));
-  acc.workflows.push(wf);
+  for (const t of ref.nodeTypes ?? []) acc.types.add(t);
+  acc.wfs.add(wf);
 }
 
-function finish<T extends PackAcc | CoreAcc>(acc: T & { vers: Map<string, Set<string>> }): T {
-  const { vers, ...rest } = acc;
+function finish<T extends PackAcc | CoreAcc>(acc: T & Seen): T {
+  const { vers, types, wfs, ...rest } = acc;
   const versions: VersionSeen[] = [...vers.entries()]
-    .map(([ver, wfs]) => ({ ver, workflows: [...wfs].sort(cmp) }))
+    .map(([ver, seen]) => ({ ver, workflows: [...seen].sort(cmp) }))
     .sort((a, b) => compareVersions(a.ver, b.ver));
-  return { ...(rest as unknown as T), versions, nodeTypes: uniqueSorted(acc.nodeTypes), workflows: uniqueSorted(acc.workflows) };
+  return { ...(rest as unknown as T), versions, nodeTypes: uniqueSorted(types), workflows: uniqueSorted(wfs) };
 }
 
 const KIND_ORDER = { semver: 0, commit: 1, unknown: 2 } as const;
@@ -139,7 +156,7 @@ function addSet(map: Map<string, Set<string>>, key: string, value: string): void
   map.set(key, set);
 }
 
-function uniqueSorted(values: string[]): string[] {
+function uniqueSorted(values: Iterable<string>): string[] {
   return [...new Set(values)].sort(cmp);
 }
 

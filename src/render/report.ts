@@ -42,6 +42,15 @@ export function renderReport(workflows: readonly ScannedWorkflow[], demands: rea
   // Civitai publishes sizes rounded to 0.01 KiB: counted in the total, marked as estimates.
   const sizes = pinned.map(([, e]) => e.locked!.size ?? e.locked!.approxSize ?? null);
   const estimated = pinned.some(([, e]) => e.locked!.size === null && e.locked!.approxSize !== undefined);
+  // Pack id → workflows using it, in one pass (every workflow uses comfy-core).
+  const packUsers = new Map<string, string[]>();
+  for (const wf of workflows) {
+    for (const id of new Set(wf.customNodes.map((c) => c.id))) {
+      const users = packUsers.get(id);
+      if (users) users.push(wf.path);
+      else packUsers.set(id, [wf.path]);
+    }
+  }
   const view = {
     marker: MARKER,
     summary: {
@@ -69,7 +78,7 @@ export function renderReport(workflows: readonly ScannedWorkflow[], demands: rea
       id: mdCode(id),
       version: e.locked ? mdCode(e.locked.type === 'git' ? e.locked.commit.slice(0, 12) : e.locked.version) : 'unresolved',
       source: e.locked ? mdText(e.locked.type === 'git' ? e.locked.repo : `registry ${e.locked.id}`) : mdText(e.unresolved?.reason ?? ''),
-      neededBy: listSome(workflows.filter((wf) => wf.customNodes.some((c) => c.id === id)).map((wf) => wf.path), 'workflow'),
+      neededBy: listSome(packUsers.get(id) ?? [], 'workflow'),
     })),
   };
   return template(view);

@@ -12,6 +12,7 @@
  * - Node types of untagged nodes that are neither core nor frontend-only are listed in
  *   `untaggedNodeTypes` for the registry lookup; they are not packs yet.
  */
+import { remember } from '../core/remember.js';
 import { byString } from '../core/stable-json.js';
 import type { CustomNodeRef } from '../core/types.js';
 import { type DiagnosticList, shown } from './diagnostics.js';
@@ -78,22 +79,10 @@ function readTag(node: FlatNode, diagnostics: DiagnosticList): { id: string; rep
   return { id: (cnr ?? aux)!.toLowerCase(), repo: aux === null ? null : `https://github.com/${aux}`, version: ver };
 }
 
-/** Nearly every node carries the same few ids and versions: each distinct value is tested once. */
-function remembered(test: (v: string) => boolean): (v: string) => boolean {
-  const known = new Map<string, boolean>();
-  return (v) => {
-    let ok = known.get(v);
-    if (ok === undefined) {
-      if (known.size >= 10_000) known.clear();
-      known.set(v, (ok = test(v)));
-    }
-    return ok;
-  };
-}
-
-const isRegistryId = remembered((v) => v.length <= 100 && REGISTRY_ID.test(v));
-const isAuxId = remembered((v) => AUX_ID.test(v));
-const isVersion = remembered((v) => {
+// Nearly every node carries the same few ids and versions: each distinct value is tested once.
+const isRegistryId = remember((v) => v.length <= 100 && REGISTRY_ID.test(v));
+const isAuxId = remember((v) => AUX_ID.test(v));
+const isVersion = remember((v) => {
   const bare = /^v\d/i.test(v) ? v.slice(1) : v;
   return SEMVER.test(bare) || COMMIT.test(bare) || v.toLowerCase() === 'unknown';
 });

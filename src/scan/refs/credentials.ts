@@ -5,6 +5,7 @@
  * CIVITAI_TOKEN). So every URL is stripped of them before it is recorded, and the workflow gets
  * one warning per URL naming the parameter, never its value.
  */
+import { remember } from '../../core/remember.js';
 import type { DiagnosticList } from '../diagnostics.js';
 import { type FlatGraph, type Slot, settle } from '../graph/flat.js';
 
@@ -31,8 +32,13 @@ export interface Stripped {
   removed: string[];
 }
 
-/** Null when `text` is not a URL at all (it cannot carry URL credentials then). */
-export function stripCredentials(text: string): Stripped | null {
+/**
+ * Null when `text` is not a URL at all (it cannot carry URL credentials then). The answer is
+ * shared between calls with the same text: treat it as read-only.
+ */
+export const stripCredentials: (text: string) => Stripped | null = remember(stripOnce);
+
+function stripOnce(text: string): Stripped | null {
   let url: URL;
   try {
     url = new URL(text);

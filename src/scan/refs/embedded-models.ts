@@ -4,6 +4,7 @@
  * of that node's string widget values; workflow-level entries all count.
  */
 import { canonicalFolder, normalizeName } from '../../core/folders.js';
+import { remember } from '../../core/remember.js';
 import { type DiagnosticList, shown } from '../diagnostics.js';
 import { type FlatGraph, type FlatNode, type StringValue, isRecord, stringValues } from '../graph/flat.js';
 import { type Stripped, reportCredentials, stripCredentials } from './credentials.js';
@@ -92,8 +93,10 @@ export function normalizeModelUrl(input: string): string | null {
   return read?.http ? read.url : null;
 }
 
-/** The URL normalized for http(s), only stripped otherwise; null when it is no URL at all. */
-function readModelUrl(input: string): (Stripped & { http: boolean }) | null {
+/** The URL normalized for http(s), only stripped otherwise; null when it is no URL at all. Shared answers: read-only. */
+const readModelUrl = remember(readModelUrlOnce);
+
+function readModelUrlOnce(input: string): (Stripped & { http: boolean }) | null {
   const stripped = stripCredentials(input.trim());
   if (!stripped) return null;
   const url = new URL(stripped.url);

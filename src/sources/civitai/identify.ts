@@ -20,8 +20,10 @@ export async function lookupHashes(api: SourceApi, hashes: readonly string[]): P
   const found = new Map<string, HashMatch>();
   const failures = new Map<string, ApiFailure>();
   const unknown: string[] = [];
-  for (const hash of [...new Set(hashes)].sort()) {
-    const hit = await api.recall<HashMatch>('civitai', `BY-HASH ${hash}`, 'mutable');
+  const sorted = [...new Set(hashes)].sort();
+  const hits = await Promise.all(sorted.map((hash) => api.recall<HashMatch>('civitai', `BY-HASH ${hash}`, 'mutable')));
+  for (const [i, hash] of sorted.entries()) {
+    const hit = hits[i];
     if (hit !== undefined) found.set(hash, hit);
     else unknown.push(hash);
   }

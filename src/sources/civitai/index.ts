@@ -64,16 +64,23 @@ async function resolve(requests: ResolveRequest[], ctx: SourceContext): Promise<
 
 /** sha256s to look up per model: the local file's first (the bytes the user has), then the declared one. */
 async function contentHashes(requests: ResolveRequest[], ctx: SourceContext): Promise<Map<ModelKey, { local: string | null; all: string[] }>> {
-  const out = new Map<ModelKey, { local: string | null; all: string[] }>();
-  for (const request of requests) {
-    let local: string | null = null;
-    if (request.local) {
-      try {
-        local = (await ctx.hashLocal(request.local)).sha256;
-      } catch (err) {
-        ctx.report({ code: 'hash-failed', severity: 'warning', message: `${request.key}: could not hash ${request.local.name}: ${(err as Error).message}` });
-      }
+  // All at once: the hasher's pool keeps every core busy on large files (one at a time left all
+  // but one idle), and answers in request order below whatever order they finish in.
+  const locals = await Promise.all(requests.map(async (request): Promise<string | Error | null> => {
+    if (!request.local) return null;
+    try {
+      return (await ctx.hashLocal(request.local)).sha256;
+    } catch (err) {
+      return err as Error;
     }
+  }));
+  const out = new Map<ModelKey, { local: string | null; all: string[] }>();
+  for (const [i, request] of requests.entries()) {
+    const hashed = locals[i]!;
+    if (hashed instanceof Error) {
+      ctx.report({ code: 'hash-failed', severity: 'warning', message: `${request.key}: could not hash ${request.local!.name}: ${hashed.message}` });
+    }
+    const local = typeof hashed === 'string' ? hashed : null;
     const all = [...new Set([local, request.declaredSha256].filter((h): h is string => h !== null))];
     if (all.length > 0) out.set(request.key, { local, all });
   }
