@@ -58,7 +58,7 @@ export async function resolveDemands(
       try {
         localSha.set(r.key, (await local!.hashLocal(r.local!)).sha256);
       } catch (error) {
-        unreadable.push((error as Error).message);
+        unreadable.push(`${r.key}: ${(error as Error).message}; the lock records no local hash for it`);
         localSha.set(r.key, null);
       }
     }));

@@ -128,3 +128,12 @@ function readAndHash(path: string, start: StartDigests, maxBytes: number, onByte
     closeSync(fd);
   }
 }
+
+/**
+ * `cannot hash <path>: <why>`, carrying the error code. A system error's own text ends by
+ * naming the path again (`ENOENT: no such file or directory, open '<path>'`); that tail is cut.
+ */
+export function hashError(path: string, message: string, code: string | null | undefined): Error {
+  const why = message.replace(/, \w+ '[^']*'$/, '');
+  return Object.assign(new Error(`cannot hash ${path}: ${why}`), { code: code ?? undefined });
+}

@@ -4,7 +4,7 @@
  * close() does not hang; close() terminates them.
  */
 import type { Worker } from 'node:worker_threads';
-import { type HashAlgorithm, type HashedFile, hashFileSync, prepareDigests } from './hash-file.js';
+import { type HashAlgorithm, type HashedFile, hashError, hashFileSync, prepareDigests } from './hash-file.js';
 import { spawnModuleWorker } from './spawn-worker.js';
 
 export interface WorkerRequest {
@@ -28,10 +28,6 @@ interface Slot {
   task: Task | null;
 }
 
-function fileError(path: string, message: string, code: string | null): Error {
-  return Object.assign(new Error(`cannot hash ${path}: ${message}`), { code: code ?? undefined });
-}
-
 export class HashPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
@@ -47,7 +43,7 @@ export class HashPool {
         return hashFileSync(path, start, (bytes) => this.onBytes(path, bytes));
       } catch (error) {
         const err = error as NodeJS.ErrnoException;
-        throw fileError(path, err.message, err.code ?? null);
+        throw hashError(path, err.message, err.code ?? null);
       }
     }
     return new Promise((resolve, reject) => {
@@ -97,7 +93,7 @@ export class HashPool {
     slot.task = null;
     if (this.queue.length === 0) slot.worker.unref();
     if (reply.kind === 'done') task.resolve(reply.result);
-    else task.reject(fileError(task.path, reply.message, reply.code));
+    else task.reject(hashError(task.path, reply.message, reply.code));
     this.pump();
   }
 
@@ -106,7 +102,7 @@ export class HashPool {
     const at = this.slots.indexOf(slot);
     if (at < 0) return;
     this.slots.splice(at, 1);
-    slot.task?.reject(fileError(slot.task.path, error.message, null));
+    slot.task?.reject(hashError(slot.task.path, error.message, null));
     slot.task = null;
     this.pump();
   }

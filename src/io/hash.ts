@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { byString } from '../core/stable-json.js';
 import type { Diagnostic, LocalFile } from '../core/types.js';
 import { HashCache } from './hash-cache.js';
-import { type Digests, type HashAlgorithm, type HashedFile, SMALL_FILE_BYTES, hashSmallFileSync, normalizeAlgorithms, prepareDigests } from './hash-file.js';
+import { type Digests, type HashAlgorithm, type HashedFile, SMALL_FILE_BYTES, hashError, hashSmallFileSync, normalizeAlgorithms, prepareDigests } from './hash-file.js';
 import { HashPool } from './hash-pool.js';
 
 export { HASH_ALGORITHMS, type HashAlgorithm } from './hash-file.js';
@@ -58,10 +58,6 @@ export interface Hasher {
   close(): Promise<void>;
 }
 
-function fileError(path: string, message: string, code: string | undefined): Error {
-  return Object.assign(new Error(`cannot hash ${path}: ${message}`), { code });
-}
-
 function hasAll(known: FileHashes | null, algorithms: readonly HashAlgorithm[]): boolean {
   return known !== null && algorithms.every((a) => known[a] !== undefined);
 }
@@ -81,7 +77,7 @@ export function createHasher(opts: HasherOptions): Hasher {
   async function read(file: HashableFile, algorithms: HashAlgorithm[]): Promise<FileHashes> {
     const store = await loadCache();
     const result = (file.size <= SMALL_FILE_BYTES ? await readSmall(file.absPath, algorithms) : null) ?? (await pool.run(file.absPath, algorithms));
-    if (result.changed) throw fileError(file.absPath, 'it changed while being read; run again once it is complete', 'ECHANGED');
+    if (result.changed) throw hashError(file.absPath, 'it changed while being read; run again once it is complete', 'ECHANGED');
     // Keyed by the identity at open time, which is what was read, even if the walk saw another.
     store.merge(file.absPath, result, result.digests);
     return store.get(file.absPath, result)!;
@@ -95,7 +91,7 @@ export function createHasher(opts: HasherOptions): Hasher {
       return result;
     } catch (error) {
       const err = error as NodeJS.ErrnoException;
-      throw fileError(path, err.message, err.code);
+      throw hashError(path, err.message, err.code);
     }
   }
 
@@ -127,7 +123,7 @@ export function createHasher(opts: HasherOptions): Hasher {
         // Replaced since the walk, so the digests the cache held describe the old content: read
         // the new one once more for those (the cache now knows its identity).
         const now = await read(file, wanted);
-        if (!hasAll(now, wanted)) throw fileError(file.absPath, 'it keeps changing; run again once it is complete', 'ECHANGED');
+        if (!hasAll(now, wanted)) throw hashError(file.absPath, 'it keeps changing; run again once it is complete', 'ECHANGED');
         got = now;
       }
       return got as HashesOf<A>;

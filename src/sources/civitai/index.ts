@@ -78,7 +78,7 @@ async function contentHashes(requests: ResolveRequest[], ctx: SourceContext): Pr
   for (const [i, request] of requests.entries()) {
     const hashed = locals[i]!;
     if (hashed instanceof Error) {
-      ctx.report({ code: 'hash-failed', severity: 'warning', message: `${request.key}: could not hash ${request.local!.name}: ${hashed.message}` });
+      ctx.report({ code: 'hash-failed', severity: 'warning', message: `${request.key}: Civitai cannot identify the local file: ${hashed.message}` });
     }
     const local = typeof hashed === 'string' ? hashed : null;
     const all = [...new Set([local, request.declaredSha256].filter((h): h is string => h !== null))];
