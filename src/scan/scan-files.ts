@@ -5,6 +5,7 @@
  * is pure per file, so the split never changes a result.
  */
 import { availableParallelism } from 'node:os';
+import type { Worker } from 'node:worker_threads';
 import { byString } from '../core/stable-json.js';
 import type { ScannedWorkflow } from '../core/types.js';
 import { spawnModuleWorker } from '../io/spawn-worker.js';
@@ -24,6 +25,8 @@ export interface ScanFilesOptions {
   concurrency?: number;
   /** Worker threads; default one per core (0 or 1: scan on this thread). */
   workers?: number;
+  /** Starts one scan worker (tests use it to make workers that die). */
+  spawnWorker?: () => Worker;
 }
 
 /**
@@ -43,7 +46,7 @@ export async function scanFilesPacked(files: readonly FileRef[], opts: ScanFiles
   const sorted = [...files].sort((a, b) => byString(a.relPath, b.relPath) || byString(a.absPath, b.absPath));
   const workers = Math.min(opts.workers ?? availableParallelism(), Math.floor(sorted.length / MIN_FILES_PER_WORKER));
   if (workers < 2) return (await scanInline(sorted, opts.concurrency)).map(unpacked);
-  return scanOnWorkers(sorted, workers, opts.concurrency);
+  return scanOnWorkers(sorted, workers, opts.concurrency, opts.spawnWorker ?? (() => spawnModuleWorker(import.meta.url, 'scan-worker')));
 }
 
 const unpacked = (result: ScannedWorkflow): PackedScan => ({ result, packed: null });
@@ -62,7 +65,7 @@ async function scanInline(sorted: readonly FileRef[], concurrency = 8): Promise<
   return results;
 }
 
-async function scanOnWorkers(sorted: readonly FileRef[], count: number, concurrency?: number): Promise<PackedScan[]> {
+async function scanOnWorkers(sorted: readonly FileRef[], count: number, concurrency: number | undefined, spawn: () => Worker): Promise<PackedScan[]> {
   const results: PackedScan[] = new Array(sorted.length);
   const batches: number[] = [];
   for (let start = 0; start < sorted.length; start += BATCH_SIZE) batches.push(start);
@@ -79,7 +82,7 @@ async function scanOnWorkers(sorted: readonly FileRef[], count: number, concurre
   };
 
   const runWorker = () => new Promise<void>((resolve) => {
-    const worker = spawnModuleWorker(import.meta.url, 'scan-worker');
+    const worker = spawn();
     // This side's copy of the worker's string table, grown by each reply (replies arrive in order).
     const table: string[] = [];
     const unpack = (reply: ScanBatchResult): PackedScan[] => {

@@ -6,7 +6,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { scanFile, scanFiles } from '../../src/scan/index.js';
+import { Worker } from 'node:worker_threads';
+import { spawnModuleWorker } from '../../src/io/spawn-worker.js';
+import { scanFile, scanFiles, scanFilesPacked } from '../../src/scan/index.js';
 import { scanFileSync } from '../../src/scan/scan-file.js';
 import { tempDir } from '../helpers/tmp.js';
 import { apiNode, exif, flac, mp4, png, tEXt, uiNode, uiWorkflow, webp } from './builders.js';
@@ -44,7 +46,11 @@ test('workers give the same results, in the same order, as the one-thread scan (
     files.push({ relPath: 'a-folder.json', absPath: join(dir, 'a-folder.json') }, { relPath: 'gone.json', absPath: join(dir, 'gone.json') });
     const reversed = [...files].reverse();
     const inline = await scanFiles(files, { workers: 0 });
-    const parallel = await scanFiles(reversed, { workers: 2 });
+    const packed = await scanFilesPacked(reversed, { workers: 2 });
+    // Only a worker's answer arrives packed: this proves the workers ran rather than the
+    // fallback on this thread.
+    assert.ok(packed.every((r) => r.packed !== null), 'every result came from a worker');
+    const parallel = packed.map((r) => r.result);
     assert.is(parallel.length, files.length);
     assert.equal(parallel, inline);
     assert.equal(parallel.map((wf) => wf.path), [...files.map((f) => f.relPath)].sort());
@@ -54,6 +60,32 @@ test('workers give the same results, in the same order, as the one-thread scan (
     assert.is(byPath.get('gone.json')!.diagnostics[0]!.code, 'unreadable-file');
     assert.is(byPath.get('a-folder.json')!.diagnostics[0]!.code, 'unreadable-file');
     assert.is(byPath.get('bad/6.json')!.diagnostics[0]!.code, 'unparsable-workflow');
+  } finally {
+    await cleanup();
+  }
+});
+
+test('a worker that dies leaves its batches to the others or to this thread: same results, no build lost', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const files: { absPath: string; relPath: string }[] = [];
+    for (let i = 0; i < 200; i++) {
+      const [rel, content] = corpus(i);
+      await mkdir(join(dir, rel, '..'), { recursive: true });
+      await writeFile(join(dir, rel), content);
+      files.push({ relPath: rel, absPath: join(dir, rel) });
+    }
+    const inline = await scanFiles(files, { workers: 0 });
+    const real = () => spawnModuleWorker(new URL('../../src/scan/scan-files.ts', import.meta.url).href, 'scan-worker');
+    // Dies on its first batch, with more batches already sent to it.
+    const dying = () => new Worker("require('node:worker_threads').parentPort.on('message', () => process.exit(3))", { eval: true });
+    let started = 0;
+    const oneDies = await scanFilesPacked(files, { workers: 2, spawnWorker: () => (started++ === 0 ? dying() : real()) });
+    assert.equal(oneDies.map((r) => r.result), inline, 'one worker died');
+    assert.ok(oneDies.some((r) => r.packed === null), 'the dead worker\'s batches were scanned here');
+    assert.ok(oneDies.some((r) => r.packed !== null), 'the live worker did the rest');
+    const allDie = await scanFilesPacked(files, { workers: 2, spawnWorker: dying });
+    assert.equal(allDie.map((r) => r.result), inline, 'every worker died');
   } finally {
     await cleanup();
   }
