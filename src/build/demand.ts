@@ -33,7 +33,7 @@ export function unsafeName(name: string): string | null {
 
 export function aggregateDemand(workflows: readonly ScannedWorkflow[]): { demands: ModelDemand[]; diagnostics: Diagnostic[] } {
   const byFolder = new Map<string, Map<string, ModelDemand>>();
-  const byKey: ModelDemand[] = [];
+  const all: ModelDemand[] = [];
   const diagnostics: Diagnostic[] = [];
   const sorted = [...workflows].sort((a, b) => byString(a.path, b.path));
   // Names repeat across thousands of workflows: each is checked once.
@@ -65,7 +65,7 @@ export function aggregateDemand(workflows: readonly ScannedWorkflow[]): { demand
         const key = modelKey(ref.folder, ref.name);
         demand = { key, folder: ref.folder, name: ref.name, active: false, guessed: true, urls: [], declaredSha256: null, usedBy: [] };
         inFolder.set(ref.name, demand);
-        byKey.push(demand);
+        all.push(demand);
       }
       demand.active ||= ref.active;
       demand.guessed &&= ref.guessed === true;
@@ -80,6 +80,6 @@ export function aggregateDemand(workflows: readonly ScannedWorkflow[]): { demand
       demand.usedBy.push({ workflow: wf.path, nodes: ref.nodes, active: ref.active });
     }
   }
-  const demands = byKey.sort((a, b) => byString(a.key, b.key));
+  const demands = all.sort((a, b) => byString(a.key, b.key));
   return { demands, diagnostics };
 }
