@@ -6,7 +6,7 @@
  * codec does not know field by field (a new ModelRef property, say) is kept as plain JSON rather
  * than dropped.
  */
-import type { ModelRef, NodeUse, ScannedWorkflow } from '../core/types.js';
+import type { CustomNodeRef, Diagnostic, ModelRef, NodeUse, ScannedWorkflow, Severity } from '../core/types.js';
 
 export class StringTable {
   readonly strings: string[] = [];
@@ -24,13 +24,21 @@ export class StringTable {
 }
 
 type EncodedRef = [folder: number, name: number, flags: number, nodes: number[], embedded: 0 | [number, number], mirrors: 0 | number[], alternatives: 0 | number[]];
-export type EncodedWorkflow = [format: number, graph: number, refs: EncodedRef[], customNodes: unknown, untagged: 0 | number[], diagnostics: unknown];
+type EncodedPack = [id: number, version: number, repo: number, nodeTypes: 0 | number[]];
+/** `file` is SAME_FILE when it is the workflow's own path (as every scan diagnostic's is). */
+type EncodedDiagnostic = [code: number, severity: number, message: number, file: number, node: number, hint: number];
+export type EncodedWorkflow = [format: number, graph: number, refs: EncodedRef[], customNodes: EncodedPack[], untagged: 0 | number[], diagnostics: EncodedDiagnostic[]];
 
 const WORKFLOW_KEYS = new Set(['path', 'format', 'graph', 'refs', 'customNodes', 'untaggedNodeTypes', 'diagnostics']);
 const REF_KEYS = new Set(['folder', 'name', 'active', 'nodes', 'embedded', 'mirrors', 'guessed', 'alternatives']);
 const ACTIVE = 1;
 const GUESSED = 2;
 const NONE = -1;
+const SAME_FILE = -2;
+// Keys in the order the scanner writes them; a result with others, or in another order, is
+// stored as it is (key order reaches `scan --json`).
+const PACK_KEYS = ['id', 'version', 'repo', 'nodeTypes'];
+const DIAGNOSTIC_KEYS = ['code', 'severity', 'message', 'file', 'node', 'hint'];
 
 /** null when the result has a shape the codec does not cover: store it as it is. */
 export function encodeWorkflow(wf: ScannedWorkflow, table: StringTable): EncodedWorkflow | null {
@@ -55,14 +63,39 @@ export function encodeWorkflow(wf: ScannedWorkflow, table: StringTable): Encoded
       ref.alternatives ? ref.alternatives.map((a) => table.id(a)) : 0,
     ]);
   }
+  const packs: EncodedPack[] = [];
+  for (const c of wf.customNodes) {
+    if (!inOrder(c, PACK_KEYS, 3)) return null;
+    packs.push([table.id(c.id), opt(c.version), opt(c.repo), c.nodeTypes ? c.nodeTypes.map((t) => table.id(t)) : 0]);
+  }
+  const diagnostics: EncodedDiagnostic[] = [];
+  for (const d of wf.diagnostics) {
+    if (!inOrder(d, DIAGNOSTIC_KEYS, 3)) return null;
+    const file = d.file === undefined ? NONE : d.file === wf.path ? SAME_FILE : table.id(d.file);
+    diagnostics.push([table.id(d.code), table.id(d.severity), table.id(d.message), file, d.node === undefined ? NONE : table.id(d.node), d.hint === undefined ? NONE : table.id(d.hint)]);
+  }
   return [
     wf.format === null ? NONE : table.id(wf.format),
     wf.graph === undefined ? NONE : table.id(wf.graph),
     refs,
-    wf.customNodes,
+    packs,
     wf.untaggedNodeTypes ? wf.untaggedNodeTypes.map((t) => table.id(t)) : 0,
-    wf.diagnostics,
+    diagnostics,
   ];
+}
+
+/** True when `o`'s keys are some of `order`, in that order, with the first `required` of them present. */
+function inOrder(o: object, order: readonly string[], required: number): boolean {
+  let at = 0;
+  for (const k in o) {
+    while (at < order.length && order[at] !== k) {
+      if (at < required) return false;
+      at++;
+    }
+    if (at === order.length) return false;
+    at++;
+  }
+  return at >= required;
 }
 
 // Key checks without allocating key arrays: this runs for every ref of every workflow.
@@ -101,8 +134,19 @@ export function decodeWorkflow(path: string, e: EncodedWorkflow, strings: readon
     if (r[6] !== 0) ref.alternatives = r[6].map(at);
     return ref;
   });
-  wf.customNodes = e[3] as ScannedWorkflow['customNodes'];
+  const opt = (i: number): string | null => (i === NONE ? null : at(i));
+  wf.customNodes = e[3].map((p) => {
+    const pack: CustomNodeRef = { id: at(p[0]), version: opt(p[1]), repo: opt(p[2]) };
+    if (p[3] !== 0) pack.nodeTypes = p[3].map(at);
+    return pack;
+  });
   if (e[4] !== 0) wf.untaggedNodeTypes = e[4].map(at);
-  wf.diagnostics = e[5] as ScannedWorkflow['diagnostics'];
+  wf.diagnostics = e[5].map((d) => {
+    const diagnostic: Diagnostic = { code: at(d[0]), severity: at(d[1]) as Severity, message: at(d[2]) };
+    if (d[3] !== NONE) diagnostic.file = d[3] === SAME_FILE ? path : at(d[3]);
+    if (d[4] !== NONE) diagnostic.node = at(d[4]);
+    if (d[5] !== NONE) diagnostic.hint = at(d[5]);
+    return diagnostic;
+  });
   return wf;
 }

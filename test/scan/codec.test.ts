@@ -43,13 +43,21 @@ test('every optional field, and a shape the codec does not know, come back uncha
       { folder: 'embeddings', name: 'neg.safetensors', active: false, nodes: [{ id: '3:1', type: 'CLIPTextEncode', input: 'text' }], embedded: { url: null, sha256: 'ab'.repeat(32) }, mirrors: ['https://m/1', 'https://m/2'], guessed: true, alternatives: ['neg', 'neg.pt'] },
       { folder: 'loras', name: 'x.safetensors', active: true, nodes: [], embedded: { url: 'https://h/x', sha256: null } },
     ],
-    customNodes: [{ id: 'pack', version: null, repo: null, nodeTypes: ['A'] }],
+    customNodes: [{ id: 'pack', version: null, repo: null, nodeTypes: ['A'] }, { id: 'o/r', version: '1.2.3', repo: 'https://github.com/o/r' }],
     untaggedNodeTypes: ['Odd'],
-    diagnostics: [{ code: 'unknown-folder', severity: 'warning', message: 'm', file: 'a.json' }],
+    diagnostics: [
+      { code: 'unknown-folder', severity: 'warning', message: 'm', file: 'a.json' },
+      { code: 'invalid-pack-metadata', severity: 'info', message: 'n', file: 'elsewhere.json', node: '7', hint: 'h' },
+      { code: 'x', severity: 'error', message: 'no file', hint: 'only a hint' },
+    ],
   };
   const unreadable: ScannedWorkflow = { path: 'b.json', format: null, refs: [], customNodes: [], diagnostics: [{ code: 'unreadable-file', severity: 'error', message: 'x' }] };
   const future = { ...unreadable, path: 'c.json', refs: [{ ...wf.refs[1]!, weight: 2 } as never] };
   assert.is(encodeWorkflow(future, new StringTable()), null, 'an unknown field is not silently dropped');
+  const futurePack = { ...unreadable, customNodes: [{ id: 'p', version: null, repo: null, pinned: true } as never] };
+  const reordered = { ...unreadable, diagnostics: [{ severity: 'error', code: 'x', message: 'y' } as never] };
+  assert.is(encodeWorkflow(futurePack, new StringTable()), null, 'an unknown pack field is kept, not dropped');
+  assert.is(encodeWorkflow(reordered, new StringTable()), null, 'key order reaches scan --json, so another order is kept as is');
   assert.is(JSON.stringify(roundTrip([wf, unreadable, future])), JSON.stringify([wf, unreadable, future]));
 });
 
