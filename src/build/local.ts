@@ -4,8 +4,12 @@
  */
 import { join } from 'node:path';
 import type { Config } from '../config/normalize.js';
-import type { Diagnostic, LocalFile, Lockfile } from '../core/types.js';
-import { loadRoots, matchByContent, matchByName, walkInventory, type LocalMatch, type ModelRoot } from '../inventory/index.js';
+import type { Diagnostic, LocalFile, LocalMatch, Lockfile } from '../core/types.js';
+// Not from inventory/index.js, which would also load the YAML reader for extra_model_paths.yaml.
+import { loadRoots } from '../inventory/load-roots.js';
+import { matchByContent, matchByName } from '../inventory/match.js';
+import type { ModelRoot } from '../inventory/types.js';
+import { walkInventory } from '../inventory/walk.js';
 import { createHasher, type Hasher } from '../io/hash.js';
 import type { ModelDemand } from './demand.js';
 import { type ProgressSink, step } from './progress.js';

@@ -8,7 +8,6 @@ import type { Diagnostic } from '../core/types.js';
 import { FOLDER_DIRS, NOT_MODEL_FOLDERS, folderForDir } from '../core/folders.js';
 import { byString } from '../core/stable-json.js';
 import { pyAbspath, pyExpanduser, pyExpandvars, pyJoin } from './py-path.js';
-import { parseExtraModelPaths, registerFolderPaths } from './read-extra-model-paths.js';
 import type { ModelRoot } from './types.js';
 
 export interface LoadRootsOptions {
@@ -98,6 +97,8 @@ async function loadYamlRoot(configured: string, key: string, ctx: Ctx): Promise<
       : { code: 'unreadable-extra-model-paths', severity: 'error', file: configured, message: code === 'ERR_ENCODING_INVALID_ENCODED_DATA' ? 'not valid UTF-8 (ComfyUI reads it as UTF-8 and stops at startup)' : `cannot be read (${code})` });
     return root;
   }
+  // Loaded here: the YAML parser costs every build ~25 ms of start-up, and most use no such file.
+  const { parseExtraModelPaths, registerFolderPaths } = await import('./read-extra-model-paths.js');
   const parsed = parseExtraModelPaths(text, { yamlPath: path, file: configured, env: ctx.env, home: ctx.home });
   ctx.diagnostics.push(...parsed.diagnostics);
   const registry = registerFolderPaths(parsed.entries);
