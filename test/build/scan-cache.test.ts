@@ -121,6 +121,36 @@ test('results packed by scan workers are stored as they came, and read back exac
   }
 });
 
+test('partial rescans on workers pile up string tables only so far: past eight, the cache is packed into one again', async () => {
+  const p = await project(300);
+  const byPath = (r: ScannedWorkflow[]) => [...r].sort((a, b) => (a.path < b.path ? -1 : 1));
+  try {
+    await createScanMemo().scan(p.files, { cacheFile: p.cacheFile });
+    const counts: number[] = [];
+    // Each round rewrites 96 files (enough for two workers) from a moving window, so entries
+    // from several earlier rounds survive, each over its own workers' tables.
+    for (let round = 1; round <= 6; round++) {
+      for (let k = 0; k < 96; k++) {
+        const f = p.files[(round * 29 + k) % p.files.length]!;
+        await writeFile(f.absPath, wf(`r${round}_${k}.safetensors`));
+        await utimes(f.absPath, anHourAgo, new Date(Date.now() - 60_000 + round));
+      }
+      const memo = createScanMemo();
+      const results = await memo.scan(p.files, { cacheFile: p.cacheFile });
+      assert.is(memo.misses(), 96, `round ${round}: only the rewritten files`);
+      assert.equal(byPath(results), await scanFiles(p.files, { workers: 0 }), `round ${round}`);
+      counts.push((JSON.parse(await readFile(p.cacheFile, 'utf8')).tables as unknown[]).length);
+    }
+    assert.ok(counts.every((n) => n <= 9), `never more than eight kept plus the shared one: ${counts.join(', ')}`);
+    assert.ok(counts.includes(1), `once past eight, everything was packed into the shared table: ${counts.join(', ')}`);
+    const last = createScanMemo();
+    assert.equal(byPath(await last.scan(p.files, { cacheFile: p.cacheFile })), await scanFiles(p.files, { workers: 0 }), 'the repacked cache reads back exactly');
+    assert.is(last.misses(), 0);
+  } finally {
+    await p.cleanup();
+  }
+});
+
 test('persist: false (comfygen check) reads the cache but writes none', async () => {
   const p = await project(2);
   try {
