@@ -32,16 +32,22 @@ function corpus(i: number): [string, Uint8Array | string] {
   }
 }
 
+/** The first `count` corpus files, written under `dir`. */
+async function writeCorpus(dir: string, count: number): Promise<{ absPath: string; relPath: string }[]> {
+  const files: { absPath: string; relPath: string }[] = [];
+  for (let i = 0; i < count; i++) {
+    const [rel, content] = corpus(i);
+    await mkdir(join(dir, rel, '..'), { recursive: true });
+    await writeFile(join(dir, rel), content);
+    files.push({ relPath: rel, absPath: join(dir, rel) });
+  }
+  return files;
+}
+
 test('workers give the same results, in the same order, as the one-thread scan (plus missing files and folders)', async () => {
   const { dir, cleanup } = await tempDir();
   try {
-    const files: { absPath: string; relPath: string }[] = [];
-    for (let i = 0; i < 240; i++) {
-      const [rel, content] = corpus(i);
-      await mkdir(join(dir, rel, '..'), { recursive: true });
-      await writeFile(join(dir, rel), content);
-      files.push({ relPath: rel, absPath: join(dir, rel) });
-    }
+    const files = await writeCorpus(dir, 240);
     await mkdir(join(dir, 'a-folder.json'));
     files.push({ relPath: 'a-folder.json', absPath: join(dir, 'a-folder.json') }, { relPath: 'gone.json', absPath: join(dir, 'gone.json') });
     const reversed = [...files].reverse();
@@ -68,13 +74,7 @@ test('workers give the same results, in the same order, as the one-thread scan (
 test('a worker that dies leaves its batches to the others or to this thread: same results, no build lost', async () => {
   const { dir, cleanup } = await tempDir();
   try {
-    const files: { absPath: string; relPath: string }[] = [];
-    for (let i = 0; i < 200; i++) {
-      const [rel, content] = corpus(i);
-      await mkdir(join(dir, rel, '..'), { recursive: true });
-      await writeFile(join(dir, rel), content);
-      files.push({ relPath: rel, absPath: join(dir, rel) });
-    }
+    const files = await writeCorpus(dir, 200);
     const inline = await scanFiles(files, { workers: 0 });
     const real = () => spawnModuleWorker(new URL('../../src/scan/scan-files.ts', import.meta.url).href, 'scan-worker');
     // Dies on its first batch, with more batches already sent to it.
