@@ -1,7 +1,13 @@
 /** Small constructors for the answers every source gives, so plugins read as decisions. */
-import type { LockEntry, LockedModel } from '../core/types.js';
+import type { LockEntry, LockedModel, ModelKey } from '../core/types.js';
 import type { ApiFailure } from './api.js';
-import type { Resolution } from './types.js';
+import type { Resolution, ResolveRequest } from './types.js';
+
+/** Answers every request on its own, all at once, keyed by model: the shape of most sources. */
+export async function resolveEach(requests: readonly ResolveRequest[], one: (request: ResolveRequest) => Promise<Resolution> | Resolution): Promise<Map<ModelKey, Resolution>> {
+  const answers = await Promise.all(requests.map(one));
+  return new Map(requests.map((r, i) => [r.key, answers[i]!]));
+}
 
 export function pinned(original: LockEntry['original'], locked: LockedModel): Resolution {
   return { status: 'pinned', original, locked };

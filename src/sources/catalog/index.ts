@@ -8,7 +8,7 @@ import { relative } from 'node:path';
 import * as v from 'valibot';
 import type { ModelKey } from '../../core/types.js';
 import { asWritten, pinKnownUrl } from '../known-urls.js';
-import { basename, failed, miss, pinned, scrubUrl } from '../resolution.js';
+import { basename, failed, miss, pinned, resolveEach, scrubUrl } from '../resolution.js';
 import type { Resolution, ResolveRequest, Source, SourceContext } from '../types.js';
 import { placeEntry } from './placement.js';
 import { CatalogEntrySchema, ModelListSchema, type CatalogEntry } from './schema.js';
@@ -28,10 +28,7 @@ export function createCatalogSource(config: { path: string }): Source {
     async resolve(requests, ctx) {
       loading ??= loadCatalog(config.path, ctx);
       const catalog = await loading;
-      const answers = await Promise.all(
-        requests.map((r) => (typeof catalog === 'string' ? miss(catalog) : resolveOne(r, catalog, ctx))),
-      );
-      return new Map<ModelKey, Resolution>(requests.map((r, i) => [r.key, answers[i]!]));
+      return resolveEach(requests, (r) => (typeof catalog === 'string' ? miss(catalog) : resolveOne(r, catalog, ctx)));
     },
   };
 

@@ -3,8 +3,7 @@
  * remaining files by name in the configured `repos` (one recursive listing per repo+revision).
  */
 import { FOLDER_DIRS } from '../../core/folders.js';
-import type { ModelKey } from '../../core/types.js';
-import { endpointHosts, failed, miss, originalOf } from '../resolution.js';
+import { endpointHosts, failed, miss, originalOf, resolveEach } from '../resolution.js';
 import type { Resolution, ResolveRequest, Source, SourceContext } from '../types.js';
 import { explainHfFailure, fetchRevision, listFiles, pinHfFile, type HfFile } from './pin.js';
 import { parseHfUrl, parseRepoSpec, repoLabel } from './url.js';
@@ -15,10 +14,7 @@ export function createHuggingfaceSource(config: { repos: string[] }): Source {
   const repos = config.repos.map(parseRepoSpec);
   return {
     id: HUGGINGFACE,
-    async resolve(requests, ctx) {
-      const answers = await Promise.all(requests.map((r) => resolveOne(r, ctx)));
-      return new Map<ModelKey, Resolution>(requests.map((r, i) => [r.key, answers[i]!]));
-    },
+    resolve: (requests, ctx) => resolveEach(requests, (r) => resolveOne(r, ctx)),
   };
 
   async function resolveOne(request: ResolveRequest, ctx: SourceContext): Promise<Resolution> {

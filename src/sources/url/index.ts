@@ -4,9 +4,8 @@
  * URL is pinned the way those sources pin (commit / version+file, published hash); any other
  * URL is pinned as written and unverified (`sha256: null`).
  */
-import type { ModelKey } from '../../core/types.js';
 import { asWritten, pinKnownUrl } from '../known-urls.js';
-import { miss, pinned, scrubUrl } from '../resolution.js';
+import { miss, pinned, resolveEach, scrubUrl } from '../resolution.js';
 import type { Resolution, ResolveRequest, Source, SourceConfig, SourceContext } from '../types.js';
 
 export const URL_SOURCE = 'url';
@@ -16,10 +15,7 @@ type UrlConfig = Extract<SourceConfig, { type: 'url' }>;
 export function createUrlSource(config: Pick<UrlConfig, 'files'>): Source {
   return {
     id: URL_SOURCE,
-    async resolve(requests, ctx) {
-      const answers = await Promise.all(requests.map((r) => resolveOne(r, ctx)));
-      return new Map<ModelKey, Resolution>(requests.map((r, i) => [r.key, answers[i]!]));
-    },
+    resolve: (requests, ctx) => resolveEach(requests, (r) => resolveOne(r, ctx)),
   };
 
   async function resolveOne(request: ResolveRequest, ctx: SourceContext): Promise<Resolution> {
