@@ -34,16 +34,6 @@ const FOLDERS: ReadonlyArray<[folder: string, weight: number, exts: readonly str
   ['clip_vision', 2, ['.safetensors']],
   ['ipadapter', 1, ['.safetensors', '.bin']],
 ];
-const TOTAL_WEIGHT = FOLDERS.reduce((n, [, w]) => n + w, 0);
-
-function pickFolder(rng: Rng): (typeof FOLDERS)[number] {
-  let r = rng.next() * TOTAL_WEIGHT;
-  for (const entry of FOLDERS) {
-    r -= entry[1];
-    if (r < 0) return entry;
-  }
-  return FOLDERS[0]!;
-}
 
 function stem(rng: Rng, base: string): string {
   const words = Array.from({ length: rng.int(1, 3) }, () => rng.pick(WORDS));
@@ -57,7 +47,7 @@ export function generateModels(rng: Rng, count: number): ModelFile[] {
   const seen = new Set<string>();
   const files: ModelFile[] = [];
   while (files.length < count) {
-    const [folder, , exts] = pickFolder(rng);
+    const [folder, , exts] = rng.weighted(FOLDERS, ([, weight]) => weight);
     const base = rng.pick(BASES);
     // Half of the files sit in per-base subfolders, as people sort big collections.
     const sub = rng.chance(0.5) ? `${base}/${rng.chance(0.3) ? `${rng.pick(WORDS)}/` : ''}` : '';

@@ -3,6 +3,8 @@ export interface Rng {
   next(): number;
   int(min: number, max: number): number;
   pick<T>(items: readonly T[]): T;
+  /** One of `items`, each as likely as its weight. */
+  weighted<T>(items: readonly T[], weightOf: (item: T) => number): T;
   chance(p: number): boolean;
 }
 
@@ -20,6 +22,14 @@ export function createRng(seed: number): Rng {
     next,
     int,
     pick: (items) => items[Math.floor(next() * items.length)]!,
+    weighted: (items, weightOf) => {
+      let r = next() * items.reduce((n, item) => n + weightOf(item), 0);
+      for (const item of items) {
+        r -= weightOf(item);
+        if (r < 0) return item;
+      }
+      return items[0]!;
+    },
     chance: (p) => next() < p,
   };
 }

@@ -5,24 +5,13 @@ import type { Rng } from './random.js';
 /** Model names a workflow may reference, per folder (present on disk or not). */
 export type RefPool = Map<string, string[]>;
 
-const LOADER_WEIGHT = LOADERS.reduce((n, l) => n + l[3], 0);
-
-function pickLoader(rng: Rng): (typeof LOADERS)[number] {
-  let r = rng.next() * LOADER_WEIGHT;
-  for (const l of LOADERS) {
-    r -= l[3];
-    if (r < 0) return l;
-  }
-  return LOADERS[0]!;
-}
-
 export function workflowNodes(rng: Rng, pool: RefPool): NodeSpec[] {
   const total = rng.int(25, 60);
   const loaders = rng.int(3, Math.min(10, Math.floor(total / 4)));
   const embeddings = pool.get('embeddings') ?? [];
   const nodes: NodeSpec[] = [];
   for (let i = 0; i < loaders; i++) {
-    const [type, widget, folder] = pickLoader(rng);
+    const [type, widget, folder] = rng.weighted(LOADERS, (l) => l[3]);
     const names = pool.get(folder);
     if (!names || names.length === 0) continue;
     nodes.push(loaderNode(rng, type, widget, folder, rng.pick(names)));
