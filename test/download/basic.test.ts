@@ -3,25 +3,13 @@ import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
 import { link, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startFileServer, type FileServer } from '../helpers/file-server.js';
-import { tempDir } from '../helpers/tmp.js';
-import { baseEnv, bytes, listTree, lockOf, pin, runScript, sha256, summary, writeScript } from './harness.js';
+import { baseEnv, bytes, listTree, lockOf, pin, runScript, serverAndDir, sha256, summary, writeScript } from './harness.js';
 
-let server: FileServer;
-let tmp: { dir: string; cleanup: () => Promise<void> };
-
-test.before(async () => {
-  server = await startFileServer();
-  tmp = await tempDir('comfygen-dl-basic-');
-});
-test.after(async () => {
-  await server.close();
-  await tmp.cleanup();
-});
+const fx = serverAndDir(test, 'comfygen-dl-basic-');
 
 let n = 0;
 async function fresh() {
-  const dir = join(tmp.dir, `case${++n}`);
+  const dir = join(fx.dir, `case${++n}`);
   await mkdir(dir, { recursive: true });
   return { dir, models: join(dir, 'models'), env: { ...baseEnv(dir), MODELS_DIR: join(dir, 'models') } };
 }
@@ -31,13 +19,13 @@ test('installs every file with the pinned sha256; a second run downloads nothing
   const a = bytes(300_000, 1);
   const b = bytes(70_000, 2);
   const c = bytes(5_000, 3);
-  server.file('/basic/a.safetensors', a);
-  server.file('/basic/b.safetensors', b);
-  server.file('/basic/c.gguf', c);
+  fx.server.file('/basic/a.safetensors', a);
+  fx.server.file('/basic/b.safetensors', b);
+  fx.server.file('/basic/c.gguf', c);
   const script = await writeScript(dir, lockOf({
-    'checkpoints/a.safetensors': pin(`${server.url}/basic/a.safetensors`, a),
-    'loras/sub/dir/b.safetensors': pin(`${server.url}/basic/b.safetensors`, b),
-    'diffusion_models/c.gguf': pin(`${server.url}/basic/c.gguf`, c),
+    'checkpoints/a.safetensors': pin(`${fx.server.url}/basic/a.safetensors`, a),
+    'loras/sub/dir/b.safetensors': pin(`${fx.server.url}/basic/b.safetensors`, b),
+    'diffusion_models/c.gguf': pin(`${fx.server.url}/basic/c.gguf`, c),
   }));
   const first = await runScript(script, [], { env });
   assert.is(first.code, 0, first.output);
@@ -50,26 +38,26 @@ test('installs every file with the pinned sha256; a second run downloads nothing
     'loras/', 'loras/sub/', 'loras/sub/dir/', 'loras/sub/dir/b.safetensors',
   ], 'no .part, lock or scratch files left behind');
 
-  const before = server.requests.length;
+  const before = fx.server.requests.length;
   const second = await runScript(script, [], { env });
   assert.is(second.code, 0, second.output);
   assert.equal(summary(second.output), { downloaded: 0, skipped: 3, failed: 0, unresolved: 0 });
-  assert.is(server.requests.length, before, 'the second run made no request');
+  assert.is(fx.server.requests.length, before, 'the second run made no request');
 });
 
 test('a different file in the way is left byte-identical and the run fails', async () => {
   const { dir, models, env } = await fresh();
   const good = bytes(10_000, 4);
-  server.file('/conflict/x.safetensors', good);
+  fx.server.file('/conflict/x.safetensors', good);
   const theirs = Buffer.from('my own fine-tune, not the pinned one');
   await mkdir(join(models, 'loras'), { recursive: true });
   await writeFile(join(models, 'loras/x.safetensors'), theirs);
-  const script = await writeScript(dir, lockOf({ 'loras/x.safetensors': pin(`${server.url}/conflict/x.safetensors`, good) }));
+  const script = await writeScript(dir, lockOf({ 'loras/x.safetensors': pin(`${fx.server.url}/conflict/x.safetensors`, good) }));
   const r = await runScript(script, [], { env });
   assert.is(r.code, 1);
   assert.match(r.stderr, /loras\/x\.safetensors: FAILED: conflict/);
   assert.equal(await readFile(join(models, 'loras/x.safetensors')), theirs);
-  assert.is(server.requestsFor('/conflict/x.safetensors').length, 0);
+  assert.is(fx.server.requestsFor('/conflict/x.safetensors').length, 0);
   assert.equal(summary(r.output), { downloaded: 0, skipped: 0, failed: 1, unresolved: 0 });
 });
 
@@ -77,10 +65,10 @@ test('same size, different content: skipped by size, caught by --verify and left
   const { dir, models, env } = await fresh();
   const good = bytes(4096, 5);
   const bad = bytes(4096, 6);
-  server.file('/verify/v.safetensors', good);
+  fx.server.file('/verify/v.safetensors', good);
   await mkdir(join(models, 'vae'), { recursive: true });
   await writeFile(join(models, 'vae/v.safetensors'), bad);
-  const script = await writeScript(dir, lockOf({ 'vae/v.safetensors': pin(`${server.url}/verify/v.safetensors`, good) }));
+  const script = await writeScript(dir, lockOf({ 'vae/v.safetensors': pin(`${fx.server.url}/verify/v.safetensors`, good) }));
   const quick = await runScript(script, [], { env });
   assert.is(quick.code, 0, quick.output);
   assert.equal(summary(quick.output)?.skipped, 1);
@@ -94,10 +82,10 @@ test('a hash mismatch names specified and got, removes only its own .part, publi
   const { dir, models, env } = await fresh();
   const served = bytes(20_000, 7);
   const pinned = bytes(20_000, 8);
-  server.file('/mismatch/m.safetensors', served);
+  fx.server.file('/mismatch/m.safetensors', served);
   await mkdir(join(models, 'loras'), { recursive: true });
   await writeFile(join(models, 'loras/keep.txt'), 'not ours');
-  const script = await writeScript(dir, lockOf({ 'loras/m.safetensors': pin(`${server.url}/mismatch/m.safetensors`, pinned) }));
+  const script = await writeScript(dir, lockOf({ 'loras/m.safetensors': pin(`${fx.server.url}/mismatch/m.safetensors`, pinned) }));
   const r = await runScript(script, [], { env });
   assert.is(r.code, 1);
   assert.ok(r.stderr.includes(`sha256 mismatch for loras/m.safetensors\n  specified: ${sha256(pinned)}\n  got:       ${sha256(served)}\n`), r.stderr);
@@ -107,11 +95,11 @@ test('a hash mismatch names specified and got, removes only its own .part, publi
 test('a file that appears at the destination during the download is never replaced', async () => {
   const { dir, models, env } = await fresh();
   const body = bytes(120_000, 13);
-  server.file('/race/r.safetensors', body, { chunkSize: 8000, chunkDelayMs: 20 });
-  const script = await writeScript(dir, lockOf({ 'loras/r.safetensors': pin(`${server.url}/race/r.safetensors`, body) }));
+  fx.server.file('/race/r.safetensors', body, { chunkSize: 8000, chunkDelayMs: 20 });
+  const script = await writeScript(dir, lockOf({ 'loras/r.safetensors': pin(`${fx.server.url}/race/r.safetensors`, body) }));
   const theirs = Buffer.from('copied in by hand meanwhile');
   const running = runScript(script, [], { env });
-  while (!server.requestsFor('/race/r.safetensors').length) await new Promise((r) => setTimeout(r, 10));
+  while (!fx.server.requestsFor('/race/r.safetensors').length) await new Promise((r) => setTimeout(r, 10));
   await writeFile(join(models, 'loras/r.safetensors'), theirs);
   const r = await running;
   assert.is(r.code, 1);
@@ -123,8 +111,8 @@ test('a file that appears at the destination during the download is never replac
 test('long downloads report their progress', async () => {
   const { dir, env } = await fresh();
   const body = bytes(200_000, 14);
-  server.file('/progress/p.safetensors', body, { chunkSize: 6_000, chunkDelayMs: 100 });
-  const script = await writeScript(dir, lockOf({ 'loras/p.safetensors': pin(`${server.url}/progress/p.safetensors`, body) }));
+  fx.server.file('/progress/p.safetensors', body, { chunkSize: 6_000, chunkDelayMs: 100 });
+  const script = await writeScript(dir, lockOf({ 'loras/p.safetensors': pin(`${fx.server.url}/progress/p.safetensors`, body) }));
   const started = Date.now();
   const r = await runScript(script, [], { env: { ...env, COMFYGEN_PROGRESS_SECONDS: '1' } });
   assert.is(r.code, 0, r.output);
@@ -136,9 +124,9 @@ test('long downloads report their progress', async () => {
 test('unresolved models are warned about and counted; entries without a hash are reported unverified', async () => {
   const { dir, models, env } = await fresh();
   const plain = Buffer.from('a plain config file\n');
-  server.file('/plain/config.yaml', plain, { contentType: 'text/plain' });
+  fx.server.file('/plain/config.yaml', plain, { contentType: 'text/plain' });
   const script = await writeScript(dir, lockOf({
-    'configs/config.yaml': { source: 'url', url: `${server.url}/plain/config.yaml`, sha256: null, size: null },
+    'configs/config.yaml': { source: 'url', url: `${fx.server.url}/plain/config.yaml`, sha256: null, size: null },
     'loras/missing.safetensors': { unresolved: 'no source knows this file' },
   }));
   const text = await readFile(script, 'utf8');
@@ -155,29 +143,29 @@ test('--dry-run lists files and the total size without network or disk writes', 
   const { dir, models, env } = await fresh();
   const a = bytes(2 * 1024 * 1024, 9);
   const script = await writeScript(dir, lockOf({
-    'checkpoints/a.safetensors': pin(`${server.url}/dry/a.safetensors`, a),
-    'loras/b.safetensors': pin(`${server.url}/dry/b.safetensors`, 'x'.repeat(1024)),
+    'checkpoints/a.safetensors': pin(`${fx.server.url}/dry/a.safetensors`, a),
+    'loras/b.safetensors': pin(`${fx.server.url}/dry/b.safetensors`, 'x'.repeat(1024)),
     'vae/u.safetensors': { unresolved: 'gated' },
   }));
-  const before = server.requests.length;
+  const before = fx.server.requests.length;
   const r = await runScript(script, ['--dry-run'], { env });
   assert.is(r.code, 0, r.output);
   assert.ok(r.stdout.startsWith(`dry run: 3 models, installing into ${models}\n`), r.stdout);
   assert.match(r.stdout, /checkpoints\/a\.safetensors: would download 2\.0 MiB to checkpoints\/a\.safetensors from http:\/\/127\.0\.0\.1:\d+\/dry\/a\.safetensors/);
   assert.match(r.stdout, /vae\/u\.safetensors: unresolved: gated/);
   assert.match(r.stdout, /dry run: would download 2 files, 2\.0 MiB; nothing was written/);
-  assert.is(server.requests.length, before);
+  assert.is(fx.server.requests.length, before);
   assert.not.ok(existsSync(models), 'MODELS_DIR was not even created');
 });
 
 test('--only filters by folder or by a glob on the key', async () => {
   const { dir, models, env } = await fresh();
   const x = bytes(1000, 10);
-  server.file('/only/x', x);
+  fx.server.file('/only/x', x);
   const script = await writeScript(dir, lockOf({
-    'checkpoints/sdxl_base.safetensors': pin(`${server.url}/only/x`, x),
-    'checkpoints/sd15.safetensors': pin(`${server.url}/only/x`, x),
-    'loras/style.safetensors': pin(`${server.url}/only/x`, x),
+    'checkpoints/sdxl_base.safetensors': pin(`${fx.server.url}/only/x`, x),
+    'checkpoints/sd15.safetensors': pin(`${fx.server.url}/only/x`, x),
+    'loras/style.safetensors': pin(`${fx.server.url}/only/x`, x),
   }));
   const r = await runScript(script, ['--only', 'loras', '--only=checkpoints/sdxl*'], { env });
   assert.is(r.code, 0, r.output);
@@ -192,7 +180,7 @@ test('a file already in a legacy folder ComfyUI also searches (unet/) counts as 
   const f = bytes(3000, 11);
   await mkdir(join(models, 'unet'), { recursive: true });
   await writeFile(join(models, 'unet/flux.safetensors'), f);
-  const script = await writeScript(dir, lockOf({ 'diffusion_models/flux.safetensors': pin(`${server.url}/legacy/flux`, f) }));
+  const script = await writeScript(dir, lockOf({ 'diffusion_models/flux.safetensors': pin(`${fx.server.url}/legacy/flux`, f) }));
   const r = await runScript(script, [], { env });
   assert.is(r.code, 0, r.output);
   assert.match(r.stdout, /present in unet\/, skipped/);
@@ -205,7 +193,7 @@ test('a .part hard-linked to the installed file (interrupted publish) is cleaned
   await mkdir(join(models, 'vae'), { recursive: true });
   await writeFile(join(models, 'vae/ae.safetensors'), f);
   await link(join(models, 'vae/ae.safetensors'), join(models, 'vae/ae.safetensors.part'));
-  const script = await writeScript(dir, lockOf({ 'vae/ae.safetensors': pin(`${server.url}/x`, f) }));
+  const script = await writeScript(dir, lockOf({ 'vae/ae.safetensors': pin(`${fx.server.url}/x`, f) }));
   const r = await runScript(script, [], { env });
   assert.is(r.code, 0, r.output);
   assert.equal(await listTree(models), ['vae/', 'vae/ae.safetensors']);
@@ -213,15 +201,15 @@ test('a .part hard-linked to the installed file (interrupted publish) is cleaned
 
 test('stops cleanly when the disk is too small, before any request', async () => {
   const { dir, env } = await fresh();
-  const huge = { source: 'url', url: `${server.url}/huge`, sha256: 'a'.repeat(64), size: 2 ** 52 };
+  const huge = { source: 'url', url: `${fx.server.url}/huge`, sha256: 'a'.repeat(64), size: 2 ** 52 };
   const script = await writeScript(dir, lockOf({ 'checkpoints/huge.safetensors': huge, 'checkpoints/next.safetensors': huge }));
-  const before = server.requests.length;
+  const before = fx.server.requests.length;
   const r = await runScript(script, ['--jobs', '1'], { env });
   assert.is(r.code, 1);
   assert.match(r.stderr, /huge\.safetensors: FAILED: not enough disk space: needs 4194304\.0 GiB, [\d.]+ \w+ free; stopping here/);
   assert.match(r.stderr, /next\.safetensors: FAILED: not started \(stopped early\)/);
   assert.equal(summary(r.output), { downloaded: 0, skipped: 0, failed: 2, unresolved: 0 });
-  assert.is(server.requests.length, before);
+  assert.is(fx.server.requests.length, before);
 });
 
 test('usage errors exit 2; --help documents the options and test knobs', async () => {

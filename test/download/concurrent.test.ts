@@ -2,27 +2,16 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startFileServer, type FileServer } from '../helpers/file-server.js';
-import { tempDir } from '../helpers/tmp.js';
-import { baseEnv, bytes, listTree, lockOf, pathWithout, pin, runScript, sha256, summary, writeScript } from './harness.js';
+import { baseEnv, bytes, listTree, lockOf, pathWithout, pin, runScript, serverAndDir, sha256, summary, writeScript } from './harness.js';
 
-let server: FileServer;
-let tmp: { dir: string; cleanup: () => Promise<void> };
-test.before(async () => {
-  server = await startFileServer();
-  tmp = await tempDir('comfygen-dl-concurrent-');
-});
-test.after(async () => {
-  await server.close();
-  await tmp.cleanup();
-});
+const fx = serverAndDir(test, 'comfygen-dl-concurrent-');
 
 /** Two runs of one script on one MODELS_DIR, started together. */
 async function twoRuns(name: string, extraEnv: (dir: string) => Promise<Record<string, string>>) {
-  const dir = join(tmp.dir, name);
+  const dir = join(fx.dir, name);
   const files = [1, 2, 3].map((i) => ({ key: `loras/${name}-${i}.safetensors`, path: `/${name}/${i}`, body: bytes(60_000, i) }));
-  for (const f of files) server.file(f.path, f.body, { chunkSize: 6000, chunkDelayMs: 15 });
-  const script = await writeScript(dir, lockOf(Object.fromEntries(files.map((f) => [f.key, pin(`${server.url}${f.path}`, f.body)]))));
+  for (const f of files) fx.server.file(f.path, f.body, { chunkSize: 6000, chunkDelayMs: 15 });
+  const script = await writeScript(dir, lockOf(Object.fromEntries(files.map((f) => [f.key, pin(`${fx.server.url}${f.path}`, f.body)]))));
   const env = { ...baseEnv(dir), MODELS_DIR: join(dir, 'models'), ...(await extraEnv(dir)) };
   const [a, b] = await Promise.all([runScript(script, ['--jobs', '3'], { env }), runScript(script, ['--jobs', '3'], { env })]);
   return { dir, files, a, b };
@@ -38,7 +27,7 @@ async function assertFetchedOnce(run: Awaited<ReturnType<typeof twoRuns>>) {
   assert.is(sa.skipped + sb.skipped, 3);
   for (const f of files) {
     assert.is(sha256(await readFile(join(dir, 'models', f.key))), sha256(f.body));
-    const served = server.requestsFor(f.path);
+    const served = fx.server.requestsFor(f.path);
     assert.is(served.length, 1, `${f.path} fetched once`);
     assert.is(served[0]!.bytesSent, f.body.length);
   }

@@ -4,20 +4,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LockedModel } from '../../src/core/types.js';
-import { startFileServer, type FileServer } from '../helpers/file-server.js';
-import { tempDir } from '../helpers/tmp.js';
-import { baseEnv, bytes, listTree, lockOf, pin, runScript, sha256, summary, writeScript } from './harness.js';
+import type { FileServer } from '../helpers/file-server.js';
+import { baseEnv, bytes, listTree, lockOf, pin, runScript, serverAndDir, sha256, summary, writeScript } from './harness.js';
 
-let server: FileServer;
-let tmp: { dir: string; cleanup: () => Promise<void> };
-test.before(async () => {
-  server = await startFileServer();
-  tmp = await tempDir('comfygen-dl-faults-');
-});
-test.after(async () => {
-  await server.close();
-  await tmp.cleanup();
-});
+const fx = serverAndDir(test, 'comfygen-dl-faults-');
 
 let n = 0;
 /** Serve `body` at a fresh path with the given faults queued, and run a script pinning it. */
@@ -30,14 +20,14 @@ async function scenario(opts: {
   serve?: Parameters<FileServer['file']>[2];
 }) {
   const id = ++n;
-  const dir = join(tmp.dir, `case${id}`);
+  const dir = join(fx.dir, `case${id}`);
   const models = join(dir, 'models');
   const body = opts.body ?? bytes(200_000, id);
   const path = `/f${id}/model.safetensors`;
-  server.file(path, body, opts.serve);
-  if (opts.faults?.length) server.fail(path, ...opts.faults);
+  fx.server.file(path, body, opts.serve);
+  if (opts.faults?.length) fx.server.fail(path, ...opts.faults);
   const key = opts.key ?? 'checkpoints/model.safetensors';
-  const script = await writeScript(dir, lockOf({ [key]: pin(`${server.url}${path}`, body, opts.pinned) }));
+  const script = await writeScript(dir, lockOf({ [key]: pin(`${fx.server.url}${path}`, body, opts.pinned) }));
   const env = { ...baseEnv(dir), MODELS_DIR: models, ...opts.env };
   const run = () => runScript(script, [], { env });
   return { dir, models, body, path, key, script, env, run, installed: join(models, key) };
@@ -48,7 +38,7 @@ test('5xx answers are retried until the file comes through', async () => {
   const r = await s.run();
   assert.is(r.code, 0, r.output);
   assert.is(sha256(await readFile(s.installed)), sha256(s.body));
-  assert.is(server.requestsFor(s.path).length, 4);
+  assert.is(fx.server.requestsFor(s.path).length, 4);
   assert.match(r.stdout, /HTTP 503; retrying in 0s/);
 });
 
@@ -59,7 +49,7 @@ test('429 waits as long as Retry-After says', async () => {
   assert.is(r.code, 0, r.output);
   assert.ok(Date.now() - started >= 1000, 'waited at least the Retry-After second');
   assert.match(r.stdout, /HTTP 429; retrying in 1s/);
-  assert.is(server.requestsFor(s.path).length, 2);
+  assert.is(fx.server.requestsFor(s.path).length, 2);
 });
 
 test('a Retry-After beyond the configured maximum gives up with the reason', async () => {
@@ -81,7 +71,7 @@ test('connection resets and truncated bodies resume where they broke off', async
   const r = await s.run();
   assert.is(r.code, 0, r.output);
   assert.is(sha256(await readFile(s.installed)), sha256(s.body));
-  const reqs = server.requestsFor(s.path);
+  const reqs = fx.server.requestsFor(s.path);
   assert.is(reqs.length, 3);
   assert.is(reqs[0]!.range, null);
   const first = reqs[1]!.rangeStart!;
@@ -100,7 +90,7 @@ test('a stalled transfer is cut by the speed limit and resumed', async () => {
   assert.is(r.code, 0, r.output);
   assert.ok(Date.now() - started < 6000, 'did not sit out the stall');
   assert.is(sha256(await readFile(s.installed)), sha256(s.body));
-  assert.is(server.requestsFor(s.path)[1]!.rangeStart, 60_000);
+  assert.is(fx.server.requestsFor(s.path)[1]!.rangeStart, 60_000);
 });
 
 test('persistent server errors end in a clear failure after the configured attempts', async () => {
@@ -108,7 +98,7 @@ test('persistent server errors end in a clear failure after the configured attem
   const r = await s.run();
   assert.is(r.code, 1);
   assert.match(r.stderr, /model\.safetensors: FAILED: could not download: HTTP 500/);
-  assert.is(server.requestsFor(s.path).length, 3);
+  assert.is(fx.server.requestsFor(s.path).length, 3);
   assert.equal(await listTree(s.models), ['checkpoints/']);
 });
 
@@ -117,7 +107,7 @@ test('404 and 410 are not retried and say how to re-pin', async () => {
     const s = await scenario({ faults: [{ kind: 'status', status }] });
     const r = await s.run();
     assert.is(r.code, 1);
-    assert.is(server.requestsFor(s.path).length, 1);
+    assert.is(fx.server.requestsFor(s.path).length, 1);
     assert.match(r.stderr, new RegExp(`HTTP ${status} \\(gone at the source; run \`comfygen build --update checkpoints/model\\.safetensors\``));
   }
 });
@@ -188,7 +178,7 @@ test('a 416 on a complete .part goes straight to verification', async () => {
   await writeFile(`${s.installed}.part`, s.body);
   const r = await s.run();
   assert.is(r.code, 0, r.output);
-  const reqs = server.requestsFor(s.path);
+  const reqs = fx.server.requestsFor(s.path);
   assert.is(reqs.length, 1);
   assert.is(reqs[0]!.status, 416);
   assert.is(sha256(await readFile(s.installed)), sha256(s.body));
@@ -196,10 +186,10 @@ test('a 416 on a complete .part goes straight to verification', async () => {
 
 test('a mirror is tried when the first URL is gone', async () => {
   const body = bytes(9000, 99);
-  server.file('/mirror/ok', body);
-  const dir = join(tmp.dir, 'mirror');
+  fx.server.file('/mirror/ok', body);
+  const dir = join(fx.dir, 'mirror');
   const script = await writeScript(dir, lockOf({
-    'loras/m.safetensors': pin(`${server.url}/mirror/gone`, body, { mirrors: [`${server.url}/mirror/ok`] }),
+    'loras/m.safetensors': pin(`${fx.server.url}/mirror/gone`, body, { mirrors: [`${fx.server.url}/mirror/ok`] }),
   }));
   const r = await runScript(script, [], { env: { ...baseEnv(dir), MODELS_DIR: join(dir, 'models') } });
   assert.is(r.code, 0, r.output);
@@ -208,14 +198,14 @@ test('a mirror is tried when the first URL is gone', async () => {
 });
 
 test('URLs other than https (or http to this machine) are never fetched', async () => {
-  const dir = join(tmp.dir, 'schemes');
+  const dir = join(fx.dir, 'schemes');
   const body = 'x';
   const script = await writeScript(dir, lockOf({
     'loras/a.safetensors': pin('http://example.com/a.safetensors', body),
     'loras/b.safetensors': pin('file:///etc/passwd', body),
     'loras/c.safetensors': pin('ftp://127.0.0.1/c', body),
     'loras/d.safetensors': pin('http://127.0.0.1.example.com/d', body),
-    'loras/e.safetensors': pin(`http://user:secret@127.0.0.1:${server.port}/e`, body),
+    'loras/e.safetensors': pin(`http://user:secret@127.0.0.1:${fx.server.port}/e`, body),
   }));
   const r = await runScript(script, [], { env: { ...baseEnv(dir), MODELS_DIR: join(dir, 'models') } });
   assert.is(r.code, 1);
@@ -224,7 +214,7 @@ test('URLs other than https (or http to this machine) are never fetched', async 
   assert.match(r.stderr, /b\.safetensors: FAILED: could not download: not an https URL/);
   assert.match(r.stderr, /e\.safetensors: FAILED: could not download: URL carries credentials/);
   assert.not.ok(r.output.includes('secret'));
-  assert.not.ok(server.requests.some((q) => q.url === '/e'));
+  assert.not.ok(fx.server.requests.some((q) => q.url === '/e'));
 });
 
 test.run();

@@ -6,6 +6,30 @@ import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { LockedModel, Lockfile } from '../../src/core/types.js';
 import { renderDownloadScript } from '../../src/render/download-script.js';
+import type { Test } from 'uvu';
+import { startFileServer, type FileServer } from '../helpers/file-server.js';
+import { tempDir } from '../helpers/tmp.js';
+
+/**
+ * A loopback file server and a temp dir for one test file: started before its tests (then
+ * `setup` configures the server), both gone after. Read `server` and `dir` inside tests only.
+ */
+export function serverAndDir(suite: Test, prefix: string, setup?: (server: FileServer) => void): { readonly server: FileServer; readonly dir: string } {
+  const fixture = {} as { server: FileServer; dir: string };
+  let cleanup = async () => {};
+  suite.before(async () => {
+    fixture.server = await startFileServer();
+    setup?.(fixture.server);
+    const tmp = await tempDir(prefix);
+    fixture.dir = tmp.dir;
+    cleanup = tmp.cleanup;
+  });
+  suite.after(async () => {
+    await fixture.server?.close();
+    await cleanup();
+  });
+  return fixture;
+}
 
 export const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 

@@ -3,27 +3,17 @@ import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { hash as blake3 } from 'blake3';
-import { startFileServer, type FileServer } from '../helpers/file-server.js';
-import { tempDir } from '../helpers/tmp.js';
-import { baseEnv, bytes, lockOf, pathWithout, pin, runScript, sha256, summary, writeScript } from './harness.js';
+import { baseEnv, bytes, lockOf, pathWithout, pin, runScript, serverAndDir, sha256, summary, writeScript } from './harness.js';
 
-let server: FileServer;
-let tmp: { dir: string; cleanup: () => Promise<void> };
 const body = bytes(50_000, 77);
-test.before(async () => {
-  server = await startFileServer();
-  server.file('/h', body);
-  tmp = await tempDir('comfygen-dl-hashers-');
-});
-test.after(async () => {
-  await server.close();
-  await tmp.cleanup();
+const fx = serverAndDir(test, 'comfygen-dl-hashers-', (s) => {
+  s.file('/h', body);
 });
 
 let n = 0;
 async function run(missing: string[], pins: Parameters<typeof pin>[2]) {
-  const dir = join(tmp.dir, `case${++n}`);
-  const script = await writeScript(dir, lockOf({ 'loras/h.safetensors': pin(`${server.url}/h`, body, pins) }));
+  const dir = join(fx.dir, `case${++n}`);
+  const script = await writeScript(dir, lockOf({ 'loras/h.safetensors': pin(`${fx.server.url}/h`, body, pins) }));
   const PATH = missing.length ? await pathWithout(dir, missing) : process.env.PATH!;
   const r = await runScript(script, [], { env: { ...baseEnv(dir), PATH, MODELS_DIR: join(dir, 'models') } });
   return { ...r, installed: existsSync(join(dir, 'models/loras/h.safetensors')) };
@@ -42,11 +32,11 @@ for (const missing of [[], ['openssl'], ['openssl', 'sha256sum']]) {
 }
 
 test('with no sha256 tool at all, the script stops before downloading', async () => {
-  const before = server.requests.length;
+  const before = fx.server.requests.length;
   const r = await run(['openssl', 'sha256sum', 'shasum'], {});
   assert.is(r.code, 2);
   assert.match(r.stderr, /need openssl, sha256sum or shasum/);
-  assert.is(server.requests.length, before);
+  assert.is(fx.server.requests.length, before);
 });
 
 test('b3sum decides when a BLAKE3 pin exists; a disagreeing BLAKE3 pin falls back to sha256', async () => {

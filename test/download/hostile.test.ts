@@ -5,22 +5,12 @@ import { mkdir, readFile, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LockedModel } from '../../src/core/types.js';
 import { renderDownloadScript } from '../../src/render/download-script.js';
-import { startFileServer, type FileServer } from '../helpers/file-server.js';
-import { tempDir } from '../helpers/tmp.js';
-import { baseEnv, listTree, lockOf, runScript, sha256, shellcheck, summary, writeScript } from './harness.js';
+import { baseEnv, listTree, lockOf, runScript, serverAndDir, sha256, shellcheck, summary, writeScript } from './harness.js';
 
 const BODY = 'served for any path\n';
 
-let server: FileServer;
-let tmp: { dir: string; cleanup: () => Promise<void> };
-test.before(async () => {
-  server = await startFileServer();
-  server.fallback = { body: Buffer.from(BODY) };
-  tmp = await tempDir('comfygen-dl-hostile-');
-});
-test.after(async () => {
-  await server.close();
-  await tmp.cleanup();
+const fx = serverAndDir(test, 'comfygen-dl-hostile-', (s) => {
+  s.fallback = { body: Buffer.from(BODY) };
 });
 
 /** Strings that would run a command, split a word, escape a path or confuse a terminal. */
@@ -41,7 +31,7 @@ function payloads(canary: string): string[] {
 function hostileLock(canary: string) {
   const models: Record<string, LockedModel> = {};
   const locked = (url: string): LockedModel => ({ source: 'url', url, sha256: sha256(BODY), size: BODY.length });
-  const base = server.url;
+  const base = fx.server.url;
   // Each payload as a file name, a bare name, a folder, and inside a URL's path and query.
   payloads(canary).forEach((p, i) => {
     models[`loras/${p}.safetensors`] = locked(`${base}/n${i}`);
@@ -60,7 +50,7 @@ function hostileLock(canary: string) {
 }
 
 test('hundreds of hostile names and URLs: shellcheck-clean, nothing runs, nothing lands outside MODELS_DIR', async () => {
-  const dir = join(tmp.dir, 'run');
+  const dir = join(fx.dir, 'run');
   const models = join(dir, 'models');
   const outside = join(dir, 'outside');
   const canary = join(dir, 'CANARY');
@@ -75,10 +65,10 @@ test('hundreds of hostile names and URLs: shellcheck-clean, nothing runs, nothin
   assert.ok(check.ok, check.output.slice(0, 3000));
 
   const env = { ...baseEnv(dir), MODELS_DIR: models };
-  const before = server.requests.length;
+  const before = fx.server.requests.length;
   const dry = await runScript(script, ['--dry-run'], { env, cwd: dir });
   assert.is(dry.code, 0, dry.output.slice(-2000));
-  assert.is(server.requests.length, before, 'dry run made no request');
+  assert.is(fx.server.requests.length, before, 'dry run made no request');
   assert.equal(await listTree(dir), ['download.sh', 'models/', 'models/loras/', 'models/loras/escape', 'outside/']);
 
   const real = await runScript(script, ['--jobs', '8'], { env, cwd: dir, timeoutMs: 60_000 });
@@ -107,10 +97,10 @@ test('hundreds of hostile names and URLs: shellcheck-clean, nothing runs, nothin
 });
 
 test('a hostile default install root is taken literally, and ~/ and $VAR expand without eval', async () => {
-  const dir = join(tmp.dir, 'target');
+  const dir = join(fx.dir, 'target');
   const canary = join(dir, 'CANARY');
   await mkdir(dir, { recursive: true });
-  const lock = lockOf({ 'loras/a.safetensors': { source: 'url', url: `${server.url}/a`, sha256: sha256(BODY), size: BODY.length } });
+  const lock = lockOf({ 'loras/a.safetensors': { source: 'url', url: `${fx.server.url}/a`, sha256: sha256(BODY), size: BODY.length } });
   const run = async (target: string, env: Record<string, string> = {}) => {
     const script = await writeScript(dir, lock, target);
     return runScript(script, [], { env: { ...baseEnv(dir), ...env }, cwd: dir });

@@ -4,20 +4,9 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startFileServer, type FileServer } from '../helpers/file-server.js';
-import { tempDir } from '../helpers/tmp.js';
-import { baseEnv, bytes, listTree, lockOf, pin, prng, runScript, sha256, writeScript } from './harness.js';
+import { baseEnv, bytes, listTree, lockOf, pin, prng, runScript, serverAndDir, sha256, writeScript } from './harness.js';
 
-let server: FileServer;
-let tmp: { dir: string; cleanup: () => Promise<void> };
-test.before(async () => {
-  server = await startFileServer();
-  tmp = await tempDir('comfygen-dl-resume-');
-});
-test.after(async () => {
-  await server.close();
-  await tmp.cleanup();
-});
+const fx = serverAndDir(test, 'comfygen-dl-resume-');
 
 /** Processes whose argv mentions `needle` (a curl still writing our .part, say). */
 function processesMentioning(needle: string): string[] {
@@ -37,10 +26,10 @@ const sizeOf = (path: string) => (existsSync(path) ? statSync(path).size : 0);
 test('killed at 24 seeded random points, every run resumes exactly where the last one stopped', async () => {
   // ~270 KB/s: 24 short runs cannot finish 2 MiB, so every round really is interrupted.
   const body = bytes(2 * 1024 * 1024, 42);
-  server.file('/big.safetensors', body, { chunkSize: 4096, chunkDelayMs: 15 });
-  const dir = join(tmp.dir, 'kill');
+  fx.server.file('/big.safetensors', body, { chunkSize: 4096, chunkDelayMs: 15 });
+  const dir = join(fx.dir, 'kill');
   const models = join(dir, 'models');
-  const script = await writeScript(dir, lockOf({ 'checkpoints/big.safetensors': pin(`${server.url}/big.safetensors`, body) }));
+  const script = await writeScript(dir, lockOf({ 'checkpoints/big.safetensors': pin(`${fx.server.url}/big.safetensors`, body) }));
   const env = { ...baseEnv(dir), MODELS_DIR: models };
   const part = join(models, 'checkpoints/big.safetensors.part');
   const random = prng(20240601);
@@ -52,7 +41,7 @@ test('killed at 24 seeded random points, every run resumes exactly where the las
   for (let round = 0; round < 24; round++) {
     const startSize = sizeOf(part);
     const scratchBefore = scratchDirs(models);
-    const seen = server.requests.length;
+    const seen = fx.server.requests.length;
     const way = ways[round % ways.length]!;
     // Most kills land at a random point of the transfer (timed from this round's first request, so
     // a slow machine does not shift them); every fourth at a random point from the start.
@@ -71,13 +60,13 @@ test('killed at 24 seeded random points, every run resumes exactly where the las
       onSpawn: async (child) => {
         if (!early) {
           const until = Date.now() + 10_000;
-          while (server.requests.length === seen && Date.now() < until) await new Promise((res) => setTimeout(res, 5));
+          while (fx.server.requests.length === seen && Date.now() < until) await new Promise((res) => setTimeout(res, 5));
         }
         setTimeout(() => kill(child), delay);
       },
     });
     assert.not.ok(existsSync(join(models, 'checkpoints/big.safetensors')), `round ${round} was interrupted before the end`);
-    const mine = server.requests.slice(seen);
+    const mine = fx.server.requests.slice(seen);
     if (mine.length > 0) {
       // The first request of each run asks for exactly the bytes the .part lacks.
       assert.is(mine[0]!.rangeStart, startSize > 0 ? startSize : null, `round ${round} (${way}) resumed at the .part size`);
@@ -93,7 +82,7 @@ test('killed at 24 seeded random points, every run resumes exactly where the las
   assert.ok(kills >= 20, `killed ${kills} times`);
   assert.ok(resumed >= 15, `resumed from a partial file ${resumed} times`);
 
-  server.file('/big.safetensors', body);
+  fx.server.file('/big.safetensors', body);
   const last = await runScript(script, [], { env });
   assert.is(last.code, 0, last.output);
   assert.is(sha256(await readFile(join(models, 'checkpoints/big.safetensors'))), sha256(body));
