@@ -29,28 +29,34 @@ type EncodedPack = [id: number, version: number, repo: number, nodeTypes: 0 | nu
 type EncodedDiagnostic = [code: number, severity: number, message: number, file: number, node: number, hint: number];
 export type EncodedWorkflow = [format: number, graph: number, refs: EncodedRef[], customNodes: EncodedPack[], untagged: 0 | number[], diagnostics: EncodedDiagnostic[]];
 
-const WORKFLOW_KEYS = new Set(['path', 'format', 'graph', 'refs', 'customNodes', 'untaggedNodeTypes', 'diagnostics']);
-const REF_KEYS = new Set(['folder', 'name', 'active', 'nodes', 'embedded', 'mirrors', 'guessed', 'alternatives']);
 const ACTIVE = 1;
 const GUESSED = 2;
 const NONE = -1;
 const SAME_FILE = -2;
-// Keys in the order the scanner writes them; a result with others, or in another order, is
-// stored as it is (key order reaches `scan --json`).
-const PACK_KEYS = ['id', 'version', 'repo', 'nodeTypes'];
-const DIAGNOSTIC_KEYS = ['code', 'severity', 'message', 'file', 'node', 'hint'];
+
+type Shape = readonly { key: string; optional: boolean }[];
+const shape = (...keys: string[]): Shape => keys.map((k) => ({ key: k.replace(/\?$/, ''), optional: k.endsWith('?') }));
+
+// Keys in the order the scanner writes them (`?`: may be absent). A result with other keys, or
+// in another order, is stored as it is: nothing is dropped, and key order reaches `scan --json`.
+const WORKFLOW = shape('path', 'format', 'graph?', 'refs', 'customNodes', 'untaggedNodeTypes?', 'diagnostics');
+const REF = shape('folder', 'name', 'active', 'nodes', 'embedded', 'mirrors?', 'guessed?', 'alternatives?');
+const NODE_USE = shape('id', 'type', 'input');
+const EMBEDDED = shape('url', 'sha256');
+const PACK = shape('id', 'version', 'repo', 'nodeTypes?');
+const DIAGNOSTIC = shape('code', 'severity', 'message', 'file?', 'node?', 'hint?');
 
 /** null when the result has a shape the codec does not cover: store it as it is. */
 export function encodeWorkflow(wf: ScannedWorkflow, table: StringTable): EncodedWorkflow | null {
-  if (!onlyKeys(wf, WORKFLOW_KEYS)) return null;
+  if (!fits(wf, WORKFLOW)) return null;
   const refs: EncodedRef[] = [];
   const opt = (s: string | null) => (s === null ? NONE : table.id(s));
   for (const ref of wf.refs) {
-    if (!onlyKeys(ref, REF_KEYS) || (ref.guessed !== undefined && ref.guessed !== true)) return null;
-    if (ref.embedded && countKeys(ref.embedded) !== 2) return null;
+    if (!fits(ref, REF) || (ref.guessed !== undefined && ref.guessed !== true)) return null;
+    if (ref.embedded && !fits(ref.embedded, EMBEDDED)) return null;
     const nodes: number[] = [];
     for (const n of ref.nodes) {
-      if (countKeys(n) !== 3) return null;
+      if (!fits(n, NODE_USE)) return null;
       nodes.push(table.id(n.id), table.id(n.type), table.id(n.input));
     }
     refs.push([
@@ -65,12 +71,12 @@ export function encodeWorkflow(wf: ScannedWorkflow, table: StringTable): Encoded
   }
   const packs: EncodedPack[] = [];
   for (const c of wf.customNodes) {
-    if (!inOrder(c, PACK_KEYS, 3)) return null;
+    if (!fits(c, PACK)) return null;
     packs.push([table.id(c.id), opt(c.version), opt(c.repo), c.nodeTypes ? c.nodeTypes.map((t) => table.id(t)) : 0]);
   }
   const diagnostics: EncodedDiagnostic[] = [];
   for (const d of wf.diagnostics) {
-    if (!inOrder(d, DIAGNOSTIC_KEYS, 3)) return null;
+    if (!fits(d, DIAGNOSTIC)) return null;
     const file = d.file === undefined ? NONE : d.file === wf.path ? SAME_FILE : table.id(d.file);
     diagnostics.push([table.id(d.code), table.id(d.severity), table.id(d.message), file, d.node === undefined ? NONE : table.id(d.node), d.hint === undefined ? NONE : table.id(d.hint)]);
   }
@@ -84,30 +90,19 @@ export function encodeWorkflow(wf: ScannedWorkflow, table: StringTable): Encoded
   ];
 }
 
-/** True when `o`'s keys are some of `order`, in that order, with the first `required` of them present. */
-function inOrder(o: object, order: readonly string[], required: number): boolean {
+/** True when `o` has exactly the shape's keys, in its order (optional ones may be missing). Allocates nothing: it runs for every ref and node. */
+function fits(o: object, keys: Shape): boolean {
   let at = 0;
   for (const k in o) {
-    while (at < order.length && order[at] !== k) {
-      if (at < required) return false;
+    while (at < keys.length && keys[at]!.key !== k) {
+      if (!keys[at]!.optional) return false;
       at++;
     }
-    if (at === order.length) return false;
+    if (at === keys.length) return false;
     at++;
   }
-  return at >= required;
-}
-
-// Key checks without allocating key arrays: this runs for every ref of every workflow.
-function onlyKeys(o: object, allowed: ReadonlySet<string>): boolean {
-  for (const k in o) if (!allowed.has(k)) return false;
+  for (; at < keys.length; at++) if (!keys[at]!.optional) return false;
   return true;
-}
-
-function countKeys(o: object): number {
-  let n = 0;
-  for (const _ in o) n++;
-  return n;
 }
 
 /** The exact object the scanner returned, key order included (outputs are built from it). */
