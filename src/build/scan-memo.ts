@@ -4,6 +4,13 @@
  * (`.comfygen/scans.json`), the way the hash cache keeps model files from being read twice.
  * Scanning is pure per file, so reusing a result is exact. The file is only a cache: a missing,
  * damaged or foreign one (another comfygen, an edited scanner table) means a full scan.
+ *
+ * Behind the identity, the content: each result records the SHA-256 of the bytes it was parsed
+ * from, and a file whose identity changed is read and digested before it is parsed. Same bytes,
+ * same result, under any path (a scan depends on the path only through `path` and each
+ * diagnostic's `file`, which the compact form leaves out). So a fresh checkout or a copied
+ * project with its `.comfygen/` restored (CI), a `touch`, a branch switched back and forth or a
+ * renamed workflow cost a read and a digest per file, not a parse.
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
@@ -17,14 +24,16 @@ import { type EncodedWorkflow, StringTable, decodeWorkflow, encodeWorkflow } fro
 export type ScanFn = typeof scanFilesPacked;
 type FileRef = { absPath: string; relPath: string };
 
-/** 3: several string tables (one per scan worker, kept as they came), entries name theirs. */
-const VERSION = 3;
+/** 4: each entry ends with the digest of the bytes its result was parsed from. */
+const VERSION = 4;
 
 export interface ScanMemo {
   /** Scans `files`, rereading only those changed since they were last scanned. */
   scan(files: readonly FileRef[], opts?: { cacheFile?: string | null; persist?: boolean; stamps?: readonly (FileStamp | null)[] }): Promise<ScannedWorkflow[]>;
   /** Files actually read and parsed so far. */
   misses(): number;
+  /** Files read whose content matched a result already known (so not parsed) so far. */
+  contentHits(): number;
 }
 
 interface Entry {
@@ -33,6 +42,8 @@ interface Entry {
   result: ScannedWorkflow;
   /** The compact form it came in (from a worker or the cache file), stored again as it is. */
   packed: Packed | null;
+  /** SHA-256 (base64url) of the bytes `result` was parsed from; null if not read whole. */
+  digest: string | null;
 }
 
 /** Compact form as JSON text, or as parsed from the cache file (stringified when written). */
@@ -43,8 +54,10 @@ export function createScanMemo(scanner: ScanFn = scanFilesPacked): ScanMemo {
   let loadedFrom: string | null = null;
   let persisted = '';
   let misses = 0;
+  let contentHits = 0;
   return {
     misses: () => misses,
+    contentHits: () => contentHits,
     async scan(files, opts = {}) {
       const cacheFile = opts.cacheFile ?? null;
       if (cacheFile && cacheFile !== loadedFrom) {
@@ -54,16 +67,25 @@ export function createScanMemo(scanner: ScanFn = scanFilesPacked): ScanMemo {
       }
       const stamps = opts.stamps ?? stampFiles(files);
       const todo = files.filter((f, i) => !stamps[i] || memo.get(f.relPath)?.stamp !== stamps[i]!.stamp);
-      misses += todo.length;
-      const fresh = new Map<string, PackedScan>((await scanner(todo)).map((r) => [r.result.path, r]));
+      // Results that can be told again under another path: those kept in compact form.
+      const byDigest = new Map<string, Entry>();
+      for (const e of memo.values()) if (e.digest && e.packed && !byDigest.has(e.digest)) byDigest.set(e.digest, e);
+      // Digests are worth taking when they can be kept, or when something may match them.
+      const content = opts.persist !== false || byDigest.size > 0 ? { known: byDigest.size > 0 ? new Set(byDigest.keys()) : null } : undefined;
+      const scanned = await scanner(todo, { content });
+      const fresh = new Map<string, PackedScan>(scanned.map((r) => [r.result ? r.result.path : r.path, r]));
       const next = new Map<string, Entry>();
       const results = files.map((f, i) => {
-        const scanned = fresh.get(f.relPath);
-        const entry = scanned ? null : memo.get(f.relPath)!;
-        const result = scanned ? scanned.result : entry!.result;
+        const got = fresh.get(f.relPath);
+        let entry: Omit<Entry, 'stamp' | 'mtimeMs'>;
+        if (!got) entry = memo.get(f.relPath)!;
+        else if (got.result) entry = { result: got.result, packed: got.packed, digest: got.digest };
+        else entry = retold(byDigest.get(got.digest)!, f.relPath);
+        if (got?.result) misses++;
+        else if (got) contentHits++;
         // An unreadable file (no stamp) is rescanned every time, so it reports its problem.
-        if (stamps[i]) next.set(f.relPath, { ...stamps[i]!, result, packed: scanned ? scanned.packed : entry!.packed });
-        return result;
+        if (stamps[i]) next.set(f.relPath, { ...stamps[i]!, result: entry.result, packed: entry.packed, digest: entry.digest });
+        return entry.result;
       });
       memo = next;
       if (cacheFile && opts.persist !== false) {
@@ -76,6 +98,14 @@ export function createScanMemo(scanner: ScanFn = scanFilesPacked): ScanMemo {
   };
 }
 
+/** A known result for the same bytes under `path` (decoded anew unless the path is its own). */
+function retold(e: Entry, path: string): Omit<Entry, 'stamp' | 'mtimeMs'> {
+  const packed = e.packed!;
+  if (e.result.path === path) return e;
+  const encoded = 'text' in packed ? (JSON.parse(packed.text) as EncodedWorkflow) : packed.encoded;
+  return { result: decodeWorkflow(path, encoded, packed.table), packed, digest: e.digest };
+}
+
 /** What the file on disk holds (or would hold), to skip rewriting an unchanged cache. */
 function persistedKeys(memo: Map<string, Entry>, cutoff: number): string {
   const parts: string[] = [];
@@ -84,7 +114,7 @@ function persistedKeys(memo: Map<string, Entry>, cutoff: number): string {
 }
 
 /** `table` indexes `tables`, or is PLAIN for a result the codec does not cover (stored as is). */
-type StoredFile = [stamp: string, mtimeMs: number, table: number, result: EncodedWorkflow | ScannedWorkflow];
+type StoredFile = [stamp: string, mtimeMs: number, table: number, result: EncodedWorkflow | ScannedWorkflow, digest: string | null];
 const PLAIN = -1;
 const MAX_TABLES = 8;
 
@@ -96,14 +126,15 @@ function loadEntries(file: string): Map<string, Entry> {
     const tables = data.tables as string[][];
     const entries = new Map<string, Entry>();
     for (const [path, stored] of Object.entries(data.files as Record<string, StoredFile>)) {
-      const [stamp, mtimeMs, t, result] = stored;
+      const [stamp, mtimeMs, t, result, digest] = stored;
       if (typeof stamp !== 'string' || typeof mtimeMs !== 'number' || !result || typeof result !== 'object') continue;
+      if (typeof digest !== 'string' && digest !== null) continue;
       if (t === PLAIN) {
-        entries.set(path, { stamp, mtimeMs, result: result as ScannedWorkflow, packed: null });
+        entries.set(path, { stamp, mtimeMs, result: result as ScannedWorkflow, packed: null, digest });
       } else {
         const table = tables[t];
         if (!table || !Array.isArray(result)) continue;
-        entries.set(path, { stamp, mtimeMs, result: decodeWorkflow(path, result, table), packed: { encoded: result, table } });
+        entries.set(path, { stamp, mtimeMs, result: decodeWorkflow(path, result, table), packed: { encoded: result, table }, digest });
       }
     }
     return entries;
@@ -143,7 +174,7 @@ function saveEntries(file: string, memo: Map<string, Entry>, cutoff: number): bo
     let first = true;
     for (const [path, e] of memo) {
       if (e.mtimeMs >= cutoff) continue;
-      chunks.push(`${first ? '' : ','}${JSON.stringify(path)}:[${JSON.stringify(e.stamp)},${e.mtimeMs},${storedResult(e, own, tables, repack)}]`);
+      chunks.push(`${first ? '' : ','}${JSON.stringify(path)}:[${JSON.stringify(e.stamp)},${e.mtimeMs},${storedResult(e, own, tables, repack)},${JSON.stringify(e.digest)}]`);
       first = false;
       if (chunks.length >= 512) writeSync(fd, chunks.splice(0).join(''));
     }

@@ -10,8 +10,8 @@ import { byString } from '../core/stable-json.js';
 import type { ScannedWorkflow } from '../core/types.js';
 import { spawnModuleWorker } from '../io/spawn-worker.js';
 import { type EncodedWorkflow, decodeWorkflow } from './codec.js';
-import { scanFile } from './scan-file.js';
-import type { ScanBatch, ScanBatchResult } from './scan-worker.js';
+import { type ContentCheck, type ContentScan, scanFileContent } from './scan-file.js';
+import type { ScanBatch, ScanBatchResult, ScanWorkerData } from './scan-worker.js';
 
 type FileRef = { absPath: string; relPath: string };
 
@@ -26,46 +26,62 @@ export interface ScanFilesOptions {
   /** Worker threads; default one per core (0 or 1: scan on this thread). */
   workers?: number;
   /** Starts one scan worker (tests use it to make workers that die). */
-  spawnWorker?: () => Worker;
+  spawnWorker?: (data: ScanWorkerData) => Worker;
+  /**
+   * Digest each file read whole, and skip parsing those whose digest is `known` (the scan cache
+   * keyed by content, scan-memo.ts). Without it nothing is digested and every file is parsed.
+   */
+  content?: ContentCheck;
 }
 
 /**
  * A result with the compact form it arrived in from a worker (codec.ts, as JSON text over
  * `table`), which the scan cache stores as it is instead of encoding the result again.
  */
-export interface PackedScan {
+export type PackedScan = {
   result: ScannedWorkflow;
   packed: { text: string; table: readonly string[] } | null;
-}
+  /** The digest of the bytes parsed, when `content` asked for it and the file was read whole. */
+  digest: string | null;
+} | {
+  /** Not parsed: `content.known` held the digest of its bytes. */
+  result: null;
+  packed: null;
+  digest: string;
+  path: string;
+};
 
-export async function scanFiles(files: readonly FileRef[], opts: ScanFilesOptions = {}): Promise<ScannedWorkflow[]> {
-  return (await scanFilesPacked(files, opts)).map((r) => r.result);
+export async function scanFiles(files: readonly FileRef[], opts: Omit<ScanFilesOptions, 'content'> = {}): Promise<ScannedWorkflow[]> {
+  return (await scanFilesPacked(files, opts)).map((r) => r.result!);
 }
 
 export async function scanFilesPacked(files: readonly FileRef[], opts: ScanFilesOptions = {}): Promise<PackedScan[]> {
   const sorted = [...files].sort((a, b) => byString(a.relPath, b.relPath) || byString(a.absPath, b.absPath));
   const workers = Math.min(opts.workers ?? availableParallelism(), Math.floor(sorted.length / MIN_FILES_PER_WORKER));
-  if (workers < 2) return (await scanInline(sorted, opts.concurrency)).map(unpacked);
-  return scanOnWorkers(sorted, workers, opts.concurrency, opts.spawnWorker ?? (() => spawnModuleWorker(import.meta.url, 'scan-worker')));
+  const content = opts.content ?? null;
+  if (workers < 2) return (await scanInline(sorted, content, opts.concurrency)).map((s, i) => unpacked(s, sorted[i]!.relPath));
+  const spawn = opts.spawnWorker ?? ((data: ScanWorkerData) => spawnModuleWorker(import.meta.url, 'scan-worker', { workerData: data }));
+  return scanOnWorkers(sorted, workers, content, opts.concurrency, spawn);
 }
 
-const unpacked = (result: ScannedWorkflow): PackedScan => ({ result, packed: null });
+const unpacked = (s: ContentScan, path: string): PackedScan => (s.result === null ? { result: null, packed: null, digest: s.digest, path } : { result: s.result, packed: null, digest: s.digest });
 
-async function scanInline(sorted: readonly FileRef[], concurrency = 8): Promise<ScannedWorkflow[]> {
-  const results: ScannedWorkflow[] = new Array(sorted.length);
+async function scanInline(sorted: readonly FileRef[], content: ContentCheck | null, concurrency = 8): Promise<ContentScan[]> {
+  const results: ContentScan[] = new Array(sorted.length);
   const limit = Math.max(1, Math.min(sorted.length, Math.floor(concurrency)));
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < sorted.length) {
       const i = next++;
-      results[i] = await scanFile(sorted[i]!.absPath, sorted[i]!.relPath);
+      results[i] = await scanFileContent(sorted[i]!.absPath, sorted[i]!.relPath, content);
     }
   };
   await Promise.all(Array.from({ length: limit }, worker));
   return results;
 }
 
-async function scanOnWorkers(sorted: readonly FileRef[], count: number, concurrency: number | undefined, spawn: () => Worker): Promise<PackedScan[]> {
+async function scanOnWorkers(sorted: readonly FileRef[], count: number, content: ContentCheck | null, concurrency: number | undefined, spawn: (data: ScanWorkerData) => Worker): Promise<PackedScan[]> {
+  const data: ScanWorkerData = { digests: content !== null, known: content?.known ? [...content.known] : [] };
   const results: PackedScan[] = new Array(sorted.length);
   const batches: number[] = [];
   for (let start = 0; start < sorted.length; start += BATCH_SIZE) batches.push(start);
@@ -82,14 +98,17 @@ async function scanOnWorkers(sorted: readonly FileRef[], count: number, concurre
   };
 
   const runWorker = () => new Promise<void>((resolve) => {
-    const worker = spawn();
+    const worker = spawn(data);
     // This side's copy of the worker's string table, grown by each reply (replies arrive in order).
     const table: string[] = [];
     const unpack = (reply: ScanBatchResult): PackedScan[] => {
       for (const s of reply.strings) table.push(intern(s));
-      return reply.results.map((r, i) => (typeof r === 'string'
-        ? { result: decodeWorkflow(sorted[reply.id + i]!.relPath, JSON.parse(r) as EncodedWorkflow, table), packed: { text: r, table } }
-        : unpacked(r)));
+      return reply.results.map((r, i): PackedScan => {
+        const digest = reply.digests[i] ?? null;
+        if (r === null) return { result: null, packed: null, digest: digest!, path: sorted[reply.id + i]!.relPath };
+        if (typeof r !== 'string') return { result: r, packed: null, digest };
+        return { result: decodeWorkflow(sorted[reply.id + i]!.relPath, JSON.parse(r) as EncodedWorkflow, table), packed: { text: r, table }, digest };
+      });
     };
     const inFlight = new Set<number>();
     let settled = false;
@@ -127,7 +146,7 @@ async function scanOnWorkers(sorted: readonly FileRef[], count: number, concurre
 
   await Promise.all(Array.from({ length: count }, runWorker));
   for (const start of [...orphans, ...batches.splice(0)]) {
-    place(start, (await scanInline(sorted.slice(start, start + BATCH_SIZE), concurrency)).map(unpacked));
+    place(start, (await scanInline(sorted.slice(start, start + BATCH_SIZE), content, concurrency)).map((s, i) => unpacked(s, sorted[start + i]!.relPath)));
   }
   return results;
 }

@@ -2,7 +2,7 @@
  * The persistent scan cache (.comfygen/scans.json): a later run rereads only changed workflows,
  * gives exactly a fresh scan's results, and never trusts a damaged or foreign cache.
  */
-import { readFile, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -77,8 +77,9 @@ test('a damaged, foreign or outdated cache means a full scan, never wrong result
       ['another format', JSON.stringify({ ...poisoned, version: 99 })],
       ['not an object', '[1,2,3]'],
       ['string index out of range', JSON.stringify({ ...good, tables: [[]] })],
-      ['table index out of range', JSON.stringify({ ...good, files: Object.fromEntries(Object.entries(good.files as Record<string, unknown[]>).map(([k, v]) => [k, [v[0], v[1], 7, v[3]]])) })],
+      ['table index out of range', JSON.stringify({ ...good, files: Object.fromEntries(Object.entries(good.files as Record<string, unknown[]>).map(([k, v]) => [k, [v[0], v[1], 7, v[3], v[4]]])) })],
       ['tables missing', JSON.stringify({ ...good, tables: undefined })],
+      ['digest of another type', JSON.stringify({ ...poisoned, files: Object.fromEntries(Object.entries(good.files as Record<string, unknown[]>).map(([k, v]) => [k, [v[0], v[1], v[2], v[3], 7]])) })],
     ];
     for (const [label, content] of cases) {
       await writeFile(p.cacheFile, content);
@@ -89,6 +90,52 @@ test('a damaged, foreign or outdated cache means a full scan, never wrong result
     }
   } finally {
     await p.cleanup();
+  }
+});
+
+test('a workflow whose identity changed but not its bytes is read and digested, not parsed: touched, checked out afresh with .comfygen restored, renamed', async () => {
+  const p = await project(6);
+  const fresh = await tempDir();
+  try {
+    // A result with a diagnostic, whose `file` must follow the path the bytes are found under.
+    await writeFile(p.files[5]!.absPath, '{"not": "a workflow"}');
+    await utimes(p.files[5]!.absPath, anHourAgo, anHourAgo);
+    const first = createScanMemo();
+    await first.scan(p.files, { cacheFile: p.cacheFile });
+    assert.is(first.misses(), 6);
+    assert.is(first.contentHits(), 0, 'nothing to match on a first scan');
+
+    const twoHoursAgo = new Date(Date.now() - 7200_000);
+    for (const f of p.files) await utimes(f.absPath, twoHoursAgo, twoHoursAgo);
+    const touched = createScanMemo();
+    assert.equal(await touched.scan(p.files, { cacheFile: p.cacheFile }), await scanFiles(p.files));
+    assert.is(touched.misses(), 0, 'touched: nothing parsed');
+    assert.is(touched.contentHits(), 6);
+
+    // A fresh checkout elsewhere (new inodes, new times), with the cache restored beside it; one
+    // workflow renamed, one edited.
+    const moved = p.files.map((f, i) => (i === 5 ? { relPath: 'moved/five.json', absPath: join(fresh.dir, 'moved-five.json') } : { relPath: f.relPath, absPath: join(fresh.dir, `copy_${i}.json`) }));
+    for (const [i, f] of moved.entries()) await copyFile(p.files[i]!.absPath, f.absPath);
+    await writeFile(moved[1]!.absPath, wf('edited.safetensors'));
+    for (const f of moved) await utimes(f.absPath, anHourAgo, anHourAgo);
+    const cacheFile = join(fresh.dir, '.comfygen', 'scans.json');
+    await mkdir(join(fresh.dir, '.comfygen'));
+    await copyFile(p.cacheFile, cacheFile);
+    const checkout = createScanMemo();
+    const results = await checkout.scan(moved, { cacheFile });
+    // The memo answers in the caller's order, scanFiles by path.
+    assert.equal([...results].sort((a, b) => (a.path < b.path ? -1 : 1)), await scanFiles(moved), 'exactly a fresh scan, renamed file and all');
+    assert.is(checkout.misses(), 1, 'only the edited workflow parsed');
+    assert.is(checkout.contentHits(), 5);
+    assert.is(results[5]!.path, 'moved/five.json');
+    assert.equal(results[5]!.diagnostics.map((d) => [d.code, d.file]), [['not-a-workflow', 'moved/five.json']]);
+
+    const after = createScanMemo();
+    assert.equal(await after.scan(moved, { cacheFile }), results, 'the cache now knows the new paths');
+    assert.is(after.misses() + after.contentHits(), 0, 'nothing read');
+  } finally {
+    await p.cleanup();
+    await fresh.cleanup();
   }
 });
 

@@ -36,6 +36,20 @@ test('every corpus and example workflow survives the compact form byte for byte'
   assert.is(JSON.stringify(roundTrip(scanned)), JSON.stringify(scanned));
 });
 
+test('the compact form does not depend on the path: every corpus and example workflow, scanned under another name, decodes to its own result', async () => {
+  const files = [...filesUnder(join(process.cwd(), '..', 'shared', 'corpus')), ...filesUnder(join(process.cwd(), 'examples'))];
+  const here = await scanFiles(files, { workers: 0 });
+  const elsewhere = await scanFiles(files.map((f) => ({ ...f, relPath: `elsewhere/${f.relPath}` })), { workers: 0 });
+  assert.ok(here.some((wf) => wf.diagnostics.length > 0), 'diagnostics (which name their file) are covered');
+  // The scan cache reuses a result for the same bytes under another path (scan-memo.ts).
+  for (const [i, moved] of elsewhere.entries()) {
+    const table = new StringTable();
+    const encoded = encodeWorkflow(moved, table);
+    assert.ok(encoded, moved.path);
+    assert.equal(decodeWorkflow(here[i]!.path, encoded!, table.strings), here[i], here[i]!.path);
+  }
+});
+
 test('every optional field, and a shape the codec does not know, come back unchanged', () => {
   const wf: ScannedWorkflow = {
     path: 'a.json', format: 'png', graph: 'ui',

@@ -2,7 +2,8 @@
  * Large sets are scanned on worker threads, the common files with synchronous reads: the
  * results must be exactly what the one-thread async scan gives, whatever the mix of files.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -66,6 +67,38 @@ test('workers give the same results, in the same order, as the one-thread scan (
     assert.is(byPath.get('gone.json')!.diagnostics[0]!.code, 'unreadable-file');
     assert.is(byPath.get('a-folder.json')!.diagnostics[0]!.code, 'unreadable-file');
     assert.is(byPath.get('bad/6.json')!.diagnostics[0]!.code, 'unparsable-workflow');
+  } finally {
+    await cleanup();
+  }
+});
+
+test('asked for content, each file read whole comes back with the SHA-256 of its bytes, and a known digest is not parsed, under any path', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const files = await writeCorpus(dir, 120);
+    // The same bytes as ui/0.json under another name: a renamed or copied workflow.
+    await mkdir(join(dir, 'copy'));
+    await writeFile(join(dir, 'copy', 'zero.json'), await readFile(join(dir, 'ui/0.json')));
+    files.push({ relPath: 'copy/zero.json', absPath: join(dir, 'copy', 'zero.json') }, { relPath: 'gone.json', absPath: join(dir, 'gone.json') });
+    const sha = async (abs: string) => createHash('sha256').update(await readFile(abs)).digest('base64url');
+    const expected = new Map<string, string | null>();
+    for (const f of files) expected.set(f.relPath, f.relPath === 'gone.json' ? null : await sha(f.absPath));
+    const plain = await scanFiles(files, { workers: 0 });
+
+    for (const workers of [0, 2]) {
+      const scanned = await scanFilesPacked(files, { workers, content: { known: null } });
+      assert.equal(scanned.map((r) => r.result), plain, `${workers} workers: digesting changes no result`);
+      assert.equal(scanned.map((r) => r.digest), plain.map((wf) => expected.get(wf.path)), `${workers} workers: each digest is its file's SHA-256`);
+
+      const known = new Set(files.filter((f) => f.relPath.startsWith('ui/')).map((f) => expected.get(f.relPath)!));
+      const skipped = await scanFilesPacked(files, { workers, content: { known } });
+      for (const [i, r] of skipped.entries()) {
+        const wf = plain[i]!;
+        if (known.has(expected.get(wf.path)!)) assert.equal(r, { result: null, packed: null, digest: expected.get(wf.path), path: wf.path }, wf.path);
+        else assert.equal(r.result, wf, wf.path);
+      }
+      assert.is(skipped.find((r) => r.digest === expected.get('copy/zero.json'))?.result, null, 'the copy is known by its bytes, not its name');
+    }
   } finally {
     await cleanup();
   }
