@@ -113,8 +113,19 @@ export function scanFileContentSync(absPath: string, relPath: string, content: C
   }
 }
 
+/**
+ * One buffer for the synchronous reads of this thread, grown to the largest file up to
+ * SCRATCH_LIMIT. Safe because a scan is synchronous and its result keeps no view of the bytes
+ * (JSON is decoded to a string, media metadata to strings); it keeps a worker that only digests
+ * (the scan cache's content check) from piling up hundreds of MB of dead buffers that no GC of
+ * its little-used heap would reclaim soon.
+ */
+let scratch = new Uint8Array(0);
+const SCRATCH_LIMIT = 4 * 1024 * 1024;
+
 function readAtSync(fd: number, offset: number, length: number): Uint8Array {
-  const buffer = new Uint8Array(length);
+  if (length > scratch.length && length <= SCRATCH_LIMIT) scratch = new Uint8Array(Math.max(length, 64 * 1024));
+  const buffer = length <= scratch.length ? scratch.subarray(0, length) : new Uint8Array(length);
   let filled = 0;
   while (filled < length) {
     const bytesRead = readSync(fd, buffer, filled, length - filled, offset + filled);
