@@ -14,9 +14,9 @@ export function noteAbout(ctx: ResolveContext, want: Want, entry: NodeLockEntry)
   const pinned = entry.locked ? describeLocked(entry.locked) : 'nothing (unresolved)';
   const known = want.versions.filter((v) => v.ver !== 'unknown');
   if (known.length > 1) {
-    const list = known.map((v) => `${v.ver} (${v.workflows.join(', ')})`).join('; ');
+    const list = ends(known.map((v) => `${v.ver} (${ends(v.workflows, 2, 1)})`), 3, 3, '; ');
     ctx.note({ pack, kind: 'version-conflict', message: `workflows record ${known.length} versions: ${list}; locked ${pinned}`, versions: known.map((v) => v.ver), workflows });
-    ctx.report({ code: 'pack-version-conflict', severity: 'warning', message: `${pack}: workflows record ${known.length} versions (${known.map((v) => v.ver).join(', ')}); locked ${pinned}` });
+    ctx.report({ code: 'pack-version-conflict', severity: 'warning', message: `${pack}: workflows record ${known.length} versions (${ends(known.map((v) => v.ver), 3, 3)}); locked ${pinned}` });
   }
   if (entry.chosenBy === 'comfygen') ctx.note({ pack, kind: 'chosen-by-comfygen', message: `no workflow records a version; comfygen chose ${pinned}`, workflows });
   if (entry.chosenBy === 'config') ctx.note({ pack, kind: 'pinned-by-config', message: `pinned by nodes.pins in the config: ${pinned}`, workflows });
@@ -24,6 +24,16 @@ export function noteAbout(ctx: ResolveContext, want: Want, entry: NodeLockEntry)
     const types = [...new Set(want.nodeTypes)].sort(cmp);
     ctx.note({ pack, kind: 'found-by-node-type', message: `no workflow names this pack; found through node type${types.length > 1 ? 's' : ''} ${types.join(', ')}`, workflows });
   }
+}
+
+/**
+ * The first `head` and last `tail` items, with how many were left out between: a collection
+ * saved over years can record a pack at hundreds of versions, and one warning must stay a line.
+ * Versions come oldest first, so the newest (the pin) is always named.
+ */
+export function ends(items: readonly string[], head: number, tail: number, sep = ', '): string {
+  if (items.length <= head + tail + 1) return items.join(sep);
+  return [...items.slice(0, head), `… ${items.length - head - tail} more …`, ...items.slice(-tail)].join(sep);
 }
 
 function describeLocked(locked: Locked): string {

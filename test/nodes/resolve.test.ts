@@ -58,6 +58,18 @@ test('several commits of one pack: the newest wins, the conflict is listed in no
   assert.equal(conflict?.versions, [repo.commits[0]!, repo.commits[2]!].sort());
 });
 
+test('a pack recorded at hundreds of versions: the warning names the oldest and the newest, and stays one short line', async () => {
+  const versions = Array.from({ length: 300 }, (_, i) => `1.${Math.floor(i / 10)}.${i % 10}`);
+  const diagnostics: Diagnostic[] = [];
+  const demand = collectPacks(versions.map((v, i) => workflow(`w${i}.json`, [ref('kj', v)])));
+  const { notes } = await resolvePacks(demand, {}, opts({ offline: true, report: (d) => diagnostics.push(d) }));
+  const warning = diagnostics.find((d) => d.code === 'pack-version-conflict');
+  assert.is(warning?.message, 'kj: workflows record 300 versions (1.0.0, 1.0.1, 1.0.2, … 294 more …, 1.29.7, 1.29.8, 1.29.9); locked nothing (unresolved)');
+  const note = notes.find((n) => n.kind === 'version-conflict');
+  assert.is(note?.versions.length, 300, 'the note still carries every version');
+  assert.ok(note!.message.length < 300, note!.message);
+});
+
 test('several semver versions: the newest is pinned from the registry', async () => {
   const { nodes, notes } = await lock([ref('kj', '1.1.6'), ref('kj', '1.1.5')]);
   assert.is(nodes.kj!.locked?.type === 'registry' && nodes.kj!.locked.version, '1.1.6');
