@@ -33,7 +33,8 @@ export function noteAbout(ctx: ResolveContext, want: Want, entry: NodeLockEntry)
  */
 export function ends(items: readonly string[], head: number, tail: number, sep = ', '): string {
   if (items.length <= head + tail + 1) return items.join(sep);
-  return [...items.slice(0, head), `… ${items.length - head - tail} more …`, ...items.slice(-tail)].join(sep);
+  const more = `… ${items.length - head - tail} more${tail > 0 ? ' …' : ''}`;
+  return [...items.slice(0, head), more, ...(tail > 0 ? items.slice(-tail) : [])].join(sep);
 }
 
 function describeLocked(locked: Locked): string {

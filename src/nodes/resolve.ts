@@ -10,7 +10,7 @@ import { openJsonCache } from './cache.js';
 import { pinFromConfig, pinFromWorkflows, type Choice } from './choose-pin.js';
 import { cmp, compareVersions } from './collect.js';
 import type { Locked, ResolveContext, Want } from './context.js';
-import { checkDirs, comfyuiNote, noteAbout } from './notes.js';
+import { checkDirs, comfyuiNote, ends, noteAbout } from './notes.js';
 import { openGitStore } from './git.js';
 import { canonicalRepo, normalizeVersion } from './ids.js';
 import { mapNodeTypes } from './node-type-lookup.js';
@@ -46,7 +46,7 @@ export async function resolvePacks(demand: readonly PackDemand[], previous: Reco
     for (const d of demand) {
       if (d.kind === 'core') notes.push(comfyuiNote(d.versions));
       if (d.kind === 'invalid') {
-        report({ code: 'invalid-pack-ref', severity: 'warning', message: `${JSON.stringify(d.value)} (${d.workflows.join(', ')}): ${d.reason}`, file: d.workflows[0] });
+        report({ code: 'invalid-pack-ref', severity: 'warning', message: `${JSON.stringify(d.value)} (${ends(d.workflows, 3, 0)}): ${d.reason}`, file: d.workflows[0] });
       }
       if (d.kind === 'pack') {
         const { key, cnrId, auxId, repo, versions, workflows } = d;

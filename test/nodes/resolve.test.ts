@@ -68,6 +68,13 @@ test('a pack recorded at hundreds of versions: the warning names the oldest and 
   const note = notes.find((n) => n.kind === 'version-conflict');
   assert.is(note?.versions.length, 300, 'the note still carries every version');
   assert.ok(note!.message.length < 300, note!.message);
+
+  // The same for a node type no pack provides, used all over the collection.
+  const mystery = collectPacks(versions.map((_, i) => workflow(`m${String(i).padStart(3, '0')}.json`, [], ['MysteryEverywhere'])));
+  const seen: Diagnostic[] = [];
+  await resolvePacks(mystery, {}, opts({ report: (d) => seen.push(d) }));
+  assert.is(seen.find((d) => d.code === 'unknown-node-type')?.message,
+    'node type MysteryEverywhere (m000.json, m001.json, m002.json, … 297 more) is not part of ComfyUI and no known pack provides it');
 });
 
 test('several semver versions: the newest is pinned from the registry', async () => {
