@@ -5,10 +5,10 @@
  * run a few at a time). Types nobody claims are reported, never guessed.
  */
 import pLimit from 'p-limit';
+import { someNames } from '../core/some-names.js';
 import type { NodeLockEntry } from '../core/types.js';
 import type { JsonCache } from './cache.js';
 import { isRegistryId } from './ids.js';
-import { ends } from './notes.js';
 import type { ResolveContext, Want } from './context.js';
 import type { PackDemand } from './types.js';
 
@@ -52,7 +52,7 @@ export async function mapNodeTypes(
       ctx.report({
         code: 'unknown-node-type',
         severity: 'warning',
-        message: `node type ${d.nodeType} (${ends(d.workflows, 3, 0)}) is not part of ComfyUI and no known pack provides it`,
+        message: `node type ${d.nodeType} (${someNames(d.workflows, 'workflow')}) is not part of ComfyUI and no known pack provides it`,
         file: d.workflows[0],
         hint: 'add the pack to nodes.pins in comfy.config.ts; if it is a ComfyUI node newer than comfygen, ignore this',
       });

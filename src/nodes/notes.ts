@@ -2,6 +2,7 @@
  * What resolution tells the user besides the lock: notes (version conflicts, who chose a pin,
  * packs found by node type, the ComfyUI range) and the one cross-pack check (install folders).
  */
+import { ends, someNames } from '../core/some-names.js';
 import type { Diagnostic, NodeLockEntry } from '../core/types.js';
 import { cmp, compareVersions } from './collect.js';
 import type { Locked, ResolveContext, Want } from './context.js';
@@ -14,7 +15,7 @@ export function noteAbout(ctx: ResolveContext, want: Want, entry: NodeLockEntry)
   const pinned = entry.locked ? describeLocked(entry.locked) : 'nothing (unresolved)';
   const known = want.versions.filter((v) => v.ver !== 'unknown');
   if (known.length > 1) {
-    const list = ends(known.map((v) => `${v.ver} (${ends(v.workflows, 2, 1)})`), 3, 3, '; ');
+    const list = ends(known.map((v) => `${v.ver} (${someNames(v.workflows, 'workflow', 2)})`), 3, 3, '; ');
     ctx.note({ pack, kind: 'version-conflict', message: `workflows record ${known.length} versions: ${list}; locked ${pinned}`, versions: known.map((v) => v.ver), workflows });
     ctx.report({ code: 'pack-version-conflict', severity: 'warning', message: `${pack}: workflows record ${known.length} versions (${ends(known.map((v) => v.ver), 3, 3)}); locked ${pinned}` });
   }
@@ -24,17 +25,6 @@ export function noteAbout(ctx: ResolveContext, want: Want, entry: NodeLockEntry)
     const types = [...new Set(want.nodeTypes)].sort(cmp);
     ctx.note({ pack, kind: 'found-by-node-type', message: `no workflow names this pack; found through node type${types.length > 1 ? 's' : ''} ${types.join(', ')}`, workflows });
   }
-}
-
-/**
- * The first `head` and last `tail` items, with how many were left out between: a collection
- * saved over years can record a pack at hundreds of versions, and one warning must stay a line.
- * Versions come oldest first, so the newest (the pin) is always named.
- */
-export function ends(items: readonly string[], head: number, tail: number, sep = ', '): string {
-  if (items.length <= head + tail + 1) return items.join(sep);
-  const more = `… ${items.length - head - tail} more${tail > 0 ? ' …' : ''}`;
-  return [...items.slice(0, head), more, ...(tail > 0 ? items.slice(-tail) : [])].join(sep);
 }
 
 function describeLocked(locked: Locked): string {

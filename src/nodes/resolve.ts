@@ -4,13 +4,14 @@
  * the previous lock, and every problem becomes data (an `unresolved` entry, a diagnostic, a note).
  */
 import pLimit from 'p-limit';
+import { someNames } from '../core/some-names.js';
 import type { Diagnostic, NodeLockEntry } from '../core/types.js';
 import { createHttpClient } from '../io/http.js';
 import { openJsonCache } from './cache.js';
 import { pinFromConfig, pinFromWorkflows, type Choice } from './choose-pin.js';
 import { cmp, compareVersions } from './collect.js';
 import type { Locked, ResolveContext, Want } from './context.js';
-import { checkDirs, comfyuiNote, ends, noteAbout } from './notes.js';
+import { checkDirs, comfyuiNote, noteAbout } from './notes.js';
 import { openGitStore } from './git.js';
 import { canonicalRepo, normalizeVersion } from './ids.js';
 import { mapNodeTypes } from './node-type-lookup.js';
@@ -46,7 +47,7 @@ export async function resolvePacks(demand: readonly PackDemand[], previous: Reco
     for (const d of demand) {
       if (d.kind === 'core') notes.push(comfyuiNote(d.versions));
       if (d.kind === 'invalid') {
-        report({ code: 'invalid-pack-ref', severity: 'warning', message: `${JSON.stringify(d.value)} (${ends(d.workflows, 3, 0)}): ${d.reason}`, file: d.workflows[0] });
+        report({ code: 'invalid-pack-ref', severity: 'warning', message: `${JSON.stringify(d.value)} (${someNames(d.workflows, 'workflow')}): ${d.reason}`, file: d.workflows[0] });
       }
       if (d.kind === 'pack') {
         const { key, cnrId, auxId, repo, versions, workflows } = d;

@@ -4,6 +4,7 @@
  * gives the same answer everywhere.
  */
 import type { ModelDemand } from '../build/demand.js';
+import { someNames } from '../core/some-names.js';
 import type { LockedModel, Lockfile, ScannedWorkflow } from '../core/types.js';
 import { MARKER } from './marker.js';
 import { humanSize } from './human-size.js';
@@ -15,7 +16,7 @@ let template: ((view: unknown) => string) | null = null;
 export function renderReport(workflows: readonly ScannedWorkflow[], demands: readonly ModelDemand[], lock: Lockfile): string {
   template ??= compileTemplate('report.md.hbs');
   const demandByKey = new Map(demands.map((d) => [d.key, d]));
-  const neededBy = (key: string): string => listSome([...new Set((demandByKey.get(key)?.usedBy ?? []).map((u) => u.workflow))], 'workflow')
+  const neededBy = (key: string): string => someNames([...new Set((demandByKey.get(key)?.usedBy ?? []).map((u) => u.workflow))], 'workflow', 3, mdCode)
     || 'no workflow';
   const optional = (key: string): boolean => demandByKey.get(key)?.active === false;
   const entries = Object.entries(lock.models);
@@ -78,20 +79,10 @@ export function renderReport(workflows: readonly ScannedWorkflow[], demands: rea
       id: mdCode(id),
       version: e.locked ? mdCode(e.locked.type === 'git' ? e.locked.commit.slice(0, 12) : e.locked.version) : 'unresolved',
       source: e.locked ? mdText(e.locked.type === 'git' ? e.locked.repo : `registry ${e.locked.id}`) : mdText(e.unresolved?.reason ?? ''),
-      neededBy: listSome(packUsers.get(id) ?? [], 'workflow'),
+      neededBy: someNames(packUsers.get(id) ?? [], 'workflow', 3, mdCode),
     })),
   };
   return template(view);
-}
-
-/** Names shown in a table cell or list item before "and N more workflows". */
-export const LISTED_NAMES = 3;
-
-/** The first few names as code, then a count: a model used by 5,000 workflows stays one line. */
-function listSome(names: readonly string[], noun: string): string {
-  const shown = names.slice(0, LISTED_NAMES).map(mdCode).join(', ');
-  const rest = names.length - LISTED_NAMES;
-  return rest > 0 ? `${shown} and ${rest} more ${noun}${rest === 1 ? '' : 's'}` : shown;
 }
 
 function sizeText(locked: LockedModel): string {

@@ -74,7 +74,7 @@ test('a pack recorded at hundreds of versions: the warning names the oldest and 
   const seen: Diagnostic[] = [];
   await resolvePacks(mystery, {}, opts({ report: (d) => seen.push(d) }));
   assert.is(seen.find((d) => d.code === 'unknown-node-type')?.message,
-    'node type MysteryEverywhere (m000.json, m001.json, m002.json, … 297 more) is not part of ComfyUI and no known pack provides it');
+    'node type MysteryEverywhere (m000.json, m001.json, m002.json and 297 more workflows) is not part of ComfyUI and no known pack provides it');
 });
 
 test('several semver versions: the newest is pinned from the registry', async () => {
