@@ -1,7 +1,7 @@
 /** Custom node packs in the pipeline: which packs the workflows need, pinned in the lock's `nodes` map. */
 import type { Config } from '../config/normalize.js';
 import type { Diagnostic, Lockfile, NodeLockEntry, ScannedWorkflow } from '../core/types.js';
-import { collectPacks, resolvePacks } from '../nodes/index.js';
+import { type PackNote, collectPacks, resolvePacks } from '../nodes/index.js';
 import { type ProgressSink, step } from './progress.js';
 
 export async function resolveNodeLock(
@@ -9,11 +9,15 @@ export async function resolveNodeLock(
   workflows: readonly ScannedWorkflow[],
   previous: Lockfile | null,
   opts: { offline: boolean; check: boolean; frozen: boolean; update: boolean | string[]; env: NodeJS.ProcessEnv; progress: ProgressSink; report: (d: Diagnostic) => void },
-): Promise<Record<string, NodeLockEntry>> {
-  if (!config.nodes.install) return {};
+): Promise<{ nodes: Record<string, NodeLockEntry>; notes: PackNote[] }> {
+  if (!config.nodes.install) return { nodes: {}, notes: [] };
   const demand = collectPacks(workflows);
-  if (demand.length === 0) return {};
-  const result = await step(opts.progress, 'nodes', `Pin ${demand.length} custom node pack(s)`, () =>
+  if (demand.length === 0) return { nodes: {}, notes: [] };
+  const named = demand.filter((d) => d.kind === 'pack').length;
+  const untagged = demand.filter((d) => d.kind === 'untagged').length;
+  // comfy-core (ComfyUI itself) is in the demand too, but it is not a pack to pin.
+  const title = `Pin ${named} custom node pack(s)${untagged > 0 ? `, look up ${untagged} untagged node type(s)` : ''}`;
+  const result = await step(opts.progress, 'nodes', title, () =>
     resolvePacks(demand, previous?.nodes ?? {}, {
       offline: opts.offline || opts.frozen,
       update: opts.check || opts.frozen ? false : opts.update,
@@ -24,5 +28,5 @@ export async function resolveNodeLock(
       report: opts.report,
     }),
   );
-  return result.nodes;
+  return { nodes: result.nodes, notes: result.notes };
 }

@@ -7,13 +7,14 @@ import { renderExtraModelPaths } from '../render/extra-model-paths.js';
 import { renderGitignore } from '../render/gitignore.js';
 import { renderNodesScript } from '../render/nodes-script.js';
 import { renderReport } from '../render/report.js';
+import type { PackNote } from '../nodes/types.js';
 import type { ModelDemand } from './demand.js';
 
-export function renderOutputs(config: Config, workflows: readonly ScannedWorkflow[], demands: readonly ModelDemand[], lock: Lockfile): RenderedFile[] {
+export function renderOutputs(config: Config, workflows: readonly ScannedWorkflow[], demands: readonly ModelDemand[], lock: Lockfile, packNotes: readonly PackNote[] = []): RenderedFile[] {
   const out = (name: string) => posix.join(config.outputDir, name);
   const files: RenderedFile[] = [
     { path: out('download.sh'), content: renderDownloadScript(lock, { target: config.models.target }), mode: 0o755 },
-    { path: out('report.md'), content: renderReport(workflows, demands, lock), mode: 0o644 },
+    { path: out('report.md'), content: renderReport(workflows, demands, lock, packNotes), mode: 0o644 },
     {
       path: out('extra_model_paths.yaml'),
       content: renderExtraModelPaths({

@@ -127,13 +127,13 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
       progress({ step: 'resolve', kind: 'skip', detail: 'every model is already in the lock' });
     }
     const nodesFrom = diagnostics.length;
-    const nodes = await resolveNodeLock(config, workflows, previous, { offline, check, frozen: opts.frozen === true, update: opts.update ?? false, env, progress, report: (d) => diagnostics.push(d) });
+    const { nodes, notes: packNotes } = await resolveNodeLock(config, workflows, previous, { offline, check, frozen: opts.frozen === true, update: opts.update ?? false, env, progress, report: (d) => diagnostics.push(d) });
     const nodeDiagnostics = diagnostics.slice(nodesFrom);
     const { lock, changes } = updateLock(previous, demands.map((d) => d.key), fresh, nodes);
     if (local) await local.finishContentMatches(lock);
 
     const rendered: RenderedFile[] = await step(progress, 'render', 'Render outputs', async () => [
-      ...renderOutputs(config, workflows, demands, lock),
+      ...renderOutputs(config, workflows, demands, lock, packNotes),
       { path: relativeToConfig(config, config.lockPath), content: serializeLock(lock), mode: 0o644 },
     ]);
     const writes = await planWrites(rendered, { baseDir: config.configDir, force: opts.force, owned: new Set([relativeToConfig(config, config.lockPath)]) });

@@ -23,7 +23,7 @@ export function noteAbout(ctx: ResolveContext, want: Want, entry: NodeLockEntry)
   if (entry.chosenBy === 'config') ctx.note({ pack, kind: 'pinned-by-config', message: `pinned by nodes.pins in the config: ${pinned}`, workflows });
   if (want.byType) {
     const types = [...new Set(want.nodeTypes)].sort(cmp);
-    ctx.note({ pack, kind: 'found-by-node-type', message: `no workflow names this pack; found through node type${types.length > 1 ? 's' : ''} ${types.join(', ')}`, workflows });
+    ctx.note({ pack, kind: 'found-by-node-type', message: `no workflow names this pack; found through node type${types.length > 1 ? 's' : ''} ${someNames(types, 'node type', 5)}`, workflows });
   }
 }
 

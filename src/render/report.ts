@@ -9,11 +9,13 @@ import type { LockedModel, Lockfile, ScannedWorkflow } from '../core/types.js';
 import { MARKER } from './marker.js';
 import { humanSize } from './human-size.js';
 import { mdCode, mdText } from './markdown.js';
+import type { PackNote } from '../nodes/types.js';
 import { compileTemplate } from './templates.js';
 
 let template: ((view: unknown) => string) | null = null;
 
-export function renderReport(workflows: readonly ScannedWorkflow[], demands: readonly ModelDemand[], lock: Lockfile): string {
+/** `packNotes`: what pinning the custom node packs found worth saying (src/nodes/notes.ts). */
+export function renderReport(workflows: readonly ScannedWorkflow[], demands: readonly ModelDemand[], lock: Lockfile, packNotes: readonly PackNote[] = []): string {
   template ??= compileTemplate('report.md.hbs');
   const demandByKey = new Map(demands.map((d) => [d.key, d]));
   const neededBy = (key: string): string => someNames([...new Set((demandByKey.get(key)?.usedBy ?? []).map((u) => u.workflow))], 'workflow', 3, mdCode)
@@ -81,6 +83,7 @@ export function renderReport(workflows: readonly ScannedWorkflow[], demands: rea
       source: e.locked ? mdText(e.locked.type === 'git' ? e.locked.repo : `registry ${e.locked.id}`) : mdText(e.unresolved?.reason ?? ''),
       neededBy: someNames(packUsers.get(id) ?? [], 'workflow', 3, mdCode),
     })),
+    packNotes: packNotes.map((n) => ({ pack: mdCode(n.pack), message: mdText(n.message) })),
   };
   return template(view);
 }

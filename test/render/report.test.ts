@@ -58,4 +58,19 @@ test('a Civitai size is an estimate: shown with ≈ and the total says "about"',
   assert.match(report, /Total download size: about 6\.[0-9]+ GiB\.\n/);
 });
 
+test('what pinning the packs found (conflicts, who chose a pin, the ComfyUI version) is listed under the packs, even when no pack is pinned', () => {
+  const wfs = workflows(1);
+  const notes = [
+    { pack: 'comfy-core', kind: 'comfyui-version' as const, message: 'workflows were saved with ComfyUI 0.3.40 to 0.3.44; ComfyUI itself is not installed by nodes.sh' },
+    { pack: 'kj', kind: 'version-conflict' as const, message: 'workflows record 2 versions: 1.1.5 (a.json); 1.1.6 (b.json); locked kj 1.1.6 from the Comfy Registry' },
+  ];
+  const alone = renderReport(wfs, aggregateDemand(wfs).demands, lockFor(wfs), notes);
+  assert.ok(alone.includes('## Custom node packs\n\n- `comfy-core`: workflows were saved with ComfyUI 0.3.40 to 0.3.44; ComfyUI itself is not installed by nodes.sh\n- `kj`: workflows record 2 versions'), alone);
+  const lock = { ...lockFor(wfs), nodes: { kj: { original: { cnr_id: 'kj', ver: '1.1.6' }, locked: { type: 'registry' as const, id: 'kj', version: '1.1.6', url: 'https://api.comfy.org/x.zip', sha256: sha } } } };
+  const withPacks = renderReport(wfs, aggregateDemand(wfs).demands, lock, notes);
+  assert.is(withPacks.split('## Custom node packs').length, 2, 'one heading');
+  assert.match(withPacks, /\| `kj` \| `1\.1\.6` \| registry kj \| [^\n]*\|\n\n- `comfy-core`: /);
+  assert.not.ok(renderReport(wfs, aggregateDemand(wfs).demands, lockFor(wfs)).includes('Custom node packs'), 'no packs, no notes: no section');
+});
+
 test.run();
