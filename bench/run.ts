@@ -63,7 +63,9 @@ async function editedOne(): Promise<Measured> {
 
 /**
  * What CI sees with `.comfygen/` restored onto a fresh checkout: every workflow has a new
- * identity (here: new times), its bytes are the same.
+ * identity (here: new times), its bytes are the same. The first such build after a cold one
+ * parses everything and records the digests a cold build skips; from the next one on, bytes
+ * that did not change are digested, not parsed.
  */
 async function freshCheckout(): Promise<Measured> {
   const when = new Date(Date.now() - 3600_000 * (1 + Math.random()));
@@ -76,11 +78,12 @@ const cold: Measured[] = [];
 const warm: Measured[] = [];
 const edited: Measured[] = [];
 const checkout: Measured[] = [];
+const checkoutAgain: Measured[] = [];
 const naiveRuns: Measured[] = [];
 let coldOut: BuildOut | null = null;
 let warmOut: BuildOut | null = null;
 for (let i = 0; i < repeat; i++) {
-  console.error(`run ${i + 1}/${repeat}: naive, cold build, warm build, one workflow edited, fresh checkout …`);
+  console.error(`run ${i + 1}/${repeat}: naive, cold build, warm build, one workflow edited, fresh checkout twice …`);
   naiveRuns.push(await naive());
   await clean();
   const c = await comfygen();
@@ -91,12 +94,14 @@ for (let i = 0; i < repeat; i++) {
   warmOut = parse(w);
   edited.push(await editedOne());
   checkout.push(await freshCheckout());
+  checkoutAgain.push(await freshCheckout());
 }
 const naiveS = median(naiveRuns.map((m) => m.seconds));
 const coldS = median(cold.map((m) => m.seconds));
 const warmS = median(warm.map((m) => m.seconds));
 const editedS = median(edited.map((m) => m.seconds));
 const checkoutS = median(checkout.map((m) => m.seconds));
+const checkoutAgainS = median(checkoutAgain.map((m) => m.seconds));
 const peakOf = (runs: Measured[]) => `peak ${Math.max(...runs.map((m) => m.peakRssMb ?? 0)).toFixed(0)} MB`;
 const peakRss = Math.max(...[...cold, ...warm].map((m) => m.peakRssMb ?? 0));
 
@@ -117,7 +122,8 @@ const fmt = (s: number) => `${s.toFixed(3)} s`;
 rows.push({ figure: 'cold build --offline', comfygen: fmt(coldS), comparator: `naive.py ${fmt(naiveS)}`, ratio: `${(coldS / naiveS).toFixed(2)}×`, target: '≤ 0.80×', pass: coldS / naiveS <= 0.8 });
 rows.push({ figure: 'warm rebuild', comfygen: fmt(warmS), comparator: `naive.py ${fmt(naiveS)}`, ratio: `${(warmS / naiveS).toFixed(2)}×`, target: '≤ 0.35×', pass: warmS / naiveS <= 0.35 });
 rows.push({ figure: 'rebuild, one workflow edited', comfygen: fmt(editedS), comparator: `cold ${fmt(coldS)}; ${peakOf(edited)}`, ratio: `${(editedS / naiveS).toFixed(2)}×`, target: '', pass: null });
-rows.push({ figure: 'fresh checkout, .comfygen kept', comfygen: fmt(checkoutS), comparator: `cold ${fmt(coldS)}; ${peakOf(checkout)}`, ratio: `${(checkoutS / naiveS).toFixed(2)}×`, target: '', pass: null });
+rows.push({ figure: 'fresh checkout, .comfygen kept: 1st', comfygen: fmt(checkoutS), comparator: `cold ${fmt(coldS)}; ${peakOf(checkout)}`, ratio: `${(checkoutS / naiveS).toFixed(2)}×`, target: '', pass: null });
+rows.push({ figure: 'fresh checkout, .comfygen kept: later', comfygen: fmt(checkoutAgainS), comparator: `cold ${fmt(coldS)}; ${peakOf(checkoutAgain)}`, ratio: `${(checkoutAgainS / naiveS).toFixed(2)}×`, target: '', pass: null });
 rows.push({ figure: 'model bytes read, warm', comfygen: String(warmOut?.bytesRead), comparator: `cold: ${coldOut?.bytesRead}`, ratio: '', target: '= 0', pass: warmOut?.bytesRead === 0 });
 if (hash) {
   const gibs = (s: number) => `${(hash!.gib / s).toFixed(2)} GiB/s`;
@@ -144,6 +150,6 @@ if (size !== 'L') console.log('(targets are defined for size L on a 2-core machi
 
 await writeFile(join(here, 'results.json'), `${JSON.stringify({
   size, ...spec, cores: availableParallelism(), node: process.version, repeat,
-  build: { coldSeconds: coldS, warmSeconds: warmS, editedSeconds: editedS, checkoutSeconds: checkoutS, naiveSeconds: naiveS, peakRssMb: peakRss, cold: coldOut, warm: warmOut },
+  build: { coldSeconds: coldS, warmSeconds: warmS, editedSeconds: editedS, checkoutSeconds: checkoutS, checkoutAgainSeconds: checkoutAgainS, naiveSeconds: naiveS, peakRssMb: peakRss, cold: coldOut, warm: warmOut },
   hash, requests, rows,
 }, null, 2)}\n`);

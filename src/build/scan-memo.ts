@@ -5,12 +5,13 @@
  * Scanning is pure per file, so reusing a result is exact. The file is only a cache: a missing,
  * damaged or foreign one (another comfygen, an edited scanner table) means a full scan.
  *
- * Behind the identity, the content: each result records the SHA-256 of the bytes it was parsed
- * from, and a file whose identity changed is read and digested before it is parsed. Same bytes,
- * same result, under any path (a scan depends on the path only through `path` and each
- * diagnostic's `file`, which the compact form leaves out). So a fresh checkout or a copied
- * project with its `.comfygen/` restored (CI), a `touch`, a branch switched back and forth or a
- * renamed workflow cost a read and a digest per file, not a parse.
+ * Behind the identity, the content: a result records the SHA-256 of the bytes it was parsed
+ * from (except on a project's first scan, see `rebuilding` below), and a file whose identity
+ * changed is read and digested before it is parsed. Same bytes, same result, under any path (a
+ * scan depends on the path only through `path` and each diagnostic's `file`, which the compact
+ * form leaves out). So a fresh checkout or a copied project with its `.comfygen/` restored (CI),
+ * a `touch`, a branch switched back and forth or a renamed workflow cost a read and a digest
+ * per file, not a parse.
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
@@ -39,7 +40,8 @@ export interface ScanMemo {
 interface Entry {
   stamp: string;
   mtimeMs: number;
-  result: ScannedWorkflow;
+  /** Null until first asked for (resultOf): entries read from the cache file are decoded on use. */
+  result: ScannedWorkflow | null;
   /** The compact form it came in (from a worker or the cache file), stored again as it is. */
   packed: Packed | null;
   /** SHA-256 (base64url) of the bytes `result` was parsed from; null if not read whole. */
@@ -69,26 +71,34 @@ export function createScanMemo(scanner: ScanFn = scanFilesPacked): ScanMemo {
         persisted = persistedKeys(memo, Infinity);
       }
       const stamps = opts.stamps ?? stampFiles(files);
-      const todo = files.filter((f, i) => !stamps[i] || memo.get(f.relPath)?.stamp !== stamps[i]!.stamp);
+      const todo = files.filter((f, i) => {
+        const e = memo.get(f.relPath);
+        return !stamps[i] || e?.stamp !== stamps[i]!.stamp || resultOf(f.relPath, e) === null;
+      });
       // Results that can be told again under another path: those kept in compact form.
       const byDigest = new Map<string, Entry>();
-      for (const e of memo.values()) if (e.digest && e.packed && !byDigest.has(e.digest)) byDigest.set(e.digest, e);
-      // Digests are worth taking when they can be kept, or when something may match them.
-      const content = opts.persist !== false || byDigest.size > 0 ? { known: byDigest.size > 0 ? new Set(byDigest.keys()) : null } : undefined;
+      for (const [path, e] of memo) if (e.digest && e.packed && !byDigest.has(e.digest) && resultOf(path, e)) byDigest.set(e.digest, e);
+      // Digests are taken when something may match them, or when they will be kept for a
+      // project scanned before. A first scan (nothing cached) skips them: digesting 300 MB of
+      // workflows costs a cold build ~6% at 10,000 workflows, and its results get their digests
+      // the next time they are scanned (a fresh checkout's first build), which is when a
+      // project starts to be rebuilt from a restored cache.
+      const rebuilding = memo.size > 0 && opts.persist !== false;
+      const content = rebuilding || byDigest.size > 0 ? { known: byDigest.size > 0 ? new Set(byDigest.keys()) : null } : undefined;
       const scanned = await scanner(todo, { content });
       const fresh = new Map<string, PackedScan>(scanned.map((r) => [r.result ? r.result.path : r.path, r]));
       const next = new Map<string, Entry>();
       const results = files.map((f, i) => {
         const got = fresh.get(f.relPath);
         let entry: Omit<Entry, 'stamp' | 'mtimeMs'>;
-        if (!got) entry = memo.get(f.relPath)!;
+        if (!got) entry = memo.get(f.relPath)!; // decoded by the filter above
         else if (got.result) entry = { result: got.result, packed: got.packed, digest: got.digest };
         else entry = retold(byDigest.get(got.digest)!, f.relPath);
         if (got?.result) misses++;
         else if (got) contentHits++;
         // An unreadable file (no stamp) is rescanned every time, so it reports its problem.
         if (stamps[i]) next.set(f.relPath, { ...stamps[i]!, result: entry.result, packed: entry.packed, digest: entry.digest });
-        return entry.result;
+        return entry.result!;
       });
       memo = next;
       if (cacheFile && opts.persist !== false) {
@@ -101,10 +111,26 @@ export function createScanMemo(scanner: ScanFn = scanFilesPacked): ScanMemo {
   };
 }
 
+/**
+ * The entry's result, decoded from its compact form on first use (a build that rescans
+ * everything never decodes the old results); null if that form is damaged, and the file is
+ * scanned again.
+ */
+function resultOf(path: string, e: Entry): ScannedWorkflow | null {
+  if (e.result === null) {
+    try {
+      e.result = decodeWorkflow(path, JSON.parse(e.packed!.text) as EncodedWorkflow, e.packed!.table);
+    } catch {
+      return null;
+    }
+  }
+  return e.result;
+}
+
 /** A known result for the same bytes under `path` (decoded anew unless the path is its own). */
 function retold(e: Entry, path: string): Omit<Entry, 'stamp' | 'mtimeMs'> {
   const packed = e.packed!;
-  if (e.result.path === path) return e;
+  if (e.result!.path === path) return e;
   return { result: decodeWorkflow(path, JSON.parse(packed.text) as EncodedWorkflow, packed.table), packed, digest: e.digest };
 }
 
@@ -136,7 +162,7 @@ function loadEntries(file: string): Map<string, Entry> {
       } else {
         const table = tables[t];
         if (!table || !Array.isArray(result)) continue;
-        entries.set(path, { stamp, mtimeMs, result: decodeWorkflow(path, result, table), packed: { text: JSON.stringify(result), table }, digest });
+        entries.set(path, { stamp, mtimeMs, result: null, packed: { text: JSON.stringify(result), table }, digest });
       }
     }
     return entries;
@@ -152,7 +178,8 @@ function storedResult(e: Entry, own: StringTable, tables: Map<readonly string[],
     if (t === undefined) tables.set(e.packed.table, (t = tables.size));
     return `${t},${e.packed.text}`;
   }
-  const encoded = encodeWorkflow(e.result, own);
+  // Only an entry without a compact form gets here, and such an entry always has its result.
+  const encoded = encodeWorkflow(e.result!, own);
   return encoded ? `0,${JSON.stringify(encoded)}` : `${PLAIN},${JSON.stringify(e.result)}`;
 }
 

@@ -104,6 +104,15 @@ test('a workflow whose identity changed but not its bytes is read and digested, 
     await first.scan(p.files, { cacheFile: p.cacheFile });
     assert.is(first.misses(), 6);
     assert.is(first.contentHits(), 0, 'nothing to match on a first scan');
+    const stored = () => readFile(p.cacheFile, 'utf8').then((t) => Object.values(JSON.parse(t).files as Record<string, unknown[]>).map((e) => e[4]));
+    assert.equal(await stored(), [null, null, null, null, null, null], 'a first scan takes no digests (they would cost a cold build ~6%)');
+
+    // The first build after the identities changed parses again, and records the digests.
+    const recording = createScanMemo();
+    for (const f of p.files) await utimes(f.absPath, new Date(Date.now() - 5400_000), new Date(Date.now() - 5400_000));
+    assert.equal(await recording.scan(p.files, { cacheFile: p.cacheFile }), await scanFiles(p.files));
+    assert.is(recording.misses(), 6);
+    assert.ok((await stored()).every((d) => typeof d === 'string' && d.length === 43), 'every entry has its SHA-256 now');
 
     const twoHoursAgo = new Date(Date.now() - 7200_000);
     for (const f of p.files) await utimes(f.absPath, twoHoursAgo, twoHoursAgo);
