@@ -24,7 +24,7 @@ function lockFor(wfs: ScannedWorkflow[]): Lockfile {
   const lock: Lockfile = { version: 1, models: {} };
   for (const d of aggregateDemand(wfs).demands) {
     lock.models[d.key] = d.key === 'checkpoints/popular.safetensors'
-      ? { original: {}, locked: { source: 'huggingface', url: 'https://huggingface.co/o/r/resolve/0123456789abcdef0123456789abcdef01234567/popular.safetensors', sha256: sha, size: 6_938_078_334, hashOrigin: 'huggingface-lfs' } }
+      ? { original: {}, locked: { source: 'huggingface', url: 'https://huggingface.co/o/r/resolve/0123456789abcdef0123456789abcdef01234567/popular.safetensors', sha256: sha, size: 6_938_078_334, hashOrigin: 'api' } }
       : { original: {}, unresolved: { reason: 'no source knows this file', sha256: null } };
   }
   return lock;
@@ -35,7 +35,7 @@ test('a model needed by thousands of workflows stays one line: the first three, 
   const report = renderReport(wfs, aggregateDemand(wfs).demands, lockFor(wfs));
   const row = report.split('\n').find((l) => l.startsWith('| `checkpoints/popular.safetensors`'))!;
   assert.ok(row.endsWith('| `wf/000.json`, `wf/001.json`, `wf/002.json` and 1997 more workflows |'), row);
-  assert.match(row, /\| 6\.[0-9]+ GiB \| huggingface \| `abababababab…` \| huggingface-lfs \|/);
+  assert.match(row, /\| 6\.[0-9]+ GiB \| huggingface \| `abababababab…` \| api \|/);
   assert.ok(report.length < 400 * 2000, `report of ${report.length} bytes for 2000 workflows`);
 });
 

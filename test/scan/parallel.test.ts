@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { spawnModuleWorker } from '../../src/io/spawn-worker.js';
 import { scanFile, scanFiles, scanFilesPacked } from '../../src/scan/index.js';
 import { scanFileSync } from '../../src/scan/scan-file.js';
+import type { ScanWorkerData } from '../../src/scan/scan-worker.js';
 import { tempDir } from '../helpers/tmp.js';
 import { apiNode, exif, flac, mp4, png, tEXt, uiNode, uiWorkflow, webp } from './builders.js';
 
@@ -57,7 +58,7 @@ test('workers give the same results, in the same order, as the one-thread scan (
     // Only a worker's answer arrives packed: this proves the workers ran rather than the
     // fallback on this thread.
     assert.ok(packed.every((r) => r.packed !== null), 'every result came from a worker');
-    const parallel = packed.map((r) => r.result);
+    const parallel = packed.map((r) => r.result!);
     assert.is(parallel.length, files.length);
     assert.equal(parallel, inline);
     assert.equal(parallel.map((wf) => wf.path), [...files.map((f) => f.relPath)].sort());
@@ -119,6 +120,14 @@ test('a worker that dies leaves its batches to the others or to this thread: sam
     assert.ok(oneDies.some((r) => r.packed !== null), 'the live worker did the rest');
     const allDie = await scanFilesPacked(files, { workers: 2, spawnWorker: dying });
     assert.equal(allDie.map((r) => r.result), inline, 'every worker died');
+    // With the content check, this thread's rescan of a dead worker's batches digests and skips alike.
+    const known = new Set((await scanFilesPacked(files, { workers: 0, content: { known: null } })).filter((_, i) => i % 3 === 0).map((r) => r.digest!));
+    const expected = await scanFilesPacked(files, { workers: 0, content: { known } });
+    started = 0;
+    const realWith = (data: ScanWorkerData) => spawnModuleWorker(new URL('../../src/scan/scan-files.ts', import.meta.url).href, 'scan-worker', { workerData: data });
+    const withContent = await scanFilesPacked(files, { workers: 2, content: { known }, spawnWorker: (data) => (started++ === 0 ? dying() : realWith(data)) });
+    assert.equal(withContent.map((r) => [r.result, r.digest]), expected.map((r) => [r.result, r.digest]), 'one worker died, content checked');
+    assert.ok(withContent.some((r) => r.result === null) && withContent.some((r) => r.packed !== null), 'known files skipped, the live worker used');
   } finally {
     await cleanup();
   }
