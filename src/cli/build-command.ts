@@ -1,7 +1,6 @@
 /** `comfygen build` and `comfygen check`: run the pipeline, print what changed and why. */
 import { runBuild, type BuildResult } from '../build/run-build.js';
-import { formatChange } from '../lock/update.js';
-import { countBySeverity, formatDiagnostic } from './format.js';
+import { countBySeverity, formatChanges, formatDiagnostics } from './format.js';
 import { chooseRenderer, createProgress } from './progress.js';
 
 export interface BuildFlags {
@@ -80,8 +79,9 @@ function summaryJson(mode: string, result: BuildResult, flags: BuildFlags) {
 function printHuman(mode: string, result: BuildResult, flags: BuildFlags, io: Io): void {
   const out = (line: string) => io.stdout.write(`${line}\n`);
   const shown = result.diagnostics.filter((d) => d.severity !== 'info' || !flags.quiet);
-  for (const d of shown.filter((d) => d.severity !== 'info')) io.stderr.write(`${formatDiagnostic(d)}\n`);
-  for (const change of result.changes) out(formatChange(change));
+  const rest = `\`comfygen ${mode} --json\` lists every one`;
+  for (const line of formatDiagnostics(shown.filter((d) => d.severity !== 'info'), rest)) io.stderr.write(`${line}\n`);
+  for (const line of formatChanges(result.changes, rest)) out(line);
   const s = localSummary(result);
   if (mode === 'check') {
     const drifted = result.writes.filter((w) => w.status !== 'unchanged');
