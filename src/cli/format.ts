@@ -14,7 +14,7 @@ export function countBySeverity(diagnostics: readonly Diagnostic[]): Record<'err
   return counts;
 }
 
-/** Lines of one code and severity printed before the rest is counted (report.md and --json list all). */
+/** Lines of one code and severity printed before the rest is counted (`--json` lists them all). */
 export const SHOWN_PER_CODE = { error: 20, warning: 5, info: 5 } as const;
 
 /**
