@@ -20,7 +20,7 @@ import type { ScannedWorkflow } from '../core/types.js';
 import { type PackedScan, scanFilesPacked } from '../scan/index.js';
 import { scannerFingerprint } from '../scan/fingerprint.js';
 import { type FileStamp, RACY_MS, stampFiles } from './file-stamp.js';
-import { type EncodedWorkflow, StringTable, decodeWorkflow, encodeWorkflow } from '../scan/codec.js';
+import { type EncodedWorkflow, StringTable, decodeWorkflowText, encodeWorkflow } from '../scan/codec.js';
 
 export type ScanFn = typeof scanFilesPacked;
 type FileRef = { absPath: string; relPath: string };
@@ -119,7 +119,7 @@ export function createScanMemo(scanner: ScanFn = scanFilesPacked): ScanMemo {
 function resultOf(path: string, e: Entry): ScannedWorkflow | null {
   if (e.result === null) {
     try {
-      e.result = decodeWorkflow(path, JSON.parse(e.packed!.text) as EncodedWorkflow, e.packed!.table);
+      e.result = decodeWorkflowText(path, e.packed!.text, e.packed!.table);
     } catch {
       return null;
     }
@@ -131,7 +131,7 @@ function resultOf(path: string, e: Entry): ScannedWorkflow | null {
 function retold(e: Entry, path: string): Omit<Entry, 'stamp' | 'mtimeMs'> {
   const packed = e.packed!;
   if (e.result!.path === path) return e;
-  return { result: decodeWorkflow(path, JSON.parse(packed.text) as EncodedWorkflow, packed.table), packed, digest: e.digest };
+  return { result: decodeWorkflowText(path, packed.text, packed.table), packed, digest: e.digest };
 }
 
 /** What the file on disk holds (or would hold), to skip rewriting an unchanged cache. */

@@ -105,6 +105,11 @@ function fits(o: object, keys: Shape): boolean {
   return true;
 }
 
+/** decodeWorkflow from the compact form as JSON text: how workers send it and the scan cache keeps it. */
+export function decodeWorkflowText(path: string, text: string, strings: readonly string[]): ScannedWorkflow {
+  return decodeWorkflow(path, JSON.parse(text) as EncodedWorkflow, strings);
+}
+
 /** The exact object the scanner returned, key order included (outputs are built from it). */
 export function decodeWorkflow(path: string, e: EncodedWorkflow, strings: readonly string[]): ScannedWorkflow {
   const at = (i: number): string => {

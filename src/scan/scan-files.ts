@@ -9,7 +9,7 @@ import type { Worker } from 'node:worker_threads';
 import { byString } from '../core/stable-json.js';
 import type { ScannedWorkflow } from '../core/types.js';
 import { spawnModuleWorker } from '../io/spawn-worker.js';
-import { type EncodedWorkflow, decodeWorkflow } from './codec.js';
+import { decodeWorkflowText } from './codec.js';
 import { type ContentCheck, type ContentScan, scanFileContent } from './scan-file.js';
 import type { ScanBatch, ScanBatchResult, ScanWorkerData } from './scan-worker.js';
 
@@ -107,7 +107,7 @@ async function scanOnWorkers(sorted: readonly FileRef[], count: number, content:
         const digest = reply.digests[i] ?? null;
         if (r === null) return { result: null, packed: null, digest: digest!, path: sorted[reply.id + i]!.relPath };
         if (typeof r !== 'string') return { result: r, packed: null, digest };
-        return { result: decodeWorkflow(sorted[reply.id + i]!.relPath, JSON.parse(r) as EncodedWorkflow, table), packed: { text: r, table }, digest };
+        return { result: decodeWorkflowText(sorted[reply.id + i]!.relPath, r, table), packed: { text: r, table }, digest };
       });
     };
     const inFlight = new Set<number>();
