@@ -110,11 +110,11 @@ test('a worker that dies leaves its batches to the others or to this thread: sam
   try {
     const files = await writeCorpus(dir, 200);
     const inline = await scanFiles(files, { workers: 0 });
-    const real = () => spawnModuleWorker(new URL('../../src/scan/scan-files.ts', import.meta.url).href, 'scan-worker');
+    const real = (data: ScanWorkerData) => spawnModuleWorker(new URL('../../src/scan/scan-files.ts', import.meta.url).href, 'scan-worker', { workerData: data });
     // Dies on its first batch, with more batches already sent to it.
     const dying = () => new Worker("require('node:worker_threads').parentPort.on('message', () => process.exit(3))", { eval: true });
     let started = 0;
-    const oneDies = await scanFilesPacked(files, { workers: 2, spawnWorker: () => (started++ === 0 ? dying() : real()) });
+    const oneDies = await scanFilesPacked(files, { workers: 2, spawnWorker: (data) => (started++ === 0 ? dying() : real(data)) });
     assert.equal(oneDies.map((r) => r.result), inline, 'one worker died');
     assert.ok(oneDies.some((r) => r.packed === null), 'the dead worker\'s batches were scanned here');
     assert.ok(oneDies.some((r) => r.packed !== null), 'the live worker did the rest');
@@ -124,8 +124,7 @@ test('a worker that dies leaves its batches to the others or to this thread: sam
     const known = new Set((await scanFilesPacked(files, { workers: 0, content: { known: null } })).filter((_, i) => i % 3 === 0).map((r) => r.digest!));
     const expected = await scanFilesPacked(files, { workers: 0, content: { known } });
     started = 0;
-    const realWith = (data: ScanWorkerData) => spawnModuleWorker(new URL('../../src/scan/scan-files.ts', import.meta.url).href, 'scan-worker', { workerData: data });
-    const withContent = await scanFilesPacked(files, { workers: 2, content: { known }, spawnWorker: (data) => (started++ === 0 ? dying() : realWith(data)) });
+    const withContent = await scanFilesPacked(files, { workers: 2, content: { known }, spawnWorker: (data) => (started++ === 0 ? dying() : real(data)) });
     assert.equal(withContent.map((r) => [r.result, r.digest]), expected.map((r) => [r.result, r.digest]), 'one worker died, content checked');
     assert.ok(withContent.some((r) => r.result === null) && withContent.some((r) => r.packed !== null), 'known files skipped, the live worker used');
   } finally {
