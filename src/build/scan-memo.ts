@@ -75,9 +75,10 @@ export function createScanMemo(scanner: ScanFn = scanFilesPacked): ScanMemo {
         const e = memo.get(f.relPath);
         return !stamps[i] || e?.stamp !== stamps[i]!.stamp || resultOf(f.relPath, e) === null;
       });
-      // Results that can be told again under another path: those kept in compact form.
+      // Results that can be told again under another path: those kept in compact form (only
+      // looked for when some file is to be read at all).
       const byDigest = new Map<string, Entry>();
-      for (const [path, e] of memo) if (e.digest && e.packed && !byDigest.has(e.digest) && resultOf(path, e)) byDigest.set(e.digest, e);
+      if (todo.length > 0) for (const [path, e] of memo) if (e.digest && e.packed && !byDigest.has(e.digest) && resultOf(path, e)) byDigest.set(e.digest, e);
       // Digests are taken when something may match them, or when they will be kept for a
       // project scanned before. A first scan (nothing cached) skips them: digesting 300 MB of
       // workflows costs a cold build ~6% at 10,000 workflows, and its results get their digests
