@@ -81,7 +81,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   const { createScanMemo } = await import('./scan-memo.js');
   const memo = opts.scanMemo ?? createScanMemo();
   // `check` writes nothing, its cache included.
-  const scanning = step(progress, 'scan', `Scan ${files.length} workflow(s)`, () => memo.scan(files, { cacheFile: join(config.cacheDir, 'scans.json'), persist: !check, stamps }),
+  const scanning = step(progress, 'scan', `Scan ${files.length} workflow(s)`, () => memo.scan(files, { cacheFile: join(config.cacheDir, 'scans.cache'), persist: !check, stamps }),
     (wfs) => `${wfs.reduce((n, wf) => n + wf.refs.length, 0)} model reference(s)`);
   // The local inventory only influences resolution, never the rendered outputs, so `check`
   // skips it and gives the same answer on a laptop full of models and a bare CI runner.

@@ -1,7 +1,8 @@
 /**
- * The persistent scan cache (.comfygen/scans.json): a later run rereads only changed workflows,
+ * The persistent scan cache (.comfygen/scans.cache): a later run rereads only changed workflows,
  * gives exactly a fresh scan's results, and never trusts a damaged or foreign cache.
  */
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -21,8 +22,22 @@ async function project(count: number) {
     await writeFile(f.absPath, wf(`l${i}.safetensors`));
     await utimes(f.absPath, anHourAgo, anHourAgo);
   }
-  return { dir, cleanup, files, cacheFile: join(dir, '.comfygen', 'scans.json') };
+  return { dir, cleanup, files, cacheFile: join(dir, '.comfygen', 'scans.cache') };
 }
+
+/** The cache file's parts: a header line, a line per file (head, tab, result), the tables line. */
+interface CacheParts { header: Record<string, unknown>; lines: { head: unknown[]; result: string }[]; tables: unknown[] }
+function readCache(text: string): CacheParts {
+  const lines = text.split('\n');
+  assert.is(lines.pop(), '', 'the file ends with a newline');
+  const header = JSON.parse(lines.shift()!) as Record<string, unknown>;
+  const { tables } = JSON.parse(lines.pop()!) as { tables: unknown[] };
+  return { header, tables, lines: lines.map((l) => ({ head: JSON.parse(l.slice(0, l.indexOf('\t'))) as unknown[], result: l.slice(l.indexOf('\t') + 1) })) };
+}
+function writeCache(c: CacheParts): string {
+  return [JSON.stringify(c.header), ...c.lines.map((l) => `${JSON.stringify(l.head)}\t${l.result}`), JSON.stringify({ tables: c.tables }), ''].join('\n');
+}
+const readCacheFile = async (file: string) => readCache(await readFile(file, 'utf8'));
 
 test('a new process rereads nothing that is unchanged, and only what changed', async () => {
   const p = await project(6);
@@ -67,19 +82,25 @@ test('a damaged, foreign or outdated cache means a full scan, never wrong result
   const p = await project(3);
   try {
     await createScanMemo().scan(p.files, { cacheFile: p.cacheFile });
-    const good = JSON.parse(await readFile(p.cacheFile, 'utf8'));
+    const good = await readCacheFile(p.cacheFile);
+    assert.is(writeCache(good), await readFile(p.cacheFile, 'utf8'), 'the test reads the format right');
     const poisoned = structuredClone(good);
     poisoned.tables = (poisoned.tables as string[][]).map((t) => t.map((x) => (x.endsWith('.safetensors') ? 'poison.safetensors' : x)));
-    assert.ok(JSON.stringify(poisoned) !== JSON.stringify(good), 'the poisoned cache differs');
+    assert.ok(writeCache(poisoned) !== writeCache(good), 'the poisoned cache differs');
+    const heads = (change: (head: unknown[]) => unknown[]) => ({ ...good, lines: good.lines.map((l) => ({ ...l, head: change(l.head) })) });
     const cases: [string, string][] = [
-      ['truncated', JSON.stringify(good).slice(0, 50)],
-      ['another scanner', JSON.stringify({ ...poisoned, fingerprint: 'an older comfygen' })],
-      ['another format', JSON.stringify({ ...poisoned, version: 99 })],
-      ['not an object', '[1,2,3]'],
-      ['string index out of range', JSON.stringify({ ...good, tables: [[]] })],
-      ['table index out of range', JSON.stringify({ ...good, files: Object.fromEntries(Object.entries(good.files as Record<string, unknown[]>).map(([k, v]) => [k, [v[0], v[1], 7, v[3], v[4]]])) })],
-      ['tables missing', JSON.stringify({ ...good, tables: undefined })],
-      ['digest of another type', JSON.stringify({ ...poisoned, files: Object.fromEntries(Object.entries(good.files as Record<string, unknown[]>).map(([k, v]) => [k, [v[0], v[1], v[2], v[3], 7]])) })],
+      ['truncated', writeCache(good).slice(0, 50)],
+      ['truncated before the tables', writeCache(good).split('\n').slice(0, -2).join('\n')],
+      ['another scanner', writeCache({ ...poisoned, header: { ...good.header, fingerprint: 'an older comfygen' } })],
+      ['another format', writeCache({ ...poisoned, header: { ...good.header, version: 99 } })],
+      ['format 4 (one JSON object)', JSON.stringify({ version: 4, fingerprint: good.header.fingerprint, files: {}, tables: [] })],
+      ['not the format', '[1,2,3]\n[4]\n'],
+      ['string index out of range', writeCache({ ...good, tables: [[]] })],
+      ['table index out of range', writeCache(heads((h) => [h[0], h[1], h[2], 7, h[4]]))],
+      ['tables missing', writeCache({ ...good, tables: undefined as unknown as unknown[] })],
+      ['digest of another type', writeCache({ ...poisoned, ...heads((h) => [h[0], h[1], h[2], h[3], 7]) })],
+      ['heads without a tab', writeCache(poisoned).replaceAll('\t', ' ')],
+      ['results cut short', writeCache({ ...poisoned, lines: poisoned.lines.map((l) => ({ ...l, result: l.result.slice(0, -3) })) })],
     ];
     for (const [label, content] of cases) {
       await writeFile(p.cacheFile, content);
@@ -88,6 +109,35 @@ test('a damaged, foreign or outdated cache means a full scan, never wrong result
       assert.is(memo.misses(), 3, label);
       assert.equal(results, await scanFiles(p.files), label);
     }
+
+    // One damaged line costs a rescan of that file only.
+    const oneBad = structuredClone(good);
+    oneBad.lines[1]!.result = '[';
+    await writeFile(p.cacheFile, writeCache(oneBad));
+    const memo = createScanMemo();
+    assert.equal(await memo.scan(p.files, { cacheFile: p.cacheFile }), await scanFiles(p.files));
+    assert.is(memo.misses(), 1, 'only the file behind the damaged line');
+  } finally {
+    await p.cleanup();
+  }
+});
+
+test('the cache loads without parsing results, and replaces the format 4 file it finds', async () => {
+  const p = await project(2);
+  try {
+    const legacy = join(p.dir, '.comfygen', 'scans.json');
+    await mkdir(join(p.dir, '.comfygen'));
+    await writeFile(legacy, '{"version":4,"files":{}}');
+    await createScanMemo().scan(p.files, { cacheFile: p.cacheFile });
+    assert.not.ok(existsSync(legacy), 'the outdated scans.json is gone');
+    const cache = await readCacheFile(p.cacheFile);
+    assert.equal(cache.lines.map((l) => l.head[0]), ['wf/0.json', 'wf/1.json']);
+    // A path that needs escaping (tab, newline, quote) stays on its line.
+    const odd = [{ relPath: 'wf/a\tb\n"c".json', absPath: p.files[0]!.absPath }];
+    await createScanMemo().scan(odd, { cacheFile: p.cacheFile });
+    const memo = createScanMemo();
+    assert.equal(await memo.scan(odd, { cacheFile: p.cacheFile }), await scanFiles(odd));
+    assert.is(memo.misses(), 0, 'read back under its odd path');
   } finally {
     await p.cleanup();
   }
@@ -104,7 +154,7 @@ test('a workflow whose identity changed but not its bytes is read and digested, 
     await first.scan(p.files, { cacheFile: p.cacheFile });
     assert.is(first.misses(), 6);
     assert.is(first.contentHits(), 0, 'nothing to match on a first scan');
-    const stored = () => readFile(p.cacheFile, 'utf8').then((t) => Object.values(JSON.parse(t).files as Record<string, unknown[]>).map((e) => e[4]));
+    const stored = () => readCacheFile(p.cacheFile).then((c) => c.lines.map((l) => l.head[4]));
     assert.equal(await stored(), [null, null, null, null, null, null], 'a first scan takes no digests (they would cost a cold build ~6%)');
 
     // The first build after the identities changed parses again, and records the digests.
@@ -127,7 +177,7 @@ test('a workflow whose identity changed but not its bytes is read and digested, 
     for (const [i, f] of moved.entries()) await copyFile(p.files[i]!.absPath, f.absPath);
     await writeFile(moved[1]!.absPath, wf('edited.safetensors'));
     for (const f of moved) await utimes(f.absPath, anHourAgo, anHourAgo);
-    const cacheFile = join(fresh.dir, '.comfygen', 'scans.json');
+    const cacheFile = join(fresh.dir, '.comfygen', 'scans.cache');
     await mkdir(join(fresh.dir, '.comfygen'));
     await copyFile(p.cacheFile, cacheFile);
     const checkout = createScanMemo();
@@ -155,7 +205,7 @@ test('results packed by scan workers are stored as they came, and read back exac
   try {
     const first = createScanMemo();
     assert.equal(byPath(await first.scan(p.files, { cacheFile: p.cacheFile })), await scanFiles(p.files, { workers: 0 }));
-    const stored = JSON.parse(await readFile(p.cacheFile, 'utf8'));
+    const stored = await readCacheFile(p.cacheFile);
     assert.ok(stored.tables.length >= 3, 'the workers\' own tables are kept (plus the shared one)');
 
     const second = createScanMemo();
@@ -195,7 +245,7 @@ test('partial rescans on workers pile up string tables only so far: past eight, 
       const results = await memo.scan(p.files, { cacheFile: p.cacheFile });
       assert.is(memo.misses(), 96, `round ${round}: only the rewritten files`);
       assert.equal(byPath(results), await scanFiles(p.files, { workers: 0 }), `round ${round}`);
-      counts.push((JSON.parse(await readFile(p.cacheFile, 'utf8')).tables as unknown[]).length);
+      counts.push((await readCacheFile(p.cacheFile)).tables.length);
     }
     assert.ok(counts.every((n) => n <= 9), `never more than eight kept plus the shared one: ${counts.join(', ')}`);
     assert.ok(counts.includes(1), `once past eight, everything was packed into the shared table: ${counts.join(', ')}`);
