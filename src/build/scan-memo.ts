@@ -20,7 +20,7 @@ import type { ScannedWorkflow } from '../core/types.js';
 import { type PackedScan, scanFilesPacked } from '../scan/index.js';
 import { scannerFingerprint } from '../scan/fingerprint.js';
 import { type FileStamp, RACY_MS, stampFiles } from './file-stamp.js';
-import { type EncodedWorkflow, StringTable, decodeWorkflowText, encodeWorkflow } from '../scan/codec.js';
+import { StringTable, decodeWorkflowText, encodeWorkflow } from '../scan/codec.js';
 
 export type ScanFn = typeof scanFilesPacked;
 type FileRef = { absPath: string; relPath: string };
