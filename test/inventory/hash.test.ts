@@ -44,8 +44,6 @@ function tool(cmd: string, path: string): string {
   return out.stdout.split(/\s/)[0]!;
 }
 
-const TOOLS: Record<HashAlgorithm, string> = { sha256: 'sha256sum', blake3: 'b3sum' };
-
 test('each algorithm alone and both together equal sha256sum and b3sum, at the small-file and chunk boundaries and beyond', async () => {
   const sizes = [0, 1, SMALL_FILE_BYTES, SMALL_FILE_BYTES + 1, CHUNK_SIZE - 1, CHUNK_SIZE, CHUNK_SIZE + 1, 2 * CHUNK_SIZE + 3, 100 * MiB];
   const files = await Promise.all(sizes.map(async (size) => {

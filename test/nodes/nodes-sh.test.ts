@@ -1,7 +1,7 @@
 /** nodes.sh run for real against bare repositories (file://) and the fake registry's zips. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { NodeLockEntry } from '../../src/core/types.js';
 import { renderNodesScript } from '../../src/render/nodes-script.js';
