@@ -6,26 +6,14 @@
 // That is why it is a script to run by hand after touching the script's signal handling, not a
 // unit test: `node --import tsx scripts/stress-ctrl-c.ts [rounds] [busy-loops]` (default 200 4).
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { baseEnv, bytes, lockOf, pin, runScript, writeScript } from '../test/download/harness.js';
+import { baseEnv, bytes, lockOf, pin, processesMentioning, runScript, writeScript } from '../test/download/harness.js';
 import { startFileServer } from '../test/helpers/file-server.js';
 import { tempDir } from '../test/helpers/tmp.js';
 
 const rounds = Number(process.argv[2] ?? 200);
 const busy = Number(process.argv[3] ?? 4);
 const jobs = 4;
-
-/** Pids whose argv mentions `needle`. */
-function processesMentioning(needle: string): number[] {
-  const found: number[] = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle)) found.push(Number(pid));
-    } catch { /* gone */ }
-  }
-  return found;
-}
 
 const server = await startFileServer();
 const tmp = await tempDir('comfygen-stress-ctrl-c-');

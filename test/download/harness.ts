@@ -1,7 +1,7 @@
 /** Shared setup for download.sh tests: build locks, render, run the script with real bash + curl. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { LockedModel, Lockfile } from '../../src/core/types.js';
@@ -123,6 +123,17 @@ export function runScript(script: string, args: string[], opts: RunOptions = {})
     });
     opts.onSpawn?.(child);
   });
+}
+
+/** Pids of the processes whose argv mentions `needle` (a curl still writing our .part, say). */
+export function processesMentioning(needle: string): number[] {
+  const found: number[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle)) found.push(Number(pid));
+    } catch { /* gone */ }
+  }
+  return found;
 }
 
 /** Every file and directory under `dir`, relative, sorted (symlinks listed, not followed). */

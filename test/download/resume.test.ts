@@ -1,23 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { baseEnv, bytes, listTree, lockOf, pin, prng, runScript, serverAndDir, sha256, writeScript } from './harness.js';
+import { baseEnv, bytes, listTree, lockOf, pin, processesMentioning, prng, runScript, serverAndDir, sha256, writeScript } from './harness.js';
 
 const fx = serverAndDir(test, 'comfygen-dl-resume-');
-
-/** Processes whose argv mentions `needle` (a curl still writing our .part, say). */
-function processesMentioning(needle: string): string[] {
-  const found: string[] = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle)) found.push(pid);
-    } catch { /* gone */ }
-  }
-  return found;
-}
 
 const scratchDirs = (models: string) =>
   existsSync(models) ? readdirSync(models).filter((f) => f.startsWith('.comfygen-download.')).length : 0;
