@@ -122,7 +122,7 @@ test('a damaged, foreign or outdated cache means a full scan, never wrong result
   }
 });
 
-test('the cache loads without parsing results, and replaces the format 4 file it finds', async () => {
+test('the cache is a line per file, odd paths read back, and the format 4 file it replaces is removed', async () => {
   const p = await project(2);
   try {
     const legacy = join(p.dir, '.comfygen', 'scans.json');
