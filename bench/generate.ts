@@ -18,7 +18,7 @@ export const SIZES: Record<Size, { workflows: number; models: number; referenced
 };
 
 /** Bump when the generator's output changes, so stale projects are regenerated. */
-const GENERATOR_VERSION = 1;
+const GENERATOR_VERSION = 2;
 const SEED = 20261121;
 const CATEGORIES = ['portraits', 'landscapes', 'anime', 'video', 'upscale', 'controlnet', 'inpaint', 'experiments'];
 

@@ -42,13 +42,37 @@ const PACKS: ReadonlyArray<[type: string, cnr: string, widgets: Array<[string, u
   ['CR Apply LoRA Stack', 'ComfyUI_Comfyroll_CustomNodes', []],
 ];
 
+/** Each pack's last few releases, oldest first: a saved node carries the release installed then. */
+const RELEASES: Readonly<Record<string, readonly string[]>> = {
+  'comfyui-easy-use': ['1.2.9', '1.3.0', '1.3.1', '1.3.3', '1.3.4'],
+  'rgthree-comfy': ['1.0.0', '1.0.1', '1.0.2', '1.0.3', '1.0.4'],
+  'comfyui-impact-pack': ['8.15.3', '8.18.0', '8.21.1', '8.22.2', '8.25.1'],
+  'comfyui-kjnodes': ['1.1.2', '1.1.4', '1.1.7', '1.1.9', '1.2.1'],
+  'comfyui-videohelpersuite': ['1.6.1', '1.7.0', '1.7.3', '1.7.6', '1.7.9'],
+  // No release for a long while.
+  ComfyUI_Comfyroll_CustomNodes: ['1.76.0', '1.76.0', '1.76.0', '1.76.0', '1.76.0'],
+};
+export const ERAS = 5;
+
+/**
+ * The pack versions of one workflow: every node of a pack carries the release that was installed
+ * when the workflow was saved (`era`, 0 = oldest), except a node now and then pasted in from an
+ * older workflow, which keeps its older release (which comfygen reports as `multiple-pack-versions`).
+ */
+export function packVersions(rng: Rng, era: number): (cnr: string) => string {
+  return (cnr) => {
+    const releases = RELEASES[cnr]!;
+    return releases[era > 0 && rng.chance(0.03) ? rng.int(0, era - 1) : era]!;
+  };
+}
+
 function prompt(rng: Rng, embeddings: string[]): string {
   const words = Array.from({ length: rng.int(12, 40) }, () => rng.pick(PROMPT_WORDS));
   if (embeddings.length > 0 && rng.chance(0.5)) words.push(`embedding:${rng.pick(embeddings).replace(/\.[^.]+$/, '')}`);
   return words.join(', ');
 }
 
-export function fillerNode(rng: Rng, embeddings: string[]): NodeSpec {
+export function fillerNode(rng: Rng, embeddings: string[], versionOf: (cnr: string) => string): NodeSpec {
   const seed = rng.int(0, 2 ** 31);
   switch (rng.int(0, 13)) {
     case 0: case 1: case 2:
@@ -71,7 +95,7 @@ export function fillerNode(rng: Rng, embeddings: string[]): NodeSpec {
       return { type: 'ControlNetApplyAdvanced', widgets: [['strength', rng.int(3, 10) / 10], ['start_percent', 0], ['end_percent', 1]] };
     default: {
       const [type, cnr, widgets] = rng.pick(PACKS);
-      return { type, widgets: widgets.map(([n, v]) => [n, n === 'seed' ? seed : v]), pack: { cnr_id: cnr, ver: `${rng.int(1, 3)}.${rng.int(0, 20)}.${rng.int(0, 9)}` } };
+      return { type, widgets: widgets.map(([n, v]) => [n, n === 'seed' ? seed : v]), pack: { cnr_id: cnr, ver: versionOf(cnr) } };
     }
   }
 }

@@ -1,5 +1,5 @@
 /** One synthetic workflow: 25–60 nodes, rendered in the UI or the API format. */
-import { LOADERS, fillerNode, loaderNode, type NodeSpec } from './nodes.js';
+import { ERAS, LOADERS, fillerNode, loaderNode, packVersions, type NodeSpec } from './nodes.js';
 import type { Rng } from './random.js';
 
 /** Model names a workflow may reference, per folder (present on disk or not). */
@@ -9,6 +9,8 @@ export function workflowNodes(rng: Rng, pool: RefPool): NodeSpec[] {
   const total = rng.int(25, 60);
   const loaders = rng.int(3, Math.min(10, Math.floor(total / 4)));
   const embeddings = pool.get('embeddings') ?? [];
+  // Saved at some point over the last few releases, more of them recently.
+  const versionOf = packVersions(rng, rng.weighted([...Array(ERAS).keys()], (era) => era + 1));
   const nodes: NodeSpec[] = [];
   for (let i = 0; i < loaders; i++) {
     const [type, widget, folder] = rng.weighted(LOADERS, (l) => l[3]);
@@ -16,7 +18,7 @@ export function workflowNodes(rng: Rng, pool: RefPool): NodeSpec[] {
     if (!names || names.length === 0) continue;
     nodes.push(loaderNode(rng, type, widget, folder, rng.pick(names)));
   }
-  while (nodes.length < total) nodes.push(fillerNode(rng, embeddings));
+  while (nodes.length < total) nodes.push(fillerNode(rng, embeddings, versionOf));
   // Loaders sit among the other nodes, not all first, as in saved graphs.
   for (let i = nodes.length - 1; i > 0; i--) {
     const j = rng.int(0, i);
