@@ -64,13 +64,15 @@ export async function scanFileContent(absPath: string, relPath: string, content:
     const stat = await fh.stat();
     if (!stat.isFile()) return partial(unreadable(relPath, null, 'not a regular file', 'unreadable-file'));
     const size = stat.size;
-    const head = await readAt(fh, 0, Math.min(size, SNIFF_BYTES));
+    // Which files are read whole (and digested) is readWholeSync's rule.
+    if (size <= (opts.wholeReadLimit ?? WHOLE_READ_LIMIT)) return fromWhole(relPath, await readAt(fh, 0, size), content);
+    const head = await readAt(fh, 0, SNIFF_BYTES);
     const kind = sniff(head);
-    if (kind === 'unknown') return head.length === size ? fromWhole(relPath, head, content) : partial(scanBytes(relPath, head));
+    if (kind === 'unknown') return partial(scanBytes(relPath, head));
     if (kind === 'json' && size > MAX_JSON_BYTES) {
       return partial(unreadable(relPath, null, `JSON file of ${size} bytes exceeds the ${MAX_JSON_BYTES}-byte limit`, 'file-too-large'));
     }
-    if (kind === 'json' || size <= (opts.wholeReadLimit ?? WHOLE_READ_LIMIT)) return fromWhole(relPath, await readAt(fh, 0, size), content);
+    if (kind === 'json') return fromWhole(relPath, await readAt(fh, 0, size), content);
     const meta = await runAsync(mediaParser(kind, size), windowedReader(fh, size));
     return partial(fromMedia(relPath, kind, meta));
   } catch (err) {
@@ -96,21 +98,58 @@ export function scanFileContentSync(absPath: string, relPath: string, content: C
   let fd: number | undefined;
   try {
     fd = openSync(absPath, 'r');
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) return partial(unreadable(relPath, null, 'not a regular file', 'unreadable-file'));
-    const size = stat.size;
-    if (size <= (opts.wholeReadLimit ?? WHOLE_READ_LIMIT)) return fromWhole(relPath, readAtSync(fd, 0, size), content);
-    const head = readAtSync(fd, 0, SNIFF_BYTES);
-    const kind = sniff(head);
-    if (kind === 'unknown') return partial(scanBytes(relPath, head));
-    if (kind !== 'json') return null;
-    if (size > MAX_JSON_BYTES) return partial(unreadable(relPath, null, `JSON file of ${size} bytes exceeds the ${MAX_JSON_BYTES}-byte limit`, 'file-too-large'));
-    return fromWhole(relPath, readAtSync(fd, 0, size), content);
+    const read = readWholeSync(fd, opts);
+    if (read.kind === 'whole') return fromWhole(relPath, read.bytes, content);
+    if (read.kind === 'not-a-file') return partial(unreadable(relPath, null, 'not a regular file', 'unreadable-file'));
+    if (read.kind === 'unknown') return partial(scanBytes(relPath, read.head));
+    if (read.kind === 'too-large') return partial(unreadable(relPath, null, `JSON file of ${read.size} bytes exceeds the ${MAX_JSON_BYTES}-byte limit`, 'file-too-large'));
+    return null;
   } catch (err) {
     return partial(unreadable(relPath, null, `cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).name ?? 'error'})`, 'unreadable-file'));
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/**
+ * The digest a scan of the file would record (scanFileContentSync, scanFileContent), without
+ * parsing anything: null where a scan records none (media too large to read whole, a file
+ * that is not one or cannot be read). The build stamp's content key (build-stamp.ts) is made
+ * of these.
+ */
+export function digestFileSync(absPath: string, opts: ScanFileOptions = {}): string | null {
+  let fd: number | undefined;
+  try {
+    fd = openSync(absPath, 'r');
+    const read = readWholeSync(fd, opts);
+    return read.kind === 'whole' ? contentDigest(read.bytes) : null;
+  } catch {
+    return null;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+type WholeRead =
+  | { kind: 'whole'; bytes: Uint8Array }
+  | { kind: 'not-a-file' }
+  /** Too large to read whole, and neither JSON nor media: `head` is all that was read. */
+  | { kind: 'unknown'; head: Uint8Array }
+  | { kind: 'media' }
+  | { kind: 'too-large'; size: number };
+
+/** Which files are read whole (and so digested): anything small, and JSON up to its limit. */
+function readWholeSync(fd: number, opts: ScanFileOptions): WholeRead {
+  const stat = fstatSync(fd);
+  if (!stat.isFile()) return { kind: 'not-a-file' };
+  const size = stat.size;
+  if (size <= (opts.wholeReadLimit ?? WHOLE_READ_LIMIT)) return { kind: 'whole', bytes: readAtSync(fd, 0, size) };
+  const head = readAtSync(fd, 0, SNIFF_BYTES);
+  const kind = sniff(head);
+  if (kind === 'unknown') return { kind: 'unknown', head };
+  if (kind !== 'json') return { kind: 'media' };
+  if (size > MAX_JSON_BYTES) return { kind: 'too-large', size };
+  return { kind: 'whole', bytes: readAtSync(fd, 0, size) };
 }
 
 /**

@@ -10,7 +10,7 @@ import { byString } from '../core/stable-json.js';
 import type { ScannedWorkflow } from '../core/types.js';
 import { spawnModuleWorker } from '../io/spawn-worker.js';
 import { decodeWorkflowText } from './codec.js';
-import { type ContentCheck, type ContentScan, scanFileContent } from './scan-file.js';
+import { type ContentCheck, type ContentScan, digestFileSync, scanFileContent } from './scan-file.js';
 import type { ScanBatch, ScanBatchResult, ScanWorkerData } from './scan-worker.js';
 
 type FileRef = { absPath: string; relPath: string };
@@ -57,11 +57,49 @@ export async function scanFiles(files: readonly FileRef[], opts: Omit<ScanFilesO
 
 export async function scanFilesPacked(files: readonly FileRef[], opts: ScanFilesOptions = {}): Promise<PackedScan[]> {
   const sorted = [...files].sort((a, b) => byString(a.relPath, b.relPath) || byString(a.absPath, b.absPath));
-  const workers = Math.min(opts.workers ?? availableParallelism(), Math.floor(sorted.length / MIN_FILES_PER_WORKER));
+  const workers = workerCount(sorted.length, opts.workers);
   const content = opts.content ?? null;
   if (workers < 2) return (await scanInline(sorted, content, opts.concurrency)).map((s, i) => unpacked(s, sorted[i]!.relPath));
-  const spawn = opts.spawnWorker ?? ((data: ScanWorkerData) => spawnModuleWorker(import.meta.url, 'scan-worker', { workerData: data }));
-  return scanOnWorkers(sorted, workers, content, opts.concurrency, spawn);
+  // One instance of each string across the workers' tables (folder and node type names repeat
+  // tens of thousands of times in a large collection).
+  const interned = new Map<string, string>();
+  const intern = (s: string) => {
+    const known = interned.get(s);
+    if (known !== undefined) return known;
+    interned.set(s, s);
+    return s;
+  };
+  const data: ScanWorkerData = { digests: content !== null, known: content?.known ? [...content.known] : [] };
+  return onWorkers(sorted, workers, data, false, opts.spawnWorker, {
+    unpack: (reply, table) => {
+      for (const s of reply.strings) table.push(intern(s));
+      return reply.results.map((r, i): PackedScan => {
+        const digest = reply.digests[i] ?? null;
+        if (r === null) return { result: null, packed: null, digest: digest!, path: sorted[reply.id + i]!.relPath };
+        if (typeof r !== 'string') return { result: r, packed: null, digest };
+        return { result: decodeWorkflowText(sorted[reply.id + i]!.relPath, r, table), packed: { text: r, table }, digest };
+      });
+    },
+    inline: async (start, batch) => (await scanInline(batch, content, opts.concurrency)).map((s, i) => unpacked(s, sorted[start + i]!.relPath)),
+  });
+}
+
+/**
+ * The digest a scan of each file would record (scan-file.ts digestFileSync), in `files` order,
+ * without parsing anything: on worker threads when there are many.
+ */
+export async function digestFiles(files: readonly FileRef[], opts: Pick<ScanFilesOptions, 'workers' | 'spawnWorker'> = {}): Promise<(string | null)[]> {
+  const workers = workerCount(files.length, opts.workers);
+  const inline = (batch: readonly FileRef[]) => batch.map((f) => digestFileSync(f.absPath));
+  if (workers < 2) return inline(files);
+  return onWorkers(files, workers, { digests: true, known: [] }, true, opts.spawnWorker, {
+    unpack: (reply) => reply.digests,
+    inline: async (_start, batch) => inline(batch),
+  });
+}
+
+function workerCount(files: number, wanted: number | undefined): number {
+  return Math.min(wanted ?? availableParallelism(), Math.floor(files / MIN_FILES_PER_WORKER));
 }
 
 const unpacked = (s: ContentScan, path: string): PackedScan => (s.result === null ? { result: null, packed: null, digest: s.digest, path } : { result: s.result, packed: null, digest: s.digest });
@@ -80,36 +118,29 @@ async function scanInline(sorted: readonly FileRef[], content: ContentCheck | nu
   return results;
 }
 
-async function scanOnWorkers(sorted: readonly FileRef[], count: number, content: ContentCheck | null, concurrency: number | undefined, spawn: (data: ScanWorkerData) => Worker): Promise<PackedScan[]> {
-  const data: ScanWorkerData = { digests: content !== null, known: content?.known ? [...content.known] : [] };
-  const results: PackedScan[] = new Array(sorted.length);
+/**
+ * `files` in batches over `count` workers; one value per file, in `files` order. A batch whose
+ * worker dies or fails to start is done by `inline` on this thread, never lost.
+ */
+async function onWorkers<T>(
+  files: readonly FileRef[],
+  count: number,
+  data: ScanWorkerData,
+  digestOnly: boolean,
+  spawnWorker: ((data: ScanWorkerData) => Worker) | undefined,
+  how: { unpack: (reply: ScanBatchResult, table: string[]) => readonly T[]; inline: (start: number, batch: readonly FileRef[]) => Promise<readonly T[]> },
+): Promise<T[]> {
+  const spawn = spawnWorker ?? ((d: ScanWorkerData) => spawnModuleWorker(import.meta.url, 'scan-worker', { workerData: d }));
+  const results: T[] = new Array(files.length);
   const batches: number[] = [];
-  for (let start = 0; start < sorted.length; start += BATCH_SIZE) batches.push(start);
+  for (let start = 0; start < files.length; start += BATCH_SIZE) batches.push(start);
   const orphans: number[] = [];
-  const place = (start: number, scanned: readonly PackedScan[]) => scanned.forEach((r, i) => (results[start + i] = r));
-  // One instance of each string across the workers' tables (folder and node type names repeat
-  // tens of thousands of times in a large collection).
-  const interned = new Map<string, string>();
-  const intern = (s: string) => {
-    const known = interned.get(s);
-    if (known !== undefined) return known;
-    interned.set(s, s);
-    return s;
-  };
+  const place = (start: number, done: readonly T[]) => done.forEach((r, i) => (results[start + i] = r));
 
   const runWorker = () => new Promise<void>((resolve) => {
     const worker = spawn(data);
     // This side's copy of the worker's string table, grown by each reply (replies arrive in order).
     const table: string[] = [];
-    const unpack = (reply: ScanBatchResult): PackedScan[] => {
-      for (const s of reply.strings) table.push(intern(s));
-      return reply.results.map((r, i): PackedScan => {
-        const digest = reply.digests[i] ?? null;
-        if (r === null) return { result: null, packed: null, digest: digest!, path: sorted[reply.id + i]!.relPath };
-        if (typeof r !== 'string') return { result: r, packed: null, digest };
-        return { result: decodeWorkflowText(sorted[reply.id + i]!.relPath, r, table), packed: { text: r, table }, digest };
-      });
-    };
     const inFlight = new Set<number>();
     let settled = false;
     const finish = () => {
@@ -126,12 +157,12 @@ async function scanOnWorkers(sorted: readonly FileRef[], count: number, content:
         return;
       }
       inFlight.add(start);
-      worker.postMessage({ id: start, files: sorted.slice(start, start + BATCH_SIZE) } satisfies ScanBatch);
+      worker.postMessage({ id: start, files: files.slice(start, start + BATCH_SIZE), digestOnly } satisfies ScanBatch);
     };
     worker.on('message', (reply: ScanBatchResult) => {
       // After an error the worker's batches belong to the inline pass; a late reply is ignored.
       if (settled || !inFlight.delete(reply.id)) return;
-      place(reply.id, unpack(reply));
+      place(reply.id, how.unpack(reply, table));
       feed();
     });
     // A worker that dies or fails to start costs its batches a rescan here, never the build.
@@ -145,8 +176,6 @@ async function scanOnWorkers(sorted: readonly FileRef[], count: number, content:
   });
 
   await Promise.all(Array.from({ length: count }, runWorker));
-  for (const start of [...orphans, ...batches.splice(0)]) {
-    place(start, (await scanInline(sorted.slice(start, start + BATCH_SIZE), content, concurrency)).map((s, i) => unpacked(s, sorted[start + i]!.relPath)));
-  }
+  for (const start of [...orphans, ...batches.splice(0)]) place(start, await how.inline(start, files.slice(start, start + BATCH_SIZE)));
   return results;
 }

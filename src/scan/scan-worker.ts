@@ -9,11 +9,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ScannedWorkflow } from '../core/types.js';
 import { StringTable, encodeWorkflow } from './codec.js';
-import { type ContentCheck, scanFileContent, scanFileContentSync } from './scan-file.js';
+import { type ContentCheck, digestFileSync, scanFileContent, scanFileContentSync } from './scan-file.js';
 
 export interface ScanBatch {
   id: number;
   files: { absPath: string; relPath: string }[];
+  /** Digest the files (as a scan would record them) and parse nothing: results are all null. */
+  digestOnly?: boolean;
 }
 
 /** What a worker is started with: whether to digest what it reads, and the digests already known. */
@@ -26,7 +28,7 @@ export interface ScanBatchResult {
   id: number;
   /**
    * Per file: the compact form as JSON text, the result as is where the codec does not cover its
-   * shape, or null where the file's digest was known (nothing parsed).
+   * shape, or null where the file's digest was known or only digests were asked (nothing parsed).
    */
   results: (string | ScannedWorkflow | null)[];
   /** Per file: the digest of the bytes read (null: not read whole, or not asked for). */
@@ -47,6 +49,11 @@ port.on('message', async (batch: ScanBatch) => {
   const results: (string | ScannedWorkflow | null)[] = [];
   const digests: (string | null)[] = [];
   for (const f of batch.files) {
+    if (batch.digestOnly) {
+      digests.push(digestFileSync(f.absPath));
+      results.push(null);
+      continue;
+    }
     const scanned = scanFileContentSync(f.absPath, f.relPath, content) ?? (await scanFileContent(f.absPath, f.relPath, content));
     digests.push(scanned.digest);
     if (scanned.result === null) {

@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Worker } from 'node:worker_threads';
 import { spawnModuleWorker } from '../../src/io/spawn-worker.js';
-import { scanFile, scanFiles, scanFilesPacked } from '../../src/scan/index.js';
+import { digestFiles, scanFile, scanFiles, scanFilesPacked } from '../../src/scan/index.js';
 import { scanFileSync } from '../../src/scan/scan-file.js';
 import type { ScanWorkerData } from '../../src/scan/scan-worker.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -99,6 +99,42 @@ test('asked for content, each file read whole comes back with the SHA-256 of its
         else assert.equal(r.result, wf, wf.path);
       }
       assert.is(skipped.find((r) => r.digest === expected.get('copy/zero.json'))?.result, null, 'the copy is known by its bytes, not its name');
+    }
+  } finally {
+    await cleanup();
+  }
+});
+
+test('digestFiles gives each file the digest a scan records, without parsing: null where a scan reads no whole file', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const files = await writeCorpus(dir, 120);
+    // Above the whole-read limit: JSON is still digested, media and unknown content are not.
+    const big: [string, Uint8Array | string][] = [
+      ['big/a.json', JSON.stringify({ pad: 'x'.repeat(300_000), ...JSON.parse(api('big.safetensors')) })],
+      ['big/b.png', png([tEXt('workflow', ui('big.safetensors')), tEXt('pad', 'y'.repeat(300_000))])],
+      ['big/c.bin', 'z'.repeat(300_000)],
+    ];
+    await mkdir(join(dir, 'big'));
+    for (const [rel, content] of big) {
+      await writeFile(join(dir, rel), content);
+      files.push({ relPath: rel, absPath: join(dir, rel) });
+    }
+    files.push({ relPath: 'gone.json', absPath: join(dir, 'gone.json') }, { relPath: 'big', absPath: join(dir, 'big') });
+    const recorded = new Map((await scanFilesPacked(files, { workers: 0, content: { known: null } })).map((r) => [r.result ? r.result.path : r.path, r.digest]));
+    const expected = files.map((f) => recorded.get(f.relPath) ?? null);
+    assert.is(expected.filter((d) => d !== null).length, 121, 'all but the large media, the large unknown file, the missing file and the folder');
+    assert.is(expected[120], createHash('sha256').update(big[0]![1]).digest('base64url'));
+
+    const real = (data: ScanWorkerData) => spawnModuleWorker(new URL('../../src/scan/scan-files.ts', import.meta.url).href, 'scan-worker', { workerData: data });
+    const dying = () => new Worker("require('node:worker_threads').parentPort.on('message', () => process.exit(3))", { eval: true });
+    let started = 0;
+    for (const [label, opts] of [
+      ['this thread', { workers: 0 }],
+      ['workers', { workers: 2 }],
+      ['a worker that dies', { workers: 2, spawnWorker: (data: ScanWorkerData) => (started++ === 0 ? dying() : real(data)) }],
+    ] as const) {
+      assert.equal(await digestFiles(files, opts), expected, label);
     }
   } finally {
     await cleanup();
