@@ -2,12 +2,20 @@
  * The unchanged-build short cut, make's "nothing to be done": after a build that leaves nothing
  * to resolve, `.comfygen/build.json` records a digest of everything the lock and the outputs
  * depend on (comfygen's own code and templates, the evaluated config, the network mode, every
- * workflow's stamp, and the bytes and mode of the lock and of each output) with what that build
+ * workflow, and the bytes and mode of the lock and of each output) with what that build
  * reported. A later build with the same digest would resolve nothing and render the same bytes,
  * so it skips scanning, rendering and writing and replays the report. The local inventory is
  * still walked: "present locally" is about this machine now.
  *
- * Only a digest and model keys are stored; a missing, damaged or stale stamp means a full build.
+ * The digest is taken twice, over two ways of naming a workflow: `key` by its identity (size,
+ * mtime, ctime, inode: free to check, stat only) and `content` by the SHA-256 of its bytes, as
+ * the scan cache records them. When the identities changed but not the bytes (a CI job restoring
+ * `.comfygen/` onto a fresh checkout, a `touch`), the content key still matches: the workflows
+ * are read and digested, not parsed, and the build is replayed. `content` is null when some
+ * workflow has no digest (a project's first scan records none; media too large to be read whole
+ * never has one).
+ *
+ * Only digests and model keys are stored; a missing, damaged or stale stamp means a full build.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,11 +27,15 @@ import type { Diagnostic } from '../core/types.js';
 import type { ModelDemand } from './demand.js';
 import { type FileStamp, RACY_MS } from './file-stamp.js';
 
-const VERSION = 1;
+/** 2: the content key. */
+const VERSION = 2;
 
 export interface BuildStamp {
   version: typeof VERSION;
-  key: string;
+  /** By the workflows' identities; null when one was written too recently to be trusted. */
+  key: string | null;
+  /** By the workflows' bytes; null when some workflow has no digest. */
+  content: string | null;
   workflows: number;
   /** key, folder, name, active, guessed: enough to match local files and count. */
   demands: [string, string, string, boolean, boolean][];
@@ -43,7 +55,8 @@ export function stampFile(config: Config): string {
 export function readStamp(config: Config): BuildStamp | null {
   try {
     const stamp = JSON.parse(readFileSync(stampFile(config), 'utf8')) as BuildStamp;
-    if (stamp.version !== VERSION || typeof stamp.key !== 'string' || !Array.isArray(stamp.outputs) || !Array.isArray(stamp.demands)) return null;
+    const digest = (v: unknown) => v === null || typeof v === 'string';
+    if (stamp.version !== VERSION || !digest(stamp.key) || !digest(stamp.content) || !Array.isArray(stamp.outputs) || !Array.isArray(stamp.demands)) return null;
     if (!Array.isArray(stamp.before) || !Array.isArray(stamp.after) || typeof stamp.workflows !== 'number') return null;
     return stamp;
   } catch {
@@ -64,30 +77,30 @@ export function writeStamp(config: Config, stamp: BuildStamp): void {
   }
 }
 
+export interface StampKeys {
+  key: string | null;
+  content: string | null;
+  /** The outputs read from disk to take the keys (those `contents` did not give). */
+  read: Map<string, string>;
+}
+
 /**
- * The digest, or null when no short cut can be trusted: a workflow is unreadable or was just
- * modified, or an output is missing or not a plain file. `contents` gives outputs' bytes as
- * just written (else they are read from disk).
+ * Both digests, or null when no short cut can be trusted at all: an output is missing or not a
+ * plain file. `key` is null when a workflow is unreadable or was just modified; `content` when
+ * `digests` is null or lacks one. `contents` gives outputs' bytes already at hand (else they
+ * are read from disk).
  */
-export function stampKey(
+export function stampKeys(
   config: Config,
   files: readonly FileRef[],
   stamps: readonly (FileStamp | null)[],
+  digests: readonly (string | null)[] | null,
   outputs: readonly { path: string; mode: number }[],
   offline: boolean,
   contents?: ReadonlyMap<string, string>,
-): { key: string; read: Map<string, string> } | null {
-  const digest = createHash('sha256');
-  const line = (...parts: (string | number | boolean)[]) => digest.update(`${parts.join('\0')}\n`);
-  line('comfygen build stamp', VERSION, codeFingerprint(), offline);
-  line(JSON.stringify(config));
-  const cutoff = Date.now() - RACY_MS;
-  for (const [i, f] of files.entries()) {
-    const st = stamps[i];
-    if (!st || st.mtimeMs >= cutoff) return null;
-    line('workflow', f.relPath, st.stamp);
-  }
+): StampKeys | null {
   const read = new Map<string, string>();
+  const outputLines: string[] = [];
   for (const out of outputs) {
     let content = contents?.get(out.path);
     if (content === undefined) {
@@ -101,10 +114,32 @@ export function stampKey(
       }
       read.set(out.path, content);
     }
-    line('output', out.path, out.mode, createHash('sha256').update(content).digest('hex'));
+    outputLines.push(joined('output', out.path, out.mode, createHash('sha256').update(content).digest('hex')));
   }
-  return { key: digest.digest('hex'), read };
+  const keyOver = (kind: string, nameOf: (i: number) => string | null): string | null => {
+    const digest = createHash('sha256');
+    digest.update(joined('comfygen build stamp', VERSION, kind, codeFingerprint(), offline));
+    digest.update(`${JSON.stringify(config)}\n`);
+    for (const [i, f] of files.entries()) {
+      const name = nameOf(i);
+      if (name === null) return null;
+      digest.update(joined('workflow', f.relPath, name));
+    }
+    for (const line of outputLines) digest.update(line);
+    return digest.digest('hex');
+  };
+  const cutoff = Date.now() - RACY_MS;
+  return {
+    key: keyOver('identity', (i) => {
+      const st = stamps[i];
+      return st && st.mtimeMs < cutoff ? st.stamp : null;
+    }),
+    content: digests === null ? null : keyOver('content', (i) => digests[i] ?? null),
+    read,
+  };
 }
+
+const joined = (...parts: (string | number | boolean)[]) => `${parts.join('\0')}\n`;
 
 /** The light demands a replay needs (matching and counts; who uses what is in the scan). */
 export function stampDemands(demands: readonly ModelDemand[]): BuildStamp['demands'] {

@@ -12,7 +12,7 @@ import type { Diagnostic, LockChange, LockEntry, Lockfile, RenderedFile, Scanned
 import { applyWrites, planWrites, type PlannedWrite } from '../io/write.js';
 import { parseLock, readLock } from '../lock/read.js';
 import { serializeLock, updateLock } from '../lock/update.js';
-import { type BuildStamp, demandsFromStamp, readStamp, stampDemands, stampKey, writeStamp } from './build-stamp.js';
+import { type BuildStamp, demandsFromStamp, readStamp, stampDemands, stampKeys, writeStamp } from './build-stamp.js';
 import { aggregateDemand, type ModelDemand } from './demand.js';
 import { stampFiles } from './file-stamp.js';
 import { type LocalState, inspectLocal, walkLocal } from './local.js';
@@ -71,17 +71,33 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   // Only a plain `build` may be skipped: --update, --force, --dry-run, --frozen and check each
   // ask for work to be done, and --watch keeps its own memo.
   const stampable = opts.mode === 'build' && !opts.update && !opts.force && !opts.dryRun && !opts.frozen && !opts.scanMemo;
+  const cacheFile = join(config.cacheDir, 'scans.cache');
+  // Loaded only when needed: an unchanged build needs none of the scanner, the node-pack
+  // resolver or the templates. The latter two load while the workers parse.
+  const newMemo = async () => (await import('./scan-memo.js')).createScanMemo();
+  let memo = opts.scanMemo;
   if (stampable) {
     const stamp = readStamp(config);
-    const current = stamp ? stampKey(config, files, stamps, stamp.outputs, offline) : null;
-    if (stamp && current?.key === stamp.key) return replayUnchanged(config, stamp, current.read, env, progress);
+    const current = stamp ? stampKeys(config, files, stamps, null, stamp.outputs, offline) : null;
+    if (stamp && current) {
+      if (current.key !== null && current.key === stamp.key) return replayUnchanged(config, stamp, current.read, env, progress);
+      if (stamp.content !== null) {
+        // New identities, maybe the same bytes: digest the workflows (without parsing them).
+        memo = await newMemo();
+        const digests = await memo.digests(files, { cacheFile, stamps });
+        const byContent = stampKeys(config, files, stamps, digests, stamp.outputs, offline, current.read);
+        if (byContent?.content === stamp.content) {
+          // Known by identity again from now on: the next build replays without reading them.
+          memo.restamp(files, { cacheFile, stamps, digests });
+          writeStamp(config, { ...stamp, key: byContent.key });
+          return replayUnchanged(config, stamp, current.read, env, progress);
+        }
+      }
+    }
   }
-  // Loaded here, not at the top: an unchanged build (above) needs none of the scanner, the
-  // node-pack resolver or the templates. The latter two load while the workers parse.
-  const { createScanMemo } = await import('./scan-memo.js');
-  const memo = opts.scanMemo ?? createScanMemo();
+  const scanMemo = memo ?? (await newMemo());
   // `check` writes nothing, its cache included.
-  const scanning = step(progress, 'scan', `Scan ${files.length} workflow(s)`, () => memo.scan(files, { cacheFile: join(config.cacheDir, 'scans.cache'), persist: !check, stamps }),
+  const scanning = step(progress, 'scan', `Scan ${files.length} workflow(s)`, () => scanMemo.scan(files, { cacheFile, persist: !check, stamps }),
     (wfs) => `${wfs.reduce((n, wf) => n + wf.refs.length, 0)} model reference(s)`);
   // The local inventory only influences resolution, never the rendered outputs, so `check`
   // skips it and gives the same answer on a laptop full of models and a bare CI runner.
@@ -159,9 +175,9 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
       const settled = offline || (allLocked && stayedHome);
       if (stampable && settled && !writes.some((w) => w.status === 'foreign')) {
         const outputs = writes.map((w) => ({ path: w.path, mode: w.mode }));
-        const current = stampKey(config, files, stamps, outputs, offline, new Map(writes.map((w) => [w.path, w.content])));
-        if (current) {
-          writeStamp(config, { version: 1, key: current.key, workflows: files.length, demands: stampDemands(demands), outputs,
+        const current = stampKeys(config, files, stamps, scanMemo.digestsOf(files), outputs, offline, new Map(writes.map((w) => [w.path, w.content])));
+        if (current && (current.key !== null || current.content !== null)) {
+          writeStamp(config, { version: 2, key: current.key, content: current.content, workflows: files.length, demands: stampDemands(demands), outputs,
             before: diagnostics.slice(0, scanned), after: nodeDiagnostics });
         }
       }

@@ -11,18 +11,20 @@
  * scan depends on the path only through `path` and each diagnostic's `file`, which the compact
  * form leaves out). So a fresh checkout or a copied project with its `.comfygen/` restored (CI),
  * a `touch`, a branch switched back and forth or a renamed workflow cost a read and a digest
- * per file, not a parse.
+ * per file, not a parse. The same digests make the build stamp's content key (`digests`, and
+ * `restamp` when that key matches and the build is replayed).
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { ScannedWorkflow } from '../core/types.js';
-import { type PackedScan, scanFilesPacked } from '../scan/index.js';
+import { type PackedScan, digestFiles, scanFilesPacked } from '../scan/index.js';
 import { scannerFingerprint } from '../scan/fingerprint.js';
 import { type FileStamp, RACY_MS, stampFiles } from './file-stamp.js';
 import { StringTable, decodeWorkflowText, encodeWorkflow } from '../scan/codec.js';
 
 export type ScanFn = typeof scanFilesPacked;
+export type DigestFn = typeof digestFiles;
 type FileRef = { absPath: string; relPath: string };
 
 /**
@@ -33,9 +35,26 @@ const VERSION = 5;
 /** The format 4 file, which a build of this version replaces. */
 const LEGACY_NAME = 'scans.json';
 
+type Stamps = readonly (FileStamp | null)[];
+
 export interface ScanMemo {
   /** Scans `files`, rereading only those changed since they were last scanned. */
-  scan(files: readonly FileRef[], opts?: { cacheFile?: string | null; persist?: boolean; stamps?: readonly (FileStamp | null)[] }): Promise<ScannedWorkflow[]>;
+  scan(files: readonly FileRef[], opts?: { cacheFile?: string | null; persist?: boolean; stamps?: Stamps }): Promise<ScannedWorkflow[]>;
+  /**
+   * The digest of each file's bytes as a scan records it (null: none, see digestFileSync),
+   * without parsing: known for a file whose identity is unchanged, else read. A `scan` of the
+   * same files and stamps that follows reads none of them again where the digest names a
+   * result already known.
+   */
+  digests(files: readonly FileRef[], opts: { cacheFile: string | null; stamps: Stamps }): Promise<(string | null)[]>;
+  /**
+   * After `digests`, when the build is replayed by content (build-stamp.ts): the files' new
+   * identities are recorded for the results of the same bytes, without decoding them, and the
+   * cache file is written, so the next build knows the files by identity again.
+   */
+  restamp(files: readonly FileRef[], opts: { cacheFile: string; stamps: Stamps; digests: readonly (string | null)[] }): void;
+  /** The digest each file's current result was parsed from (null: none recorded). */
+  digestsOf(files: readonly FileRef[]): (string | null)[];
   /** Files actually read and parsed so far. */
   misses(): number;
   /** Files read whose content matched a result already known (so not parsed) so far. */
@@ -59,26 +78,69 @@ interface Entry {
  */
 type Packed = { text: string; table: readonly string[] };
 
-export function createScanMemo(scanner: ScanFn = scanFilesPacked): ScanMemo {
+export function createScanMemo(scanner: ScanFn = scanFilesPacked, digester: DigestFn = digestFiles): ScanMemo {
   let memo = new Map<string, Entry>();
   let loadedFrom: string | null = null;
   let persisted = '';
   let misses = 0;
   let contentHits = 0;
+  /** Digests taken by `digests` for files whose identity did not match, by path. */
+  let taken = new Map<string, { stamp: string; digest: string }>();
+  const load = (cacheFile: string | null) => {
+    if (cacheFile && cacheFile !== loadedFrom) {
+      memo = loadEntries(cacheFile);
+      loadedFrom = cacheFile;
+      persisted = persistedKeys(memo, Infinity);
+    }
+  };
+  const save = (cacheFile: string) => {
+    const cutoff = Date.now() - RACY_MS;
+    const keys = persistedKeys(memo, cutoff);
+    if (keys !== persisted && saveEntries(cacheFile, memo, cutoff)) persisted = keys;
+  };
+  const known = (f: FileRef, stamp: FileStamp | null): Entry | undefined => {
+    const e = memo.get(f.relPath);
+    return stamp && e?.stamp === stamp.stamp ? e : undefined;
+  };
   return {
     misses: () => misses,
     contentHits: () => contentHits,
+    digestsOf: (files) => files.map((f) => memo.get(f.relPath)?.digest ?? null),
+    async digests(files, opts) {
+      load(opts.cacheFile);
+      const result = files.map((f, i) => known(f, opts.stamps[i] ?? null)?.digest ?? null);
+      const unknown = files.flatMap((f, i) => (result[i] === null ? [i] : []));
+      const read = await digester(unknown.map((i) => files[i]!));
+      taken = new Map();
+      unknown.forEach((fileIndex, k) => {
+        const digest = read[k] ?? null;
+        const stamp = opts.stamps[fileIndex];
+        result[fileIndex] = digest;
+        if (digest !== null && stamp) taken.set(files[fileIndex]!.relPath, { stamp: stamp.stamp, digest });
+      });
+      return result;
+    },
+    restamp(files, opts) {
+      load(opts.cacheFile);
+      const next = new Map<string, Entry>();
+      files.forEach((f, i) => {
+        const e = memo.get(f.relPath);
+        const stamp = opts.stamps[i];
+        if (!e || !stamp) return;
+        // The result stands for these bytes: it takes their new identity; any other is dropped.
+        if (e.stamp === stamp.stamp || (e.digest !== null && e.digest === opts.digests[i])) next.set(f.relPath, { ...e, ...stamp });
+      });
+      memo = next;
+      taken = new Map();
+      save(opts.cacheFile);
+    },
     async scan(files, opts = {}) {
       const cacheFile = opts.cacheFile ?? null;
-      if (cacheFile && cacheFile !== loadedFrom) {
-        memo = loadEntries(cacheFile);
-        loadedFrom = cacheFile;
-        persisted = persistedKeys(memo, Infinity);
-      }
+      load(cacheFile);
       const stamps = opts.stamps ?? stampFiles(files);
       const todo = files.filter((f, i) => {
-        const e = memo.get(f.relPath);
-        return !stamps[i] || e?.stamp !== stamps[i]!.stamp || resultOf(f.relPath, e) === null;
+        const e = known(f, stamps[i] ?? null);
+        return !e || resultOf(f.relPath, e) === null;
       });
       // Results that can be told again under another path: those kept in compact form (only
       // looked for when some file is to be read at all).
@@ -91,7 +153,19 @@ export function createScanMemo(scanner: ScanFn = scanFilesPacked): ScanMemo {
       // project starts to be rebuilt from a restored cache.
       const rebuilding = memo.size > 0 && opts.persist !== false;
       const content = rebuilding || byDigest.size > 0 ? { known: byDigest.size > 0 ? new Set(byDigest.keys()) : null } : undefined;
-      const scanned = await scanner(todo, { content });
+      // Files `digests` just read for this identity whose bytes have a result: not read again.
+      const stampOf = new Map(files.map((f, i) => [f.relPath, stamps[i]]));
+      const digested = (f: FileRef) => {
+        const t = taken.get(f.relPath);
+        return t && t.stamp === stampOf.get(f.relPath)?.stamp && byDigest.has(t.digest) ? t.digest : null;
+      };
+      const toScan = todo.filter((f) => digested(f) === null);
+      const scanned = await scanner(toScan, { content });
+      for (const f of todo) {
+        const digest = digested(f);
+        if (digest !== null) scanned.push({ result: null, packed: null, digest, path: f.relPath });
+      }
+      taken = new Map();
       const fresh = new Map<string, PackedScan>(scanned.map((r) => [r.result ? r.result.path : r.path, r]));
       const next = new Map<string, Entry>();
       const results = files.map((f, i) => {
@@ -107,11 +181,7 @@ export function createScanMemo(scanner: ScanFn = scanFilesPacked): ScanMemo {
         return entry.result!;
       });
       memo = next;
-      if (cacheFile && opts.persist !== false) {
-        const cutoff = Date.now() - RACY_MS;
-        const keys = persistedKeys(memo, cutoff);
-        if (keys !== persisted && saveEntries(cacheFile, memo, cutoff)) persisted = keys;
-      }
+      if (cacheFile && opts.persist !== false) save(cacheFile);
       return results;
     },
   };

@@ -152,4 +152,68 @@ test('online, only a build that went nowhere is stamped: the one after pinning, 
   }
 });
 
+const readStampFile = async (dir: string) => JSON.parse(await readFile(join(dir, '.comfygen', 'build.json'), 'utf8')) as { key: string | null; content: string | null };
+/** What a fresh checkout does to every workflow: new times (so a new identity), the same bytes. */
+async function checkOutAfresh(dir: string, at: Date): Promise<void> {
+  for (const name of ['a.json', 'b.json']) {
+    await writeFile(join(dir, 'wf', name), await readFile(join(dir, 'wf', name)));
+    await utimes(join(dir, 'wf', name), at, at);
+  }
+}
+
+test('workflows with new identities but the same bytes (a fresh checkout, .comfygen restored) replay by content, and are known by identity again after', async () => {
+  const p = await project();
+  try {
+    const first = await build(p.dir);
+    assert.is((await readStampFile(p.dir)).content, null, 'a first scan records no digests, so no content key');
+    await checkOutAfresh(p.dir, new Date(Date.now() - 7200_000));
+    assert.not.ok((await build(p.dir)).unchanged, 'without a content key, a full build (which digests)');
+    const stamped = await readStampFile(p.dir);
+    assert.ok(stamped.content, 'now the stamp has one');
+
+    await checkOutAfresh(p.dir, new Date(Date.now() - 5400_000));
+    const written = await mtimeOf(join(p.dir, 'generated', 'report.md'));
+    const replayed = await build(p.dir);
+    assert.ok(replayed.unchanged, 'replayed by content');
+    assert.equal(replayed.diagnostics, first.diagnostics);
+    assert.equal(replayed.lock, first.lock);
+    assert.is(await mtimeOf(join(p.dir, 'generated', 'report.md')), written, 'outputs untouched');
+    const restamped = await readStampFile(p.dir);
+    assert.is(restamped.content, stamped.content);
+    assert.ok(restamped.key && restamped.key !== stamped.key, 'the new identities are stamped');
+    const cache = await readFile(join(p.dir, '.comfygen', 'scans.cache'), 'utf8');
+    for (const name of ['a.json', 'b.json']) {
+      const st = await stat(join(p.dir, 'wf', name));
+      assert.ok(cache.includes(JSON.stringify([`wf/${name}`, `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`]).slice(0, -1)), `${name}: the scan cache knows its new identity`);
+    }
+    assert.ok((await build(p.dir)).unchanged, 'and the next build replays by identity');
+    assert.equal(await readStampFile(p.dir), restamped);
+  } finally {
+    await p.cleanup();
+  }
+});
+
+test('new identities with changed bytes mean a full build that sees the change, and the one after replays', async () => {
+  const p = await project();
+  try {
+    await build(p.dir);
+    await checkOutAfresh(p.dir, new Date(Date.now() - 7200_000));
+    await build(p.dir); // records the digests
+    await checkOutAfresh(p.dir, new Date(Date.now() - 5400_000));
+    await writeWorkflow(p.dir, 'b.json', lora('changed.safetensors'));
+    const r = await build(p.dir);
+    assert.not.ok(r.unchanged);
+    assert.ok(r.lock.models['loras/changed.safetensors'], 'the edit is seen');
+    assert.not.ok(r.lock.models['loras/elsewhere.safetensors'], 'and what it replaced is gone');
+    assert.ok((await build(p.dir)).unchanged);
+    // An output edited by hand is part of the content key too.
+    await checkOutAfresh(p.dir, new Date(Date.now() - 3600_000 * 3));
+    await appendFile(join(p.dir, 'generated', 'report.md'), 'a hand edit\n');
+    assert.not.ok((await build(p.dir)).unchanged, 'an edited output is regenerated, whatever the workflows');
+    assert.not.ok((await readFile(join(p.dir, 'generated', 'report.md'), 'utf8')).includes('a hand edit'));
+  } finally {
+    await p.cleanup();
+  }
+});
+
 test.run();

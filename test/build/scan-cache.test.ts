@@ -2,6 +2,7 @@
  * The persistent scan cache (.comfygen/scans.cache): a later run rereads only changed workflows,
  * gives exactly a fresh scan's results, and never trusts a damaged or foreign cache.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,7 +10,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createScanMemo } from '../../src/build/scan-memo.js';
 import type { ScannedWorkflow } from '../../src/core/types.js';
-import { scanFiles } from '../../src/scan/index.js';
+import { stampFiles } from '../../src/build/file-stamp.js';
+import { digestFiles, scanFiles, scanFilesPacked } from '../../src/scan/index.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const wf = (name: string) => JSON.stringify({ 1: { class_type: 'LoraLoader', inputs: { lora_name: name } } });
@@ -195,6 +197,60 @@ test('a workflow whose identity changed but not its bytes is read and digested, 
   } finally {
     await p.cleanup();
     await fresh.cleanup();
+  }
+});
+
+test('digests (for the build stamp\'s content key) parse nothing, and the scan after them reads no file twice', async () => {
+  const p = await project(5);
+  try {
+    const spy = () => {
+      const seen = { scanned: [] as string[], digested: [] as string[] };
+      const memo = createScanMemo(
+        async (files, opts) => { seen.scanned.push(...files.map((f) => f.relPath)); return scanFilesPacked(files, opts); },
+        async (files, opts) => { seen.digested.push(...files.map((f) => f.relPath)); return digestFiles(files, opts); },
+      );
+      return { memo, seen };
+    };
+    const stamps = () => stampFiles(p.files);
+    const sha = async (abs: string) => createHash('sha256').update(await readFile(abs)).digest('base64url');
+    const expected = async () => Promise.all(p.files.map((f) => sha(f.absPath)));
+    const retime = async (at: Date) => { for (const f of p.files) await utimes(f.absPath, at, at); };
+
+    // Cold, then once more under new identities: now every entry has its digest.
+    await createScanMemo().scan(p.files, { cacheFile: p.cacheFile });
+    await retime(new Date(Date.now() - 7200_000));
+    await createScanMemo().scan(p.files, { cacheFile: p.cacheFile });
+
+    const known = spy();
+    assert.equal(await known.memo.digests(p.files, { cacheFile: p.cacheFile, stamps: stamps() }), await expected());
+    assert.equal(known.seen.digested, [], 'unchanged identities: digests from the cache, nothing read');
+
+    // New identities, one file edited: all are digested, none parsed; the scan then parses only the edit.
+    await retime(new Date(Date.now() - 5400_000));
+    await writeFile(p.files[2]!.absPath, wf('edited.safetensors'));
+    await utimes(p.files[2]!.absPath, anHourAgo, anHourAgo);
+    const fresh = spy();
+    const now = stamps();
+    assert.equal(await fresh.memo.digests(p.files, { cacheFile: p.cacheFile, stamps: now }), await expected());
+    assert.equal(fresh.seen.digested, p.files.map((f) => f.relPath));
+    assert.equal(fresh.seen.scanned, []);
+    assert.equal(await fresh.memo.scan(p.files, { cacheFile: p.cacheFile, stamps: now }), await scanFiles(p.files));
+    assert.equal(fresh.seen.scanned, ['wf/2.json'], 'only the edited file read again');
+    assert.is(fresh.memo.contentHits(), 4);
+    assert.equal(fresh.memo.digestsOf(p.files), await expected());
+
+    // restamp: new identities recorded without parsing; the next scan reads nothing.
+    await retime(new Date(Date.now() - 3600_000 * 3));
+    const replay = spy();
+    const later = stamps();
+    const digests = await replay.memo.digests(p.files, { cacheFile: p.cacheFile, stamps: later });
+    replay.memo.restamp(p.files, { cacheFile: p.cacheFile, stamps: later, digests });
+    assert.equal(replay.seen.scanned, []);
+    const next = spy();
+    assert.equal(await next.memo.scan(p.files, { cacheFile: p.cacheFile, stamps: stamps() }), await scanFiles(p.files));
+    assert.equal([...next.seen.scanned, ...next.seen.digested], [], 'known by identity again');
+  } finally {
+    await p.cleanup();
   }
 });
 
