@@ -34,6 +34,11 @@ function corpus(i: number): [string, Uint8Array | string] {
   }
 }
 
+/** A real scan worker, as scan-files.ts starts one. */
+const realWorker = (data: ScanWorkerData) => spawnModuleWorker(new URL('../../src/scan/scan-files.ts', import.meta.url).href, 'scan-worker', { workerData: data });
+/** A worker that dies on its first batch, with more batches already sent to it. */
+const dyingWorker = () => new Worker("require('node:worker_threads').parentPort.on('message', () => process.exit(3))", { eval: true });
+
 /** The first `count` corpus files, written under `dir`. */
 async function writeCorpus(dir: string, count: number): Promise<{ absPath: string; relPath: string }[]> {
   const files: { absPath: string; relPath: string }[] = [];
@@ -126,13 +131,11 @@ test('digestFiles gives each file the digest a scan records, without parsing: nu
     assert.is(expected.filter((d) => d !== null).length, 121, 'all but the large media, the large unknown file, the missing file and the folder');
     assert.is(expected[120], createHash('sha256').update(big[0]![1]).digest('base64url'));
 
-    const real = (data: ScanWorkerData) => spawnModuleWorker(new URL('../../src/scan/scan-files.ts', import.meta.url).href, 'scan-worker', { workerData: data });
-    const dying = () => new Worker("require('node:worker_threads').parentPort.on('message', () => process.exit(3))", { eval: true });
     let started = 0;
     for (const [label, opts] of [
       ['this thread', { workers: 0 }],
       ['workers', { workers: 2 }],
-      ['a worker that dies', { workers: 2, spawnWorker: (data: ScanWorkerData) => (started++ === 0 ? dying() : real(data)) }],
+      ['a worker that dies', { workers: 2, spawnWorker: (data: ScanWorkerData) => (started++ === 0 ? dyingWorker() : realWorker(data)) }],
     ] as const) {
       assert.equal(await digestFiles(files, opts), expected, label);
     }
@@ -146,21 +149,18 @@ test('a worker that dies leaves its batches to the others or to this thread: sam
   try {
     const files = await writeCorpus(dir, 200);
     const inline = await scanFiles(files, { workers: 0 });
-    const real = (data: ScanWorkerData) => spawnModuleWorker(new URL('../../src/scan/scan-files.ts', import.meta.url).href, 'scan-worker', { workerData: data });
-    // Dies on its first batch, with more batches already sent to it.
-    const dying = () => new Worker("require('node:worker_threads').parentPort.on('message', () => process.exit(3))", { eval: true });
     let started = 0;
-    const oneDies = await scanFilesPacked(files, { workers: 2, spawnWorker: (data) => (started++ === 0 ? dying() : real(data)) });
+    const oneDies = await scanFilesPacked(files, { workers: 2, spawnWorker: (data) => (started++ === 0 ? dyingWorker() : realWorker(data)) });
     assert.equal(oneDies.map((r) => r.result), inline, 'one worker died');
     assert.ok(oneDies.some((r) => r.packed === null), 'the dead worker\'s batches were scanned here');
     assert.ok(oneDies.some((r) => r.packed !== null), 'the live worker did the rest');
-    const allDie = await scanFilesPacked(files, { workers: 2, spawnWorker: dying });
+    const allDie = await scanFilesPacked(files, { workers: 2, spawnWorker: dyingWorker });
     assert.equal(allDie.map((r) => r.result), inline, 'every worker died');
     // With the content check, this thread's rescan of a dead worker's batches digests and skips alike.
     const known = new Set((await scanFilesPacked(files, { workers: 0, content: { known: null } })).filter((_, i) => i % 3 === 0).map((r) => r.digest!));
     const expected = await scanFilesPacked(files, { workers: 0, content: { known } });
     started = 0;
-    const withContent = await scanFilesPacked(files, { workers: 2, content: { known }, spawnWorker: (data) => (started++ === 0 ? dying() : real(data)) });
+    const withContent = await scanFilesPacked(files, { workers: 2, content: { known }, spawnWorker: (data) => (started++ === 0 ? dyingWorker() : realWorker(data)) });
     assert.equal(withContent.map((r) => [r.result, r.digest]), expected.map((r) => [r.result, r.digest]), 'one worker died, content checked');
     assert.ok(withContent.some((r) => r.result === null) && withContent.some((r) => r.packed !== null), 'known files skipped, the live worker used');
   } finally {
