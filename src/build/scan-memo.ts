@@ -154,10 +154,10 @@ export function createScanMemo(scanner: ScanFn = scanFilesPacked, digester: Dige
       const rebuilding = memo.size > 0 && opts.persist !== false;
       const content = rebuilding || byDigest.size > 0 ? { known: byDigest.size > 0 ? new Set(byDigest.keys()) : null } : undefined;
       // Files `digests` just read for this identity whose bytes have a result: not read again.
-      const stampOf = new Map(files.map((f, i) => [f.relPath, stamps[i]]));
+      const stampOf = taken.size > 0 ? new Map(files.map((f, i) => [f.relPath, stamps[i]])) : null;
       const digested = (f: FileRef) => {
         const t = taken.get(f.relPath);
-        return t && t.stamp === stampOf.get(f.relPath)?.stamp && byDigest.has(t.digest) ? t.digest : null;
+        return t && t.stamp === stampOf?.get(f.relPath)?.stamp && byDigest.has(t.digest) ? t.digest : null;
       };
       const toScan = todo.filter((f) => digested(f) === null);
       const scanned = await scanner(toScan, { content });
