@@ -1,12 +1,13 @@
 // Runs one real `comfygen build` (the pipeline the CLI runs, minus terminal output) in this
 // process and prints a JSON line the harness reads: exit code, counts and model bytes read.
-//   node bench/child-build.mjs <dist-dir> <config-file> [--online]
+//   node bench/child-build.mjs <dist-dir> <config-file> [--online | --check]
+// --check runs `comfygen check` instead (offline, writes no lock or output, keeps its cache).
 import { pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const [distDir, configFile, flag] = process.argv.slice(2);
 const { runBuild } = await import(pathToFileURL(join(distDir, 'src/build/run-build.js')).href);
-const result = await runBuild({ cwd: dirname(configFile), configFile, mode: 'build', offline: flag !== '--online', env: process.env });
+const result = await runBuild({ cwd: dirname(configFile), configFile, mode: flag === '--check' ? 'check' : 'build', offline: flag !== '--online', env: process.env });
 process.stdout.write(`${JSON.stringify({
   exitCode: result.exitCode,
   workflows: result.workflowCount,
@@ -17,4 +18,5 @@ process.stdout.write(`${JSON.stringify({
   present: result.local ? result.local.matches.size : null,
   bytesRead: result.local ? result.local.hasher.bytesRead : null,
   errors: result.diagnostics.filter((d) => d.severity === 'error').length,
+  drift: result.writes.filter((w) => w.status !== 'unchanged').length,
 })}\n`);

@@ -68,9 +68,34 @@ async function editedOne(): Promise<Measured> {
  * that did not change are digested, not parsed.
  */
 async function freshCheckout(): Promise<Measured> {
+  await newIdentities();
+  return comfygen();
+}
+
+async function newIdentities(): Promise<void> {
   const when = new Date(Date.now() - 3600_000 * (1 + Math.random()));
   for (const f of workflowFiles) await utimes(f, when, when);
-  return comfygen();
+}
+
+/**
+ * `comfygen check` as a CI job runs it, over the lock and outputs the builds above left (so no
+ * drift): with no `.comfygen/`, again with the one it kept, then twice on a fresh checkout with
+ * that `.comfygen/` restored (the 1st records the digests a first scan skips).
+ */
+async function checks(): Promise<{ cold: Measured; repeated: Measured; checkout: Measured; checkoutAgain: Measured }> {
+  const check = async () => {
+    const m = await measure(process.execPath, [join(here, 'child-build.mjs'), dist, project.configFile, '--check']);
+    const drift = (JSON.parse(m.stdout.trim().split('\n').pop()!) as { drift: number }).drift;
+    if (drift !== 0) throw new Error(`check found ${drift} file(s) of drift after a build: it would measure something else`);
+    return m;
+  };
+  await rm(join(project.dir, '.comfygen'), { recursive: true, force: true });
+  const cold = await check();
+  const repeated = await check();
+  await newIdentities();
+  const checkout = await check();
+  await newIdentities();
+  return { cold, repeated, checkout, checkoutAgain: await check() };
 }
 
 await naive(); // warm the page cache for both sides
@@ -80,10 +105,11 @@ const edited: Measured[] = [];
 const checkout: Measured[] = [];
 const checkoutAgain: Measured[] = [];
 const naiveRuns: Measured[] = [];
+const checkRuns: Awaited<ReturnType<typeof checks>>[] = [];
 let coldOut: BuildOut | null = null;
 let warmOut: BuildOut | null = null;
 for (let i = 0; i < repeat; i++) {
-  console.error(`run ${i + 1}/${repeat}: naive, cold build, warm build, one workflow edited, fresh checkout twice …`);
+  console.error(`run ${i + 1}/${repeat}: naive, cold build, warm build, one workflow edited, fresh checkout twice, checks …`);
   naiveRuns.push(await naive());
   await clean();
   const c = await comfygen();
@@ -95,6 +121,7 @@ for (let i = 0; i < repeat; i++) {
   edited.push(await editedOne());
   checkout.push(await freshCheckout());
   checkoutAgain.push(await freshCheckout());
+  checkRuns.push(await checks());
 }
 const naiveS = median(naiveRuns.map((m) => m.seconds));
 const coldS = median(cold.map((m) => m.seconds));
@@ -102,6 +129,7 @@ const warmS = median(warm.map((m) => m.seconds));
 const editedS = median(edited.map((m) => m.seconds));
 const checkoutS = median(checkout.map((m) => m.seconds));
 const checkoutAgainS = median(checkoutAgain.map((m) => m.seconds));
+const checkS = Object.fromEntries((['cold', 'repeated', 'checkout', 'checkoutAgain'] as const).map((k) => [k, median(checkRuns.map((r) => r[k].seconds))])) as Record<keyof (typeof checkRuns)[number], number>;
 const peakOf = (runs: Measured[]) => `peak ${Math.max(...runs.map((m) => m.peakRssMb ?? 0)).toFixed(0)} MB`;
 const peakRss = Math.max(...[...cold, ...warm].map((m) => m.peakRssMb ?? 0));
 
@@ -124,6 +152,9 @@ rows.push({ figure: 'warm rebuild', comfygen: fmt(warmS), comparator: `naive.py 
 rows.push({ figure: 'rebuild, one workflow edited', comfygen: fmt(editedS), comparator: `cold ${fmt(coldS)}; ${peakOf(edited)}`, ratio: `${(editedS / naiveS).toFixed(2)}×`, target: '', pass: null });
 rows.push({ figure: 'fresh checkout, .comfygen kept: 1st', comfygen: fmt(checkoutS), comparator: `cold ${fmt(coldS)}; ${peakOf(checkout)}`, ratio: `${(checkoutS / naiveS).toFixed(2)}×`, target: '', pass: null });
 rows.push({ figure: 'fresh checkout, .comfygen kept: later', comfygen: fmt(checkoutAgainS), comparator: `cold ${fmt(coldS)}; ${peakOf(checkoutAgain)}`, ratio: `${(checkoutAgainS / naiveS).toFixed(2)}×`, target: '', pass: null });
+rows.push({ figure: 'check, no .comfygen', comfygen: fmt(checkS.cold), comparator: `naive.py ${fmt(naiveS)}`, ratio: `${(checkS.cold / naiveS).toFixed(2)}×`, target: '', pass: null });
+rows.push({ figure: 'check, repeated', comfygen: fmt(checkS.repeated), comparator: `check, no .comfygen ${fmt(checkS.cold)}`, ratio: `${(checkS.repeated / naiveS).toFixed(2)}×`, target: '', pass: null });
+rows.push({ figure: 'check, fresh checkout, .comfygen kept: later', comfygen: fmt(checkS.checkoutAgain), comparator: `1st ${fmt(checkS.checkout)}`, ratio: `${(checkS.checkoutAgain / naiveS).toFixed(2)}×`, target: '', pass: null });
 rows.push({ figure: 'model bytes read, warm', comfygen: String(warmOut?.bytesRead), comparator: `cold: ${coldOut?.bytesRead}`, ratio: '', target: '= 0', pass: warmOut?.bytesRead === 0 });
 if (hash) {
   const gibs = (s: number) => `${(hash!.gib / s).toFixed(2)} GiB/s`;
@@ -151,5 +182,6 @@ if (size !== 'L') console.log('(targets are defined for size L on a 2-core machi
 await writeFile(join(here, 'results.json'), `${JSON.stringify({
   size, ...spec, cores: availableParallelism(), node: process.version, repeat,
   build: { coldSeconds: coldS, warmSeconds: warmS, editedSeconds: editedS, checkoutSeconds: checkoutS, checkoutAgainSeconds: checkoutAgainS, naiveSeconds: naiveS, peakRssMb: peakRss, cold: coldOut, warm: warmOut },
+  check: { coldSeconds: checkS.cold, repeatedSeconds: checkS.repeated, checkoutSeconds: checkS.checkout, checkoutAgainSeconds: checkS.checkoutAgain },
   hash, requests, rows,
 }, null, 2)}\n`);

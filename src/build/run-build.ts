@@ -24,7 +24,7 @@ import { findWorkflowFiles } from './workflow-files.js';
 export interface BuildOptions {
   cwd: string;
   configFile?: string;
-  /** `check`: offline, resolves nothing, writes nothing, reports drift. */
+  /** `check`: offline, resolves nothing, writes no lock or output (only its cache), reports drift. */
   mode: 'build' | 'check';
   offline?: boolean;
   frozen?: boolean;
@@ -96,8 +96,9 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     }
   }
   const scanMemo = memo ?? (await newMemo());
-  // `check` writes nothing, its cache included.
-  const scanning = step(progress, 'scan', `Scan ${files.length} workflow(s)`, () => scanMemo.scan(files, { cacheFile, persist: !check, stamps }),
+  // `check` keeps its scan results too (a cache, not an output): a repeated check, or a CI job
+  // that restores `.comfygen/`, does not parse unchanged workflows again.
+  const scanning = step(progress, 'scan', `Scan ${files.length} workflow(s)`, () => scanMemo.scan(files, { cacheFile, stamps }),
     (wfs) => `${wfs.reduce((n, wf) => n + wf.refs.length, 0)} model reference(s)`);
   // The local inventory only influences resolution, never the rendered outputs, so `check`
   // skips it and gives the same answer on a laptop full of models and a bare CI runner.

@@ -39,7 +39,7 @@ type Stamps = readonly (FileStamp | null)[];
 
 export interface ScanMemo {
   /** Scans `files`, rereading only those changed since they were last scanned. */
-  scan(files: readonly FileRef[], opts?: { cacheFile?: string | null; persist?: boolean; stamps?: Stamps }): Promise<ScannedWorkflow[]>;
+  scan(files: readonly FileRef[], opts?: { cacheFile?: string | null; stamps?: Stamps }): Promise<ScannedWorkflow[]>;
   /**
    * The digest of each file's bytes as a scan records it (null: none, see digestFileSync),
    * without parsing: known for a file whose identity is unchanged, else read. A `scan` of the
@@ -151,7 +151,7 @@ export function createScanMemo(scanner: ScanFn = scanFilesPacked, digester: Dige
       // workflows costs a cold build ~6% at 10,000 workflows, and its results get their digests
       // the next time they are scanned (a fresh checkout's first build), which is when a
       // project starts to be rebuilt from a restored cache.
-      const rebuilding = memo.size > 0 && opts.persist !== false;
+      const rebuilding = memo.size > 0;
       const content = rebuilding || byDigest.size > 0 ? { known: byDigest.size > 0 ? new Set(byDigest.keys()) : null } : undefined;
       // Files `digests` just read for this identity whose bytes have a result: not read again.
       const stampOf = taken.size > 0 ? new Map(files.map((f, i) => [f.relPath, stamps[i]])) : null;
@@ -181,7 +181,7 @@ export function createScanMemo(scanner: ScanFn = scanFilesPacked, digester: Dige
         return entry.result!;
       });
       memo = next;
-      if (cacheFile && opts.persist !== false) save(cacheFile);
+      if (cacheFile) save(cacheFile);
       return results;
     },
   };

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runBuild } from '../../src/build/run-build.js';
+import { createScanMemo } from '../../src/build/scan-memo.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -211,6 +212,44 @@ test('new identities with changed bytes mean a full build that sees the change, 
     await appendFile(join(p.dir, 'generated', 'report.md'), 'a hand edit\n');
     assert.not.ok((await build(p.dir)).unchanged, 'an edited output is regenerated, whatever the workflows');
     assert.not.ok((await readFile(join(p.dir, 'generated', 'report.md'), 'utf8')).includes('a hand edit'));
+  } finally {
+    await p.cleanup();
+  }
+});
+
+test('check keeps its scan results: a repeated check, or one on a fresh checkout with .comfygen restored, parses no unchanged workflow, and answers the same', async () => {
+  const p = await project();
+  try {
+    await build(p.dir);
+    await rm(join(p.dir, '.comfygen'), { recursive: true });
+    const outputs = ['comfy.lock.json', 'generated/report.md', 'generated/download.sh'].map((f) => join(p.dir, f));
+    const times = await Promise.all(outputs.map(mtimeOf));
+    const check = async () => {
+      const memo = createScanMemo();
+      const r = await build(p.dir, { mode: 'check', scanMemo: memo });
+      return { memo, answer: { exitCode: r.exitCode, diagnostics: r.diagnostics, writes: r.writes.map((w) => [w.path, w.status]) } };
+    };
+    const first = await check();
+    assert.is(first.memo.misses(), 2);
+    assert.is(first.answer.exitCode, 1, 'the unsafe ../escape.pth is an error');
+    assert.ok(first.answer.writes.every(([, status]) => status === 'unchanged'), 'no drift');
+    assert.ok(existsSync(join(p.dir, '.comfygen', 'scans.cache')), 'the scan results are kept');
+
+    const again = await check();
+    assert.is(again.memo.misses(), 0, 'a repeated check parses nothing');
+    assert.equal(again.answer, first.answer);
+
+    await checkOutAfresh(p.dir, new Date(Date.now() - 7200_000));
+    const fresh = await check();
+    assert.is(fresh.memo.misses(), 2, 'a first scan recorded no digests: parsed again, digests kept this time');
+    await checkOutAfresh(p.dir, new Date(Date.now() - 5400_000));
+    const restored = await check();
+    assert.is(restored.memo.misses(), 0, 'same bytes under new identities: digested, not parsed');
+    assert.is(restored.memo.contentHits(), 2);
+    assert.equal(restored.answer, first.answer);
+
+    assert.equal(await Promise.all(outputs.map(mtimeOf)), times, 'no lock or output written');
+    assert.not.ok(existsSync(join(p.dir, '.comfygen', 'build.json')), 'a check stamps no build');
   } finally {
     await p.cleanup();
   }

@@ -313,14 +313,4 @@ test('partial rescans on workers pile up string tables only so far: past eight, 
   }
 });
 
-test('persist: false (comfygen check) reads the cache but writes none', async () => {
-  const p = await project(2);
-  try {
-    await createScanMemo().scan(p.files, { cacheFile: p.cacheFile, persist: false });
-    assert.not.ok(await readFile(p.cacheFile).catch(() => null), 'no cache written');
-  } finally {
-    await p.cleanup();
-  }
-});
-
 test.run();
