@@ -39,6 +39,7 @@ const project = await ensureProject(work, size);
 interface BuildOut { exitCode: number; bytesRead: number | null; demands: number; present: number | null; workflows: number }
 const comfygen = () => measure(process.execPath, [join(here, 'child-build.mjs'), dist, project.configFile]);
 const naive = () => measure('python3', [join(here, 'naive.py'), project.dir]);
+const parseFloor = () => measure(process.execPath, [join(here, 'parse-floor.mjs'), join(project.dir, 'workflows')]);
 const parse = (m: Measured): BuildOut => JSON.parse(m.stdout.trim().split('\n').pop()!);
 const clean = async () => {
   for (const p of ['.comfygen', 'comfy.lock.json', 'generated']) await rm(join(project.dir, p), { recursive: true, force: true });
@@ -106,11 +107,13 @@ const checkout: Measured[] = [];
 const checkoutAgain: Measured[] = [];
 const naiveRuns: Measured[] = [];
 const checkRuns: Awaited<ReturnType<typeof checks>>[] = [];
+const floorRuns: Measured[] = [];
 let coldOut: BuildOut | null = null;
 let warmOut: BuildOut | null = null;
 for (let i = 0; i < repeat; i++) {
   console.error(`run ${i + 1}/${repeat}: naive, cold build, warm build, one workflow edited, fresh checkout twice, checks …`);
   naiveRuns.push(await naive());
+  floorRuns.push(await parseFloor());
   await clean();
   const c = await comfygen();
   cold.push(c);
@@ -129,6 +132,7 @@ const warmS = median(warm.map((m) => m.seconds));
 const editedS = median(edited.map((m) => m.seconds));
 const checkoutS = median(checkout.map((m) => m.seconds));
 const checkoutAgainS = median(checkoutAgain.map((m) => m.seconds));
+const floorS = median(floorRuns.map((m) => m.seconds));
 const checkS = Object.fromEntries((['cold', 'repeated', 'checkout', 'checkoutAgain'] as const).map((k) => [k, median(checkRuns.map((r) => r[k].seconds))])) as Record<keyof (typeof checkRuns)[number], number>;
 const peakOf = (runs: Measured[]) => `peak ${Math.max(...runs.map((m) => m.peakRssMb ?? 0)).toFixed(0)} MB`;
 const peakRss = Math.max(...[...cold, ...warm].map((m) => m.peakRssMb ?? 0));
@@ -148,6 +152,7 @@ type Row = { figure: string; comfygen: string; comparator: string; ratio: string
 const rows: Row[] = [];
 const fmt = (s: number) => `${s.toFixed(3)} s`;
 rows.push({ figure: 'cold build --offline', comfygen: fmt(coldS), comparator: `naive.py ${fmt(naiveS)}`, ratio: `${(coldS / naiveS).toFixed(2)}×`, target: '≤ 0.80×', pass: coldS / naiveS <= 0.8 });
+rows.push({ figure: 'floor: read + JSON.parse only', comfygen: fmt(floorS), comparator: `cold build ${fmt(coldS)}`, ratio: `${(floorS / naiveS).toFixed(2)}×`, target: '', pass: null });
 rows.push({ figure: 'warm rebuild', comfygen: fmt(warmS), comparator: `naive.py ${fmt(naiveS)}`, ratio: `${(warmS / naiveS).toFixed(2)}×`, target: '≤ 0.35×', pass: warmS / naiveS <= 0.35 });
 rows.push({ figure: 'rebuild, one workflow edited', comfygen: fmt(editedS), comparator: `cold ${fmt(coldS)}; ${peakOf(edited)}`, ratio: `${(editedS / naiveS).toFixed(2)}×`, target: '', pass: null });
 rows.push({ figure: 'fresh checkout, .comfygen kept: 1st', comfygen: fmt(checkoutS), comparator: `cold ${fmt(coldS)}; ${peakOf(checkout)}`, ratio: `${(checkoutS / naiveS).toFixed(2)}×`, target: '', pass: null });
@@ -181,7 +186,7 @@ if (size !== 'L') console.log('(targets are defined for size L on a 2-core machi
 
 await writeFile(join(here, 'results.json'), `${JSON.stringify({
   size, ...spec, cores: availableParallelism(), node: process.version, repeat,
-  build: { coldSeconds: coldS, warmSeconds: warmS, editedSeconds: editedS, checkoutSeconds: checkoutS, checkoutAgainSeconds: checkoutAgainS, naiveSeconds: naiveS, peakRssMb: peakRss, cold: coldOut, warm: warmOut },
+  build: { coldSeconds: coldS, warmSeconds: warmS, editedSeconds: editedS, checkoutSeconds: checkoutS, checkoutAgainSeconds: checkoutAgainS, naiveSeconds: naiveS, parseFloorSeconds: floorS, peakRssMb: peakRss, cold: coldOut, warm: warmOut },
   check: { coldSeconds: checkS.cold, repeatedSeconds: checkS.repeated, checkoutSeconds: checkS.checkout, checkoutAgainSeconds: checkS.checkoutAgain },
   hash, requests, rows,
 }, null, 2)}\n`);
