@@ -17,12 +17,13 @@
  *
  * Only digests and model keys are stored; a missing, damaged or stale stamp means a full build.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/normalize.js';
 import { packageRoot, packageVersion } from '../core/package-root.js';
+import { writeCacheFile } from '../io/cache-file.js';
 import type { Diagnostic } from '../core/types.js';
 import type { ModelDemand } from './demand.js';
 import { type FileStamp, RACY_MS } from './file-stamp.js';
@@ -66,15 +67,7 @@ export function readStamp(config: Config): BuildStamp | null {
 
 /** Atomic; a stamp that cannot be written only costs the next build its short cut. */
 export function writeStamp(config: Config, stamp: BuildStamp): void {
-  const file = stampFile(config);
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(tmp, JSON.stringify(stamp));
-    renameSync(tmp, file);
-  } catch {
-    rmSync(tmp, { force: true });
-  }
+  writeCacheFile(stampFile(config), JSON.stringify(stamp));
 }
 
 export interface StampKeys {

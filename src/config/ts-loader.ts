@@ -6,10 +6,11 @@
  * inside the config resolve as written; the temporary file is always removed.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { writeCacheFile } from '../io/cache-file.js';
 
 /** Bump when the transpile options below change. */
 const LOADER_VERSION = 1;
@@ -24,7 +25,7 @@ export async function loadTsConfigFile(filepath: string, content: string): Promi
     code = readFileSync(cached, 'utf8');
   } catch {
     code = await transpile(filepath, content);
-    storeQuietly(cached, code);
+    writeCacheFile(cached, code); // a read-only project still loads its config
   }
   const temp = `${filepath}.${randomUUID()}.mjs`;
   try {
@@ -48,14 +49,3 @@ async function transpile(filepath: string, content: string): Promise<string> {
   }
 }
 
-/** The cache is an optimisation: a read-only project still loads its config. */
-function storeQuietly(file: string, code: string): void {
-  const tmp = `${file}.${randomUUID()}.tmp`;
-  try {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(tmp, code);
-    renameSync(tmp, file);
-  } catch {
-    rmSync(tmp, { force: true });
-  }
-}
