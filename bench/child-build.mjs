@@ -1,13 +1,20 @@
 // Runs one real `comfygen build` (the pipeline the CLI runs, minus terminal output) in this
 // process and prints a JSON line the harness reads: exit code, counts and model bytes read.
-//   node bench/child-build.mjs <dist-dir> <config-file> [--online | --check]
+//   node bench/child-build.mjs <dist-dir> <config-file> [--online | --check | --phases]
 // --check runs `comfygen check` instead (offline, writes no lock or output, keeps its cache).
+// --phases adds when the scan started and ended and when the build was done (seconds since
+// the process started), for bench/extraction-bound.ts.
 import { pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const [distDir, configFile, flag] = process.argv.slice(2);
 const { runBuild } = await import(pathToFileURL(join(distDir, 'src/build/run-build.js')).href);
-const result = await runBuild({ cwd: dirname(configFile), configFile, mode: flag === '--check' ? 'check' : 'build', offline: flag !== '--online', env: process.env });
+const phases = {};
+const progress = flag === '--phases' ? (e) => {
+  if (e.step === 'scan' && (e.kind === 'start' || e.kind === 'done')) phases[`scan_${e.kind}`] = performance.now() / 1000;
+} : undefined;
+const result = await runBuild({ cwd: dirname(configFile), configFile, mode: flag === '--check' ? 'check' : 'build', offline: flag !== '--online', env: process.env, progress });
+if (progress) phases.end = performance.now() / 1000;
 process.stdout.write(`${JSON.stringify({
   exitCode: result.exitCode,
   workflows: result.workflowCount,
@@ -19,4 +26,5 @@ process.stdout.write(`${JSON.stringify({
   bytesRead: result.local ? result.local.hasher.bytesRead : null,
   errors: result.diagnostics.filter((d) => d.severity === 'error').length,
   drift: result.writes.filter((w) => w.status !== 'unchanged').length,
+  ...(progress ? { phases } : {}),
 })}\n`);
