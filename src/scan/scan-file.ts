@@ -7,10 +7,10 @@ import { hash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import type { ScannedWorkflow } from '../core/types.js';
-import { mediaParser } from './media/index.js';
+import { type MediaKind, mediaParser } from './media/index.js';
 import { type ReadAt, runAsync } from './media/reader.js';
 import { fromMedia, scanBytes, unreadable } from './scan-bytes.js';
-import { SNIFF_BYTES, sniff } from './sniff.js';
+import { type ContentKind, SNIFF_BYTES, sniff } from './sniff.js';
 
 /** JSON workflows above this size are refused rather than parsed. */
 export const MAX_JSON_BYTES = 256 * 1024 * 1024;
@@ -64,17 +64,14 @@ export async function scanFileContent(absPath: string, relPath: string, content:
     const stat = await fh.stat();
     if (!stat.isFile()) return partial(unreadable(relPath, null, 'not a regular file', 'unreadable-file'));
     const size = stat.size;
-    // Which files are read whole (and digested) is readWholeSync's rule.
-    if (size <= (opts.wholeReadLimit ?? WHOLE_READ_LIMIT)) return fromWhole(relPath, await readAt(fh, 0, size), content);
+    if (readsWhole(size, opts)) return fromWhole(relPath, await readAt(fh, 0, size), content);
     const head = await readAt(fh, 0, SNIFF_BYTES);
-    const kind = sniff(head);
-    if (kind === 'unknown') return partial(scanBytes(relPath, head));
-    if (kind === 'json' && size > MAX_JSON_BYTES) {
-      return partial(unreadable(relPath, null, `JSON file of ${size} bytes exceeds the ${MAX_JSON_BYTES}-byte limit`, 'file-too-large'));
-    }
-    if (kind === 'json') return fromWhole(relPath, await readAt(fh, 0, size), content);
-    const meta = await runAsync(mediaParser(kind, size), windowedReader(fh, size));
-    return partial(fromMedia(relPath, kind, meta));
+    const plan = planFromHead(sniff(head), size);
+    if (plan === 'unknown') return partial(scanBytes(relPath, head));
+    if (plan === 'too-large') return partial(tooLarge(relPath, size));
+    if (plan === 'whole') return fromWhole(relPath, await readAt(fh, 0, size), content);
+    const meta = await runAsync(mediaParser(plan.media, size), windowedReader(fh, size));
+    return partial(fromMedia(relPath, plan.media, meta));
   } catch (err) {
     // The message names the error class only: outputs never carry absolute paths.
     const code = (err as NodeJS.ErrnoException).code;
@@ -102,7 +99,7 @@ export function scanFileContentSync(absPath: string, relPath: string, content: C
     if (read.kind === 'whole') return fromWhole(relPath, read.bytes, content);
     if (read.kind === 'not-a-file') return partial(unreadable(relPath, null, 'not a regular file', 'unreadable-file'));
     if (read.kind === 'unknown') return partial(scanBytes(relPath, read.head));
-    if (read.kind === 'too-large') return partial(unreadable(relPath, null, `JSON file of ${read.size} bytes exceeds the ${MAX_JSON_BYTES}-byte limit`, 'file-too-large'));
+    if (read.kind === 'too-large') return partial(tooLarge(relPath, read.size));
     return null;
   } catch (err) {
     return partial(unreadable(relPath, null, `cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).name ?? 'error'})`, 'unreadable-file'));
@@ -138,18 +135,36 @@ type WholeRead =
   | { kind: 'media' }
   | { kind: 'too-large'; size: number };
 
-/** Which files are read whole (and so digested): anything small, and JSON up to its limit. */
+/**
+ * Which files are read whole (and so digested): anything small, and JSON up to its limit. The
+ * synchronous and async readers both follow these two steps: by size, then by the sniffed head.
+ */
+function readsWhole(size: number, opts: ScanFileOptions): boolean {
+  return size <= (opts.wholeReadLimit ?? WHOLE_READ_LIMIT);
+}
+
+/** A file too large to read whole, by its head: skipped, refused, read whole (JSON) or parsed by seeking (media). */
+function planFromHead(kind: ContentKind, size: number): 'unknown' | 'too-large' | 'whole' | { media: MediaKind } {
+  if (kind === 'unknown') return 'unknown';
+  if (kind !== 'json') return { media: kind };
+  return size > MAX_JSON_BYTES ? 'too-large' : 'whole';
+}
+
+function tooLarge(relPath: string, size: number): ScannedWorkflow {
+  return unreadable(relPath, null, `JSON file of ${size} bytes exceeds the ${MAX_JSON_BYTES}-byte limit`, 'file-too-large');
+}
+
 function readWholeSync(fd: number, opts: ScanFileOptions): WholeRead {
   const stat = fstatSync(fd);
   if (!stat.isFile()) return { kind: 'not-a-file' };
   const size = stat.size;
-  if (size <= (opts.wholeReadLimit ?? WHOLE_READ_LIMIT)) return { kind: 'whole', bytes: readAtSync(fd, 0, size) };
+  if (readsWhole(size, opts)) return { kind: 'whole', bytes: readAtSync(fd, 0, size) };
   const head = readAtSync(fd, 0, SNIFF_BYTES);
-  const kind = sniff(head);
-  if (kind === 'unknown') return { kind: 'unknown', head };
-  if (kind !== 'json') return { kind: 'media' };
-  if (size > MAX_JSON_BYTES) return { kind: 'too-large', size };
-  return { kind: 'whole', bytes: readAtSync(fd, 0, size) };
+  const plan = planFromHead(sniff(head), size);
+  if (plan === 'unknown') return { kind: 'unknown', head };
+  if (plan === 'too-large') return { kind: 'too-large', size };
+  if (plan === 'whole') return { kind: 'whole', bytes: readAtSync(fd, 0, size) };
+  return { kind: 'media' };
 }
 
 /**
