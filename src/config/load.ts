@@ -9,6 +9,7 @@ import { relative, resolve } from 'node:path';
 import { cosmiconfig, defaultLoaders } from 'cosmiconfig';
 import * as v from 'valibot';
 import { UserError } from '../core/errors.js';
+import { redactUrls } from '../scan/refs/credentials.js';
 import { type Config, normalizeConfig } from './normalize.js';
 import { loadTsConfigFile } from './ts-loader.js';
 import { ConfigSchema } from './schema.js';
@@ -102,11 +103,12 @@ function formatPath(issue: v.BaseIssue<unknown>): string {
 }
 
 function describeIssue(issue: v.BaseIssue<unknown>): string {
-  const found = issue.received === 'never' && issue.kind === 'schema' ? 'an unknown key' : issue.received;
+  // What was found is quoted back, but never a credential in a URL.
+  const found = issue.received === 'never' && issue.kind === 'schema' ? 'an unknown key' : redactUrls(issue.received);
   if (issue.type === 'strict_object' && issue.expected === 'never') return `unknown key (not a comfygen setting)`;
   if (issue.type === 'variant') return `expected a source with type 'url' | 'embedded' | 'huggingface' | 'civitai' | 'catalog', found ${found}`;
   const msg = issue.message.replace(/^Invalid \w+: /, '');
   const builtIn = /^Expected (.+) but received (.+)$/.exec(msg);
-  if (builtIn) return `expected ${builtIn[1]!.toLowerCase()}, found ${builtIn[2]}`;
+  if (builtIn) return `expected ${builtIn[1]!.toLowerCase()}, found ${redactUrls(builtIn[2]!)}`;
   return `${msg}, found ${found}`;
 }

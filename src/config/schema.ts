@@ -3,10 +3,16 @@
  * error that names the key instead of a silently ignored setting.
  */
 import * as v from 'valibot';
+import { scrubCredentials } from '../scan/refs/credentials.js';
 
 const nonEmpty = v.pipe(v.string(), v.minLength(1, 'expected a non-empty string'));
 const sha256 = v.pipe(v.string(), v.regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex characters (a sha256)'));
-const httpUrl = v.pipe(v.string(), v.regex(/^https?:\/\/[^\s]+$/, 'expected an http(s) URL'));
+const httpUrl = v.pipe(
+  v.string(),
+  v.regex(/^https?:\/\/[^\s]+$/, 'expected an http(s) URL'),
+  // The config is committed, and whatever URL it gives lands in the lock and download.sh.
+  v.check((url) => scrubCredentials(url).removed.length === 0, 'expected a URL without credentials (a token, key or user:password@ would be written into the lock and download.sh); set HF_TOKEN / CIVITAI_TOKEN in the environment instead'),
+);
 const modelKey = v.pipe(
   v.string(),
   v.regex(/^[A-Za-z0-9_.-]+\/[^\0]+$/, "expected '<folder>/<file name>', e.g. 'loras/my_style.safetensors'"),

@@ -1,5 +1,6 @@
 /** Small constructors for the answers every source gives, so plugins read as decisions. */
 import type { LockEntry, LockedModel, ModelKey } from '../core/types.js';
+import { scrubCredentials } from '../scan/refs/credentials.js';
 import type { ApiFailure } from './api.js';
 import type { Resolution, ResolveRequest } from './types.js';
 
@@ -27,23 +28,12 @@ export function failedCall(failure: ApiFailure): Resolution {
 }
 
 /**
- * A URL as it may be recorded (lock `original`, messages): query parameters that carry
- * credentials (`token=`, Civitai's documented way) are removed.
+ * A URL as it may be recorded (lock `original` and `locked`, messages): without credentials
+ * (secret query parameters, `user:password@`; see scan/refs/credentials.ts), which must never
+ * land in a file.
  */
 export function scrubUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    let changed = false;
-    for (const name of [...parsed.searchParams.keys()]) {
-      if (/^(token|api_?key|access_token)$/i.test(name)) {
-        parsed.searchParams.delete(name);
-        changed = true;
-      }
-    }
-    return changed ? parsed.href : url;
-  } catch {
-    return url;
-  }
+  return scrubCredentials(url).url;
 }
 
 /**

@@ -72,6 +72,21 @@ test('a bad config names the file, the key path, what was expected and what was 
   }
 });
 
+test('a url source with credentials in its URL is refused, without echoing them', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const files = { 'loras/a.safetensors': { url: 'http://me:pw-secret-77@example.com/a.safetensors' }, 'loras/b.safetensors': { url: 'https://example.com/b?X-Amz-Signature=sig-secret-88' } };
+    await writeFile(join(dir, 'comfy.config.json'), JSON.stringify({ workflows: ['a.json'], sources: [{ type: 'url', files }] }));
+    const err = await expectUserError(() => loadConfig({ cwd: dir }));
+    assert.is(err.exitCode, 2);
+    assert.match(err.message, 'sources[0].files.loras/a.safetensors.url: expected a URL without credentials');
+    assert.match(err.message, 'sources[0].files.loras/b.safetensors.url: expected a URL without credentials');
+    assert.not.match(err.message, /secret-77|secret-88/);
+  } finally {
+    await cleanup();
+  }
+});
+
 test('--config picks a file; a missing one and a missing search are clear errors', async () => {
   const { dir, cleanup } = await tempDir();
   try {

@@ -104,4 +104,30 @@ test('foreign values quoted in other diagnostics carry no credentials either', (
   assert.equal(leaked(diagnostics), []);
 });
 
+test('credentials go wherever a URL hides: Power Lora objects, prompt text, URLs the parser refuses, models names', () => {
+  const wf = uiWorkflow([
+    // rgthree keeps each LoRA as an object; its `lora` becomes the ref name.
+    uiNode({ id: 1, type: 'Power Lora Loader (rgthree)', widgets: [{}, { on: true, lora: `https://civitai.com/api/download/models/3?token=${SECRETS[0]}`, strength: 1 }, {}, ''] }),
+    // An embedding named by URL inside a prompt: the prompt is no URL, the name is.
+    uiNode({ id: 2, type: 'CLIPTextEncode', widgets: [`a photo embedding:https://civitai.com/e.pt?token=${SECRETS[0]} nice`] }),
+    // Port 99999: the WHATWG parser refuses the URL, the token must go all the same.
+    uiNode({ id: 3, type: 'VAELoader', widgets: [`https://civitai.com:99999/api/download/models/1?type=Model&hf_token=${SECRETS[1]}`] }),
+    uiNode({ id: 4, type: 'UnknownPackLoader', widgets: [`https://me:${SECRETS[2]}@bad host/x.safetensors`] }),
+  ], { models: [
+    { name: `https://civitai.com/n.safetensors?api_key=${SECRETS[4]}`, directory: 'loras' },
+    { name: 'x.safetensors', directory: 'loras', url: `https://civitai.com:99999/api/download/models/1?token=${SECRETS[0]}` },
+  ] });
+  const { refs, diagnostics } = extractRefs(wf, 'wf.json');
+  assert.equal(leaked({ refs, diagnostics }), []);
+  const names = refs.map((r) => `${r.folder}/${r.name}`);
+  assert.ok(names.includes('loras/https://civitai.com/api/download/models/3'), names.join('\n'));
+  assert.ok(names.includes('embeddings/https://civitai.com/e.pt'), names.join('\n'));
+  assert.ok(names.includes('vae/https://civitai.com:99999/api/download/models/1?type=Model'), names.join('\n'));
+  assert.ok(names.includes('loras/https://civitai.com/n.safetensors'), names.join('\n'));
+  const warnings = diagnostics.filter((d) => d.code === 'credential-in-url');
+  assert.ok(warnings.length >= 5, diagnostics.map((d) => d.message).join('\n'));
+  assert.ok(warnings.some((d) => /value is recorded as "a photo embedding:https:\/\/civitai\.com\/e\.pt nice"/.test(d.message)));
+  assert.ok(warnings.some((d) => /user name and password/.test(d.message)));
+});
+
 test.run();

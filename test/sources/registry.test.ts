@@ -121,6 +121,18 @@ test('catalog: Manager placement rules; HF entries pinned through the HF rules, 
   assert.equal(diagnostics.map((d) => d.code), ['catalog-entries-skipped']);
 });
 
+test('catalog: a URL carrying credentials is pinned without them', async () => {
+  const path = join(tmp.dir, 'model-list-creds.json');
+  await writeFile(path, JSON.stringify({ models: [
+    { name: 'P', type: 'lora', base: 'SDXL', save_path: 'default', filename: 'p.safetensors', url: 'https://me:pw-secret-1@files.example.com/p.safetensors?token=tok-secret-2&v=1', size: '1KB' },
+  ] }));
+  const { get } = await run([{ type: 'catalog', path }], [request('loras/p.safetensors')]);
+  const p = pinnedOf(get('loras/p.safetensors'));
+  assert.is(p.locked.url, 'https://files.example.com/p.safetensors?v=1');
+  assert.is(p.original.url, 'https://files.example.com/p.safetensors?v=1');
+  assert.not.match(JSON.stringify(p), /secret/);
+});
+
 test('a missing catalog is an error diagnostic, not a crash', async () => {
   const { get, diagnostics } = await run([{ type: 'catalog', path: join(tmp.dir, 'absent.json') }], [request('vae/ae.safetensors')]);
   assert.is(get('vae/ae.safetensors').status, 'miss');

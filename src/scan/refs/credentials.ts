@@ -7,7 +7,7 @@
  */
 import { remember } from '../../core/remember.js';
 import type { DiagnosticList } from '../diagnostics.js';
-import { type FlatGraph, type Slot, settle } from '../graph/flat.js';
+import { type FlatGraph, type Slot, isRecord, settle } from '../graph/flat.js';
 
 /**
  * Query parameters that carry a secret, compared lower-cased. Any name ending in `token`
@@ -37,6 +37,62 @@ export interface Stripped {
  * shared between calls with the same text: treat it as read-only.
  */
 export const stripCredentials: (text: string) => Stripped | null = remember(stripOnce);
+
+/**
+ * Any text that may hold URLs (a prompt, a URL the WHATWG parser refuses, such as one with port
+ * 99999 or a space in its host), without their credentials: a whole-text URL as
+ * stripCredentials gives it, otherwise every `scheme://user:password@` and every secret
+ * `?name=value` / `&name=value` / `#name=value` pair is cut from the text itself. Text without
+ * `://` is returned as it is. Shared answers: read-only.
+ */
+export const scrubCredentials: (text: string) => Stripped = remember(scrubOnce);
+
+function scrubOnce(text: string): Stripped {
+  if (!text.includes('://')) return { url: text, removed: [] };
+  const whole = stripCredentials(text.trim());
+  if (whole) return whole.removed.length > 0 ? whole : { url: text, removed: [] };
+  const removed: string[] = [];
+  let out = text.replace(USERINFO, (_m, scheme: string) => {
+    if (!removed.includes('user:password@')) removed.push('user:password@');
+    return scheme;
+  });
+  out = withoutSecretPairs(out, removed);
+  return { url: removed.length > 0 ? out : text, removed };
+}
+
+const USERINFO = /([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]*@/gi;
+const PAIR = /[?&#]([^=&#?\s"'<>]*)=[^&#\s"'<>]*/g;
+
+/**
+ * `text` with every secret query or fragment pair cut. A cut pair that opened with `?` or `#`
+ * hands that character to the pair right after it (`?token=x&a=1` → `?a=1`).
+ */
+function withoutSecretPairs(text: string, removed: string[]): string {
+  let out = '';
+  let last = 0;
+  let pendingLead: string | null = null;
+  for (const m of text.matchAll(PAIR)) {
+    const start = m.index;
+    const end = start + m[0].length;
+    const lead = text[start]!;
+    const adjacent = start === last && lead === '&';
+    const name = paramName(m[1]!);
+    if (name !== '' && isSecretParam(name)) {
+      if (!removed.includes(name)) removed.push(name);
+      out += text.slice(last, start);
+      if (lead !== '&') pendingLead = lead;
+      else if (!adjacent) pendingLead = null;
+      last = end;
+    } else if (pendingLead !== null && adjacent) {
+      out += pendingLead + m[0].slice(1);
+      pendingLead = null;
+      last = end;
+    } else {
+      pendingLead = null;
+    }
+  }
+  return out + text.slice(last);
+}
 
 function stripOnce(text: string): Stripped | null {
   let url: URL;
@@ -74,11 +130,9 @@ function withoutSecrets(part: string, lead: '?' | '#', removed: string[]): strin
   return kept.length > 0 ? `${lead}${kept.join('&')}` : '';
 }
 
-const URL_IN_TEXT = /[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi;
-
 /** `text` with every URL in it stripped of credentials: for quoting foreign values in messages. */
 export function redactUrls(text: string): string {
-  return text.includes('://') ? text.replace(URL_IN_TEXT, (url) => stripCredentials(url)?.url ?? url) : text;
+  return scrubCredentials(text).url;
 }
 
 function paramName(pair: string): string {
@@ -90,14 +144,37 @@ function paramName(pair: string): string {
   }
 }
 
-/** The warning for one stripped URL; identical messages collapse, so each URL is named once. */
+/** The warning for one stripped URL (or text holding URLs); identical messages collapse, so each is named once. */
 export function reportCredentials(diagnostics: DiagnosticList, stripped: Stripped): void {
   const what = stripped.removed.map((r) => (r === 'user:password@' ? 'the user name and password before @' : `query parameter ${r}`)).join(' and ');
-  diagnostics.push('credential-in-url', `a model URL carries credentials (${what}); they were removed, and the URL is recorded as ${stripped.url}`, { hint: hintFor(stripped.url) });
+  const host = hostOf(stripped.url);
+  const recorded = isUrl(stripped.url.trim()) ? `the URL is recorded as ${stripped.url}` : `the value is recorded as ${JSON.stringify(cut(stripped.url))}`;
+  diagnostics.push('credential-in-url', `a model URL carries credentials (${what}); they were removed, and ${recorded}`, { hint: hintFor(host) });
 }
 
-function hintFor(url: string): string {
-  const host = new URL(url).hostname.toLowerCase();
+const URL_IN_TEXT = /[a-z][a-z0-9+.-]*:\/\/[^\s"'<>/?#]+/i;
+
+function isUrl(text: string): boolean {
+  try {
+    new URL(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The host of the (first) URL in `text`, lower-cased; '' when none can be read. */
+function hostOf(text: string): string {
+  const m = URL_IN_TEXT.exec(text);
+  if (!m) return '';
+  return m[0].slice(m[0].indexOf('://') + 3).replace(/:\d*$/, '').toLowerCase();
+}
+
+function cut(text: string): string {
+  return text.length > 120 ? `${text.slice(0, 120)}…` : text;
+}
+
+function hintFor(host: string): string {
   const env = /(^|\.)civitai\.com$/.test(host) ? 'CIVITAI_TOKEN' : /(^|\.)(huggingface\.co|hf\.co)$/.test(host) ? 'HF_TOKEN' : null;
   const fix = 'remove the credentials from the workflow (they are readable by anyone who gets the file)';
   return env ? `${fix}; set ${env} in the environment instead, comfygen and download.sh send it only to its own host` : `${fix}; if the host needs them, download the file yourself and pin it under a url source`;
@@ -110,12 +187,24 @@ function hintFor(url: string): string {
  * caller's own array.
  */
 export function stripGraphCredentials(graph: FlatGraph): void {
-  const strip = (value: unknown): unknown => {
-    if (typeof value !== 'string' || !value.includes('://')) return value;
-    const stripped = stripCredentials(value.trim());
-    if (!stripped || stripped.removed.length === 0) return value;
+  const stripText = (value: string): string => {
+    if (!value.includes('://')) return value;
+    const stripped = scrubCredentials(value);
+    if (stripped.removed.length === 0) return value;
     reportCredentials(graph.diagnostics, stripped);
     return stripped.url;
+  };
+  // Objects one level deep too: rgthree's Power Lora Loader keeps `{on, lora, strength}`.
+  const strip = (value: unknown): unknown => {
+    if (typeof value === 'string') return stripText(value);
+    if (!isRecord(value)) return value;
+    let copy: Record<string, unknown> | null = null;
+    for (const [key, field] of Object.entries(value)) {
+      if (typeof field !== 'string') continue;
+      const next = stripText(field);
+      if (next !== field) (copy ??= { ...value })[key] = next;
+    }
+    return copy ?? value;
   };
   const stripSlot = (slot: Slot): Slot => {
     if ('value' in slot) {
@@ -131,9 +220,14 @@ export function stripGraphCredentials(graph: FlatGraph): void {
       if (next !== slot) node.named.set(name, next);
     }
     const positional = node.positional;
-    if (positional?.some((v) => typeof v === 'string' && v.includes('://'))) {
+    if (positional?.some(mayHoldUrl)) {
       const stripped = positional.map(strip);
       if (stripped.some((v, i) => v !== positional[i])) node.positional = stripped;
     }
   }
+}
+
+function mayHoldUrl(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('://');
+  return isRecord(value) && Object.values(value).some((v) => typeof v === 'string' && v.includes('://'));
 }

@@ -7,7 +7,7 @@ import { canonicalFolder, normalizeName } from '../../core/folders.js';
 import { remember } from '../../core/remember.js';
 import { type DiagnosticList, shown } from '../diagnostics.js';
 import { type FlatGraph, type FlatNode, type StringValue, isRecord, stringValues } from '../graph/flat.js';
-import { type Stripped, reportCredentials, stripCredentials } from './credentials.js';
+import { type Stripped, reportCredentials, scrubCredentials, stripCredentials } from './credentials.js';
 
 export interface EmbeddedEntry {
   name: string;
@@ -42,7 +42,12 @@ export function collectEmbedded(graph: FlatGraph): EmbeddedEntry[] {
 }
 
 function entryName(raw: unknown, diagnostics: DiagnosticList, node: FlatNode | null): string | null {
-  if (isRecord(raw) && typeof raw.name === 'string' && raw.name !== '') return raw.name;
+  if (isRecord(raw) && typeof raw.name === 'string' && raw.name !== '') {
+    // A name may be a pasted URL: it becomes a ref name, so it loses its credentials first.
+    const stripped = scrubCredentials(raw.name);
+    if (stripped.removed.length > 0) reportCredentials(diagnostics, stripped);
+    return stripped.url;
+  }
   const where = node ? `node ${node.id}` : 'the workflow-level models list';
   diagnostics.push('invalid-embedded-model', `a models entry on ${where} has no file name and was ignored`, node ? { node: node.id } : {});
   return null;

@@ -36,10 +36,10 @@ export function createCatalogSource(config: { path: string }): Source {
     const entries = catalog.byKey.get(request.key) ?? catalog.byBase.get(`${request.folder}/${basename(request.name)}`) ?? [];
     const urls = [...new Set(entries.map((e) => e.url))].sort();
     if (urls.length === 0) return miss();
-    if (urls.length > 1) return failed(`the catalog lists ${urls.length} different URLs for ${request.key}: ${urls.join(', ')}`);
+    if (urls.length > 1) return failed(`the catalog lists ${urls.length} different URLs for ${request.key}: ${urls.map(scrubUrl).join(', ')}`);
     const url = scrubUrl(urls[0]!);
     const original = { catalog: relative(ctx.configDir, config.path).split('\\').join('/'), url };
-    const known = pinKnownUrl(urls[0]!, request, ctx, { source: CATALOG, original });
+    const known = pinKnownUrl(url, request, ctx, { source: CATALOG, original });
     if (known) return known;
     const sha256 = request.declaredSha256;
     return pinned(original, asWritten(url, sha256, null, sha256 ? 'embedded' : 'declared', ctx, CATALOG));
