@@ -8,7 +8,7 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/normalize.js';
 import { UserError } from '../core/errors.js';
 import { stableStringify } from '../core/stable-json.js';
-import type { Diagnostic, LockChange, LockEntry, Lockfile, RenderedFile, ScannedWorkflow } from '../core/types.js';
+import type { Diagnostic, LockChange, LockEntry, Lockfile, NodeLockEntry, RenderedFile, ScannedWorkflow } from '../core/types.js';
 import { applyWrites, planWrites, type PlannedWrite } from '../io/write.js';
 import { parseLock, readLock } from '../lock/read.js';
 import { serializeLock, updateLock } from '../lock/update.js';
@@ -146,7 +146,17 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     const nodesFrom = diagnostics.length;
     const { nodes, notes: packNotes } = await resolveNodeLock(config, workflows, previous, { offline, check, frozen: opts.frozen === true, update: opts.update ?? false, env, progress, report: (d) => diagnostics.push(d) });
     const nodeDiagnostics = diagnostics.slice(nodesFrom);
-    const { lock, changes } = updateLock(previous, demands.map((d) => d.key), fresh, nodes);
+    // A workflow that could not be read says nothing about what it needs: the lock keeps the
+    // pins no readable workflow names (and download.sh still installs them) until it reads.
+    const unread = workflows.filter((wf) => wf.diagnostics.some((d) => d.severity === 'error' && UNREAD_CODES.has(d.code)));
+    const { lock, changes } = updateLock(previous, demands.map((d) => d.key), fresh, nodes, { keepUnneeded: unread.length > 0 });
+    const kept = unread.length > 0 ? keptEntries(lock, demands, nodes) : 0;
+    if (kept > 0) {
+      const named = unread.slice(0, 3).map((wf) => wf.path).join(', ') + (unread.length > 3 ? ` and ${unread.length - 3} more` : '');
+      diagnostics.push({ code: 'lock-kept-unread', severity: 'warning', file: relativeToConfig(config, config.lockPath),
+        message: `${kept} lock entr${kept === 1 ? 'y' : 'ies'} that no readable workflow names ${kept === 1 ? 'was' : 'were'} kept, because ${unread.length} workflow(s) could not be read: ${named}`,
+        hint: 'fix or remove the unreadable workflows; the next build then drops what no workflow needs' });
+    }
     if (local) await local.finishContentMatches(lock);
 
     const rendered: RenderedFile[] = await step(progress, 'render', 'Render outputs', async () => [
@@ -174,7 +184,8 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
       const allLocked = Object.values(lock.models).every((e) => e.locked) && Object.values(lock.nodes ?? {}).every((e) => e.locked);
       const stayedHome = toResolve.length === 0 && stableStringify(previous?.nodes ?? {}) === stableStringify(lock.nodes ?? {});
       const settled = offline || (allLocked && stayedHome);
-      if (stampable && settled && !writes.some((w) => w.status === 'foreign')) {
+      // A lock kept for unread workflows is no fixpoint either: its warning must be said each time.
+      if (stampable && settled && kept === 0 && !writes.some((w) => w.status === 'foreign')) {
         const outputs = writes.map((w) => ({ path: w.path, mode: w.mode }));
         const current = stampKeys(config, files, stamps, scanMemo.digestsOf(files), outputs, offline, new Map(writes.map((w) => [w.path, w.content])));
         if (current && (current.key !== null || current.content !== null)) {
@@ -245,4 +256,15 @@ export function pickKeysToResolve(
 function matchesKey(key: string, wanted: string): boolean {
   const w = wanted.replace(/\/+$/, '');
   return key === w || key.startsWith(`${w}/`) || key.endsWith(`/${w}`);
+}
+
+/** Scan errors that mean the file's needs are unknown (as opposed to a readable file with a bad value). */
+const UNREAD_CODES = new Set(['unreadable-file', 'unparsable-workflow', 'file-too-large']);
+
+/** Entries of the lock (models and packs) that nothing in this build asked for. */
+function keptEntries(lock: Lockfile, demands: readonly ModelDemand[], nodes: Record<string, NodeLockEntry>): number {
+  const needed = new Set(demands.map((d) => d.key));
+  const models = Object.keys(lock.models).filter((k) => !needed.has(k)).length;
+  const packs = Object.keys(lock.nodes ?? {}).filter((k) => !(k in nodes)).length;
+  return models + packs;
 }

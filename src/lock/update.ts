@@ -1,6 +1,7 @@
 /**
  * The lock's planning function (Nix flake.lock semantics): keep what is pinned, add what is new,
- * replace what was re-resolved, drop what no workflow needs any more. Pure.
+ * replace what was re-resolved, drop what no workflow needs any more, unless `keepUnneeded`
+ * (a workflow could not be read, so "no workflow needs it" is not known). Pure.
  */
 import { byString, stableStringify } from '../core/stable-json.js';
 import type { LockChange, LockEntry, Lockfile, ModelKey, NodeLockEntry } from '../core/types.js';
@@ -15,16 +16,19 @@ export function updateLock(
   needed: readonly ModelKey[],
   fresh: ReadonlyMap<ModelKey, LockEntry>,
   nodes?: Record<string, NodeLockEntry>,
+  opts: { keepUnneeded?: boolean } = {},
 ): LockPlan {
   const before = previous?.models ?? {};
+  const keys = new Set(needed);
+  if (opts.keepUnneeded) for (const key of Object.keys(before)) keys.add(key);
   const models: Record<ModelKey, LockEntry> = {};
-  for (const key of [...new Set(needed)].sort(byString)) {
+  for (const key of [...keys].sort(byString)) {
     const entry = fresh.get(key) ?? before[key];
     if (entry) models[key] = entry;
   }
   const changes: LockChange[] = [];
   diffMaps(before, models, changes);
-  const nextNodes = nodes ?? previous?.nodes;
+  const nextNodes = nodes && opts.keepUnneeded ? { ...previous?.nodes, ...nodes } : nodes ?? previous?.nodes;
   if (nextNodes || previous?.nodes) diffMaps(previous?.nodes ?? {}, nextNodes ?? {}, changes, 'node:');
   const lock: Lockfile = { version: 1, models };
   if (nextNodes && Object.keys(nextNodes).length > 0) lock.nodes = sortRecord(nextNodes);

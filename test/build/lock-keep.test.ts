@@ -1,0 +1,80 @@
+/**
+ * A workflow that cannot be read says nothing about what it needs: its pins stay in the lock
+ * (and in download.sh) until it reads again or is removed, so a truncated file or a permissions
+ * slip never throws away pins that would resolve differently next time.
+ */
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runBuild } from '../../src/build/run-build.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const SHA_A = 'a'.repeat(64);
+const SHA_B = 'b'.repeat(64);
+const loader = (name: string) => JSON.stringify({ 1: { class_type: 'LoraLoader', inputs: { lora_name: name, strength_model: 1 } } });
+
+async function project() {
+  const t = await tempDir('comfygen-keep-');
+  await mkdir(join(t.dir, 'wf'));
+  await writeFile(join(t.dir, 'comfy.config.json'), JSON.stringify({
+    workflows: ['wf/*.json'],
+    sources: [{ type: 'url', files: {
+      'loras/a.safetensors': { url: 'https://example.com/a.safetensors', sha256: SHA_A },
+      'loras/b.safetensors': { url: 'https://example.com/b.safetensors', sha256: SHA_B },
+    } }],
+  }));
+  await writeFile(join(t.dir, 'wf', 'a.json'), loader('a.safetensors'));
+  await writeFile(join(t.dir, 'wf', 'b.json'), loader('b.safetensors'));
+  return t;
+}
+
+const build = (dir: string) => runBuild({ cwd: dir, mode: 'build', offline: true, env: {} });
+
+test('an unparsable workflow keeps its pins in the lock and download.sh, with a warning; removing it drops them', async () => {
+  const p = await project();
+  try {
+    const first = await build(p.dir);
+    assert.is(first.exitCode, 0);
+    assert.equal(Object.keys(first.lock.models), ['loras/a.safetensors', 'loras/b.safetensors']);
+
+    await writeFile(join(p.dir, 'wf', 'b.json'), loader('b.safetensors').slice(0, 30)); // truncated
+    const broken = await build(p.dir);
+    assert.is(broken.exitCode, 1, 'the unreadable workflow is an error');
+    assert.equal(broken.lock, first.lock, 'the lock is unchanged');
+    assert.equal(broken.changes, []);
+    assert.match(await readFile(join(p.dir, 'generated', 'download.sh'), 'utf8'), SHA_B);
+    const kept = broken.diagnostics.find((d) => d.code === 'lock-kept-unread');
+    assert.ok(kept, broken.diagnostics.map((d) => d.code).join(', '));
+    assert.is(kept!.severity, 'warning');
+    assert.match(kept!.message, '1 lock entry that no readable workflow names was kept, because 1 workflow(s) could not be read: wf/b.json');
+
+    // Still broken: not replayed from a stamp, the warning is said again.
+    const again = await build(p.dir);
+    assert.not.ok(again.unchanged);
+    assert.ok(again.diagnostics.some((d) => d.code === 'lock-kept-unread'));
+
+    await rm(join(p.dir, 'wf', 'b.json'));
+    const removed = await build(p.dir);
+    assert.is(removed.exitCode, 0);
+    assert.equal(Object.keys(removed.lock.models), ['loras/a.safetensors']);
+    assert.equal(removed.changes.map((c) => `${c.kind} ${c.key}`), ['removed loras/b.safetensors']);
+  } finally {
+    await p.cleanup();
+  }
+});
+
+test('a readable workflow that no longer names a model still lets the lock drop it', async () => {
+  const p = await project();
+  try {
+    await build(p.dir);
+    await writeFile(join(p.dir, 'wf', 'b.json'), loader('a.safetensors'));
+    const next = await build(p.dir);
+    assert.equal(next.changes.map((c) => `${c.kind} ${c.key}`), ['removed loras/b.safetensors']);
+    assert.not.ok(next.diagnostics.some((d) => d.code === 'lock-kept-unread'));
+  } finally {
+    await p.cleanup();
+  }
+});
+
+test.run();
