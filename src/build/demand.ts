@@ -3,7 +3,7 @@
  * any use is active, and every URL / hash the workflows offer. Pure.
  */
 import { byString } from '../core/stable-json.js';
-import { modelKey } from '../core/folders.js';
+import { modelKey, unsafeFolder } from '../core/folders.js';
 import type { Diagnostic, ModelKey, NodeUse, ScannedWorkflow } from '../core/types.js';
 
 export interface ModelDemand {
@@ -25,9 +25,15 @@ export function unsafeName(name: string): string | null {
   // A control character (newline, tab, escape…) in a model file name is never legitimate and
   // would make every script and log that prints it ambiguous.
   if (/[\x00-\x1f\x7f]/.test(name)) return 'control character in name';
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(name)) return 'it is a URL, not a file name (declare the file under a url source to download it)';
   if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) return 'absolute path';
-  if (name.split('/').some((seg) => seg === '..' || seg === '.' || seg === '')) return "'..', '.' or empty path segment";
   if (name.length > 1024) return 'name longer than 1024 characters';
+  const segments = name.split('/');
+  if (segments.some((seg) => seg === '..' || seg === '.' || seg === '')) return "'..', '.' or empty path segment";
+  // download.sh's own rules (safe_rel): refused here, not on the GPU box.
+  if (/\.part(\.lock)?$/.test(name)) return 'name ends in .part or .part.lock (download.sh keeps partial downloads under those names)';
+  if (segments.some((seg) => Buffer.byteLength(seg) > 255)) return 'a path segment is longer than 255 bytes';
+  if (Buffer.byteLength(segments.at(-1)!) > 245) return 'the file name is longer than 245 bytes (download.sh needs room for .part.lock)';
   return null;
 }
 
@@ -38,6 +44,7 @@ export function aggregateDemand(workflows: readonly ScannedWorkflow[]): { demand
   const sorted = [...workflows].sort((a, b) => byString(a.path, b.path));
   // Names repeat across thousands of workflows: each is checked once.
   const problems = new Map<string, string | null>();
+  const folderProblems = new Map<string, string | null>();
   const addUrl = (demand: ModelDemand, url: string | null | undefined) => {
     if (url && !demand.urls.includes(url)) demand.urls.push(url);
   };
@@ -51,9 +58,12 @@ export function aggregateDemand(workflows: readonly ScannedWorkflow[]): { demand
       }
       let problem = problems.get(ref.name);
       if (problem === undefined) problems.set(ref.name, (problem = unsafeName(ref.name)));
-      if (problem) {
+      let folderProblem = folderProblems.get(ref.folder);
+      if (folderProblem === undefined) folderProblems.set(ref.folder, (folderProblem = unsafeFolder(ref.folder)));
+      if (problem || folderProblem) {
+        const what = problem ? `model name ${quoted(ref.name)} in ${quoted(ref.folder)}` : `folder ${quoted(ref.folder)} of ${quoted(ref.name)}`;
         diagnostics.push({ code: 'unsafe-model-name', severity: 'error', file: wf.path, node: ref.nodes[0]?.id,
-          message: `model name ${JSON.stringify(ref.name)} in ${ref.folder} is refused: ${problem}`,
+          message: `${what} is refused: ${problem ?? folderProblem}`,
           hint: 'fix the widget value in the workflow; comfygen never installs outside the model folders' });
         continue;
       }
@@ -82,4 +92,9 @@ export function aggregateDemand(workflows: readonly ScannedWorkflow[]): { demand
   }
   const demands = all.sort((a, b) => byString(a.key, b.key));
   return { demands, diagnostics };
+}
+
+/** A foreign name in a message: JSON-quoted (control characters escaped), cut at 200 characters. */
+function quoted(text: string): string {
+  return JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
 }

@@ -43,8 +43,27 @@ export const MODEL_EXTENSIONS: readonly string[] = [
 
 /** Map a folder name as written anywhere (workflow metadata, yaml, disk) to its canonical key. */
 export function canonicalFolder(folder: string): string {
-  const trimmed = folder.replace(/^models\//, '').replace(/\/+$/, '');
-  return FOLDER_ALIASES[trimmed] ?? trimmed;
+  return aliasOf(folder.replace(/^models\//, '').replace(/\/+$/, ''));
+}
+
+/** The canonical key for a legacy name (`clip`), the name itself otherwise. Own keys only: `constructor` is a name, not Object. */
+export function aliasOf(name: string): string {
+  return Object.hasOwn(FOLDER_ALIASES, name) ? FOLDER_ALIASES[name]! : name;
+}
+
+/** ComfyUI's directories for a canonical folder, or undefined for a folder it does not define. */
+export function dirsOf(folder: string): readonly string[] | undefined {
+  return Object.hasOwn(FOLDER_DIRS, folder) ? FOLDER_DIRS[folder] : undefined;
+}
+
+/**
+ * Why a folder name cannot be a folder under the models root (null when it can): one plain
+ * path segment, not `.`/`..`, no shell or control characters, not a key that holds no models.
+ */
+export function unsafeFolder(folder: string): string | null {
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/.test(folder)) return 'not a plain folder name (letters, digits, _ . -)';
+  if (NOT_MODEL_FOLDERS.has(folder)) return 'not a model folder';
+  return null;
 }
 
 /**
@@ -63,7 +82,7 @@ export function installDirFor(folder: string): string {
   // diffusion_models' first dir is the legacy `unet`; install into the canonical name instead,
   // which every ComfyUI since 2024-11 searches too.
   if (folder === 'diffusion_models' || folder === 'text_encoders') return folder;
-  return FOLDER_DIRS[folder]?.[0] ?? folder;
+  return dirsOf(folder)?.[0] ?? folder;
 }
 
 export function modelKey(folder: string, name: string): string {

@@ -5,7 +5,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import type { Diagnostic } from '../core/types.js';
-import { FOLDER_DIRS, NOT_MODEL_FOLDERS, folderForDir } from '../core/folders.js';
+import { NOT_MODEL_FOLDERS, dirsOf, folderForDir } from '../core/folders.js';
 import { byString } from '../core/stable-json.js';
 import { pyAbspath, pyExpanduser, pyExpandvars, pyJoin } from './py-path.js';
 import type { ModelRoot } from './types.js';
@@ -41,7 +41,7 @@ function errorCode(error: unknown): string {
 
 /** Position of a directory name in ComfyUI's order for its folder (unknown names last). */
 function dirRank(folder: string, name: string): number {
-  const at = FOLDER_DIRS[folder]?.indexOf(name) ?? -1;
+  const at = dirsOf(folder)?.indexOf(name) ?? -1;
   return at < 0 ? Number.MAX_SAFE_INTEGER : at;
 }
 
@@ -73,7 +73,7 @@ async function loadPlainRoot(configured: string, key: string, ctx: Ctx): Promise
     const names = byFolder.get(folder)!.sort((a, b) => dirRank(folder, a) - dirRank(folder, b) || byString(a, b));
     root.folders[folder] = names.map((name) => pyJoin(path, name));
   }
-  const known = Object.keys(root.folders).some((folder) => folder in FOLDER_DIRS);
+  const known = Object.keys(root.folders).some((folder) => dirsOf(folder) !== undefined);
   if (!known && dirs.includes('models')) {
     ctx.diagnostics.push({
       code: 'root-is-comfyui-dir', severity: 'warning',

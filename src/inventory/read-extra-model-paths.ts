@@ -6,7 +6,7 @@
  */
 import { posix } from 'node:path';
 import type { Diagnostic } from '../core/types.js';
-import { FOLDER_ALIASES } from '../core/folders.js';
+import { aliasOf } from '../core/folders.js';
 import { pyAbspath, pyExpanduser, pyExpandvars, pyJoin, pyNormpath } from './py-path.js';
 import { pyTruthy, pyTypeName, pyyamlSafeLoad } from './pyyaml.js';
 
@@ -77,7 +77,7 @@ export function parseExtraModelPaths(text: string, opts: ReadExtraPathsOptions):
       for (const line of value.split('\n')) {
         if (line.length === 0) continue;
         const full = basePath !== null ? pyJoin(basePath, line) : pyAbspath(line, yamlDir);
-        entries.push({ section, folder: FOLDER_ALIASES[key] ?? key, dir: pyNormpath(full), isDefault });
+        entries.push({ section, folder: aliasOf(key), dir: pyNormpath(full), isDefault });
       }
     }
   }

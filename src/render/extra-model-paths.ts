@@ -8,7 +8,7 @@
  * ComfyUI can load them directly.
  */
 import { isAbsolute, posix } from 'node:path';
-import { FOLDER_DIRS, NOT_MODEL_FOLDERS, canonicalFolder, installDirFor } from '../core/folders.js';
+import { FOLDER_DIRS, NOT_MODEL_FOLDERS, canonicalFolder, dirsOf, installDirFor } from '../core/folders.js';
 import { byString } from '../core/stable-json.js';
 import { pyyamlSafeLoad } from '../inventory/pyyaml.js';
 import { MARKER } from './marker.js';
@@ -66,7 +66,7 @@ function asSeenFromYaml(path: string, opts: ExtraModelPathsOptions): string {
 
 function folderKeys(extra: readonly string[] = []): string[] {
   const standard = Object.keys(FOLDER_DIRS);
-  const custom = extra.map(canonicalFolder).filter((f) => f !== '' && !(f in FOLDER_DIRS) && !NOT_MODEL_FOLDERS.has(f));
+  const custom = extra.map(canonicalFolder).filter((f) => f !== '' && dirsOf(f) === undefined && !NOT_MODEL_FOLDERS.has(f));
   return [...standard, ...[...new Set(custom)].sort(byString)];
 }
 
@@ -76,7 +76,7 @@ function folderKeys(extra: readonly string[] = []): string[] {
  * install directory first: that is where ComfyUI and ComfyUI-Manager then save new files.
  */
 function folderView(folder: string, isDefault: boolean): FolderView {
-  const known = FOLDER_DIRS[folder];
+  const known = dirsOf(folder);
   let dirs = known ? [...known] : [installDirFor(folder)];
   if (isDefault) {
     const first = installDirFor(folder);

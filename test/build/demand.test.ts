@@ -37,4 +37,20 @@ test('refs whose folder is unknown are reported, not locked', () => {
   assert.is(diagnostics[0]!.code, 'unknown-folder');
 });
 
+test('names download.sh would refuse are refused at build time, and unsafe folders too, with short messages', () => {
+  assert.match(unsafeName('https://civitai.com/api/download/models/1')!, 'it is a URL');
+  assert.match(unsafeName('loras/x.part')!, '.part');
+  assert.match(unsafeName('x.safetensors.part.lock')!, '.part');
+  assert.match(unsafeName(`${'n'.repeat(240)}.safetensors`)!, 'longer than 245 bytes');
+  assert.match(unsafeName(`${'d'.repeat(256)}/x.pt`)!, 'longer than 255 bytes');
+  assert.is(unsafeName(`${'é'.repeat(100)}.pt`), null, '203 bytes is fine');
+  const long = `${'z'.repeat(5000)}/../x.pt`;
+  const { demands, diagnostics } = aggregateDemand([wf('w.json', [ref('..', 'a.safetensors'), ref('custom_nodes', 'b.pt'), ref('loras', long)])]);
+  assert.equal(demands, []);
+  assert.equal(diagnostics.map((d) => d.code), ['unsafe-model-name', 'unsafe-model-name', 'unsafe-model-name']);
+  assert.match(diagnostics[0]!.message, 'folder ".." of "a.safetensors" is refused');
+  assert.match(diagnostics[1]!.message, 'not a model folder');
+  assert.ok(diagnostics[2]!.message.length < 400, 'the 5,000-character name is cut');
+});
+
 test.run();

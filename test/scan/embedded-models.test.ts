@@ -82,4 +82,15 @@ test('two different declared hashes for one model keep the first and warn', () =
   assert.equal(out.diagnostics.map((d) => [d.code, d.severity]), [['conflicting-embedded-hash', 'warning']]);
 });
 
+test('a directory that is no plain model folder is ignored with a note; prototype names are plain names', () => {
+  const entries = ['../../etc', 'models/../..', '~', '$HOME', 'custom_nodes', "lo'ras $(id)", 'x\ny: z'].map((directory, i) => ({ name: `m${i}.safetensors`, directory }));
+  const { refs, diagnostics } = extractRefs(uiWorkflow([], { models: [...entries, { name: 'p.safetensors', directory: 'constructor' }, { name: 'q.safetensors', directory: 'models/clip/sub' }] }), 'wf.json');
+  const folders = Object.fromEntries(refs.map((r) => [r.name, r.folder]));
+  for (let i = 0; i < entries.length; i++) assert.is(folders[`m${i}.safetensors`], 'unknown', entries[i]!.directory);
+  assert.is(folders['p.safetensors'], 'constructor');
+  assert.is(folders['q.safetensors'], 'text_encoders');
+  assert.is(diagnostics.filter((d) => d.code === 'invalid-embedded-model').length, entries.length);
+  assert.ok(diagnostics.every((d) => !d.message.includes('\n')));
+});
+
 test.run();

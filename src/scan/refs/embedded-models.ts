@@ -3,7 +3,7 @@
  * the way the frontend's loadGraphData does: a node's entry counts only when its name equals one
  * of that node's string widget values; workflow-level entries all count.
  */
-import { canonicalFolder, normalizeName } from '../../core/folders.js';
+import { canonicalFolder, normalizeName, unsafeFolder } from '../../core/folders.js';
 import { remember } from '../../core/remember.js';
 import { type DiagnosticList, shown } from '../diagnostics.js';
 import { type FlatGraph, type FlatNode, type StringValue, isRecord, stringValues } from '../graph/flat.js';
@@ -62,15 +62,29 @@ function toEntry(raw: Record<string, unknown>, name: string, node: EmbeddedEntry
     url = read?.http ? read.url : null;
     if (url === null) diagnostics.push('invalid-embedded-model', `models entry ${name}: url ${shown(read?.url ?? raw.url, 100)} is not an http(s) URL and was ignored`, where);
   }
-  const directory = typeof raw.directory === 'string' ? raw.directory.replace(/\\/g, '/').trim() : '';
   return {
     name: normalizeName(name),
-    folder: directory === '' ? null : canonicalFolder(directory.split('/').filter((s) => s !== '' && s !== 'models')[0] ?? directory),
+    folder: declaredFolder(raw.directory, name, diagnostics, where),
     url,
     sha256: declaredSha256(raw, name, diagnostics, where),
     node,
     active,
   };
+}
+
+/**
+ * The folder `directory` names (its first segment after a leading `models/`), canonical; null
+ * when there is none, or when it is no plain model folder name (`../..`, `~`, `$HOME`,
+ * `custom_nodes`…): the metadata cannot place a file outside the model folders.
+ */
+function declaredFolder(directory: unknown, name: string, diagnostics: DiagnosticList, where: { node?: string }): string | null {
+  const text = typeof directory === 'string' ? directory.replace(/\\/g, '/').trim() : '';
+  if (text === '') return null;
+  const folder = canonicalFolder(text.split('/').filter((s) => s !== '' && s !== 'models')[0] ?? text);
+  const problem = unsafeFolder(folder);
+  if (problem === null) return folder;
+  diagnostics.push('invalid-embedded-model', `models entry ${shown(name, 100)}: directory ${shown(directory)} is ${problem} and was ignored`, where);
+  return null;
 }
 
 const SHA256 = /^[0-9a-f]{64}$/i;

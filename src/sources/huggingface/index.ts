@@ -2,7 +2,7 @@
  * `huggingface` source: pins every huggingface.co URL a model carries, then looks for the
  * remaining files by name in the configured `repos` (one recursive listing per repo+revision).
  */
-import { FOLDER_DIRS } from '../../core/folders.js';
+import { dirsOf } from '../../core/folders.js';
 import { endpointHosts, failed, miss, originalOf, resolveEach } from '../resolution.js';
 import type { Resolution, ResolveRequest, Source, SourceContext } from '../types.js';
 import { explainHfFailure, fetchRevision, listFiles, pinHfFile, type HfFile } from './pin.js';
@@ -66,7 +66,7 @@ export function findFile(files: readonly HfFile[], folder: string, name: string)
   if (exact.length > 0) return exact;
   const suffix = files.filter((f) => f.path.endsWith(`/${name}`));
   if (suffix.length <= 1) return suffix;
-  const dirs = new Set([folder, ...(FOLDER_DIRS[folder] ?? [])]);
+  const dirs = new Set([folder, ...(dirsOf(folder) ?? [])]);
   const inFolder = suffix.filter((f) => f.path.split('/').slice(0, -1).some((d) => dirs.has(d)));
   return inFolder.length > 0 ? inFolder : suffix;
 }
