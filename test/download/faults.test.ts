@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -110,6 +111,18 @@ test('404 and 410 are not retried and say how to re-pin', async () => {
     assert.is(fx.server.requestsFor(s.path).length, 1);
     assert.match(r.stderr, new RegExp(`HTTP ${status} \\(gone at the source; run \`comfygen build --update checkpoints/model\\.safetensors\``));
   }
+});
+
+test('the re-pin hint is a command safe to paste, whatever the name holds', async () => {
+  const s = await scenario({ key: 'loras/$(touch pwned) a.safetensors', faults: [{ kind: 'status', status: 404 }] });
+  const r = await s.run();
+  assert.is(r.code, 1);
+  const command = /run `(comfygen build --update .*)` to pin it again/.exec(r.stderr)?.[1];
+  assert.ok(command, r.stderr);
+  // What a paste would run: bash parses it into one word, the key, and runs nothing.
+  const words = spawnSync('bash', ['-c', `set -- ${command!.replace('comfygen build --update ', '')}; printf '%s\\n' "$#" "$1"`], { cwd: s.dir, encoding: 'utf8' });
+  assert.is(words.stdout, '1\nloras/$(touch pwned) a.safetensors\n');
+  assert.not.ok(existsSync(join(s.dir, 'pwned')));
 });
 
 test('an HTML page with status 200 is never published', async () => {
