@@ -1,7 +1,4 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/cli/main.js';
+import { runProcess } from '../dist/src/cli/main.js';
 
-main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
-  (err) => { console.error(err); process.exitCode = 1; },
-);
+runProcess(process.argv.slice(2));

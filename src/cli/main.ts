@@ -7,6 +7,21 @@ import { UserError } from '../core/errors.js';
 import { packageVersion } from '../core/package-root.js';
 import type { Io } from './build-command.js';
 
+/** The process entry (bin/comfygen.js): runs `main` and sets the exit code. */
+export function runProcess(argv: string[]): void {
+  // `comfygen scan | head`: a reader that stops early is not an error; end quietly, as other CLIs do.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    });
+  }
+  main(argv).then(
+    (code) => { process.exitCode = code; },
+    (err) => { console.error(err); process.exitCode = 1; },
+  );
+}
+
 export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
   let exitCode = 0;
   const program = new Command('comfygen')

@@ -105,4 +105,20 @@ test('init far below home writes ~/ComfyUI; a far --comfy outside home stays abs
   }
 });
 
+test('scan piped into a reader that stops early ends quietly (no EPIPE trace)', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    await mkdir(join(dir, 'wf'));
+    await writeFile(join(dir, 'comfy.config.json'), JSON.stringify({ workflows: ['wf/*.json'] }));
+    for (let i = 0; i < 400; i++) await writeFile(join(dir, 'wf', `w${i}.json`), JSON.stringify({ 1: { class_type: 'LoraLoader', inputs: { lora_name: `lora_${i}.safetensors` } } }));
+    const cmd = `${process.execPath} --import ${import.meta.resolve('tsx')} ${RUN_MAIN} scan | head -1; echo "exit=\${PIPESTATUS[0]}" >&2`;
+    const { stdout, stderr } = await run('bash', ['-c', cmd], { cwd: dir });
+    assert.is(stdout.split('\n').length, 2, 'one line read');
+    assert.not.match(stderr, /EPIPE|Error/);
+    assert.match(stderr, /exit=0/);
+  } finally {
+    await cleanup();
+  }
+});
+
 test.run();
