@@ -1,5 +1,6 @@
 /** `comfygen build` and `comfygen check`: run the pipeline, print what changed and why. */
 import { runBuild, type BuildResult } from '../build/run-build.js';
+import { visible } from '../core/visible.js';
 import { countBySeverity, formatChanges, formatDiagnostics } from './format.js';
 import { chooseRenderer, createProgress } from './progress.js';
 
@@ -77,7 +78,7 @@ function summaryJson(mode: string, result: BuildResult, flags: BuildFlags) {
 }
 
 function printHuman(mode: string, result: BuildResult, flags: BuildFlags, io: Io): void {
-  const out = (line: string) => io.stdout.write(`${line}\n`);
+  const out = (line: string) => io.stdout.write(`${visible(line)}\n`);
   const shown = result.diagnostics.filter((d) => d.severity !== 'info' || !flags.quiet);
   const rest = `\`comfygen ${mode} --json\` lists every one`;
   for (const line of formatDiagnostics(shown.filter((d) => d.severity !== 'info'), rest)) io.stderr.write(`${line}\n`);

@@ -1,11 +1,12 @@
 /** Human output for diagnostics, lock changes and summaries (the CLI is the only place that prints). */
 import type { Diagnostic, LockChange } from '../core/types.js';
+import { visible } from '../core/visible.js';
 import { formatChange } from '../lock/update.js';
 
 export function formatDiagnostic(d: Diagnostic): string {
   const where = [d.file, d.node ? `node ${d.node}` : ''].filter(Boolean).join(' ');
   const head = `${d.severity}${where ? ` ${where}` : ''}: ${d.message} [${d.code}]`;
-  return d.hint ? `${head}\n  → ${d.hint}` : head;
+  return visible(d.hint ? `${head}\n  → ${d.hint}` : head);
 }
 
 export function countBySeverity(diagnostics: readonly Diagnostic[]): Record<'error' | 'warning' | 'info', number> {
@@ -44,7 +45,7 @@ export const CHANGES_SHOWN = 100;
 
 /** `+ added <key>` lines, at most CHANGES_SHOWN, then one line counting the rest by kind. */
 export function formatChanges(changes: readonly LockChange[], rest: string): string[] {
-  const lines = changes.slice(0, CHANGES_SHOWN).map(formatChange);
+  const lines = changes.slice(0, CHANGES_SHOWN).map((c) => visible(formatChange(c)));
   const hidden = changes.slice(CHANGES_SHOWN);
   if (hidden.length === 0) return lines;
   const byKind = (['added', 'updated', 'removed'] as const)

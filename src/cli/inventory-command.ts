@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { UserError } from '../core/errors.js';
+import { visible } from '../core/visible.js';
 import type { Diagnostic, LocalFile } from '../core/types.js';
 import { loadRoots, walkInventory, type ModelRoot } from '../inventory/index.js';
 import { createHasher, HASH_ALGORITHMS, type HashAlgorithm, type Hasher, type HashProgress } from '../io/hash.js';
@@ -103,7 +104,7 @@ export async function inventoryCommand(flags: InventoryFlags, io: Io): Promise<n
     return 0;
   }
   for (const d of inventory.diagnostics.filter((d) => d.severity !== 'info')) io.stderr.write(`${formatDiagnostic(d)}\n`);
-  io.stdout.write(formatInventory(inventory, algorithms.length > 0 ? algorithms : ['sha256']));
+  io.stdout.write(visible(formatInventory(inventory, algorithms.length > 0 ? algorithms : ['sha256'])));
   return 0;
 }
 

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { UserError } from '../core/errors.js';
+import { visible } from '../core/visible.js';
 import { packageVersion } from '../core/package-root.js';
 import type { Io } from './build-command.js';
 
@@ -111,7 +112,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2;
     }
     if (err instanceof UserError) {
-      io.stderr.write(`comfygen: ${err.message}\n`);
+      io.stderr.write(`comfygen: ${visible(err.message)}\n`);
       return err.exitCode;
     }
     throw err;

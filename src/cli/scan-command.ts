@@ -3,6 +3,7 @@ import { relative, resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { findWorkflowFiles } from '../build/workflow-files.js';
 import type { ScannedWorkflow } from '../core/types.js';
+import { visible } from '../core/visible.js';
 import { scanFiles } from '../scan/index.js';
 import type { Io } from './build-command.js';
 import { formatDiagnostic } from './format.js';
@@ -27,11 +28,11 @@ export async function scanCommand(files: string[], flags: { config?: string; jso
 }
 
 function printWorkflow(wf: ScannedWorkflow, io: Io): void {
-  io.stdout.write(`${wf.path} (${wf.format ?? 'unreadable'}): ${wf.refs.length} model(s)\n`);
+  io.stdout.write(visible(`${wf.path} (${wf.format ?? 'unreadable'}): ${wf.refs.length} model(s)\n`));
   for (const ref of wf.refs) {
     const flags = [ref.active ? '' : 'optional', ref.guessed ? 'guessed' : '', ref.embedded?.url ? 'has url' : ''].filter(Boolean);
-    io.stdout.write(`  ${ref.folder}/${ref.name}${flags.length ? ` (${flags.join(', ')})` : ''}\n`);
+    io.stdout.write(visible(`  ${ref.folder}/${ref.name}${flags.length ? ` (${flags.join(', ')})` : ''}\n`));
   }
-  for (const pack of wf.customNodes) io.stdout.write(`  node pack ${pack.id}${pack.version ? `@${pack.version}` : ''}\n`);
+  for (const pack of wf.customNodes) io.stdout.write(visible(`  node pack ${pack.id}${pack.version ? `@${pack.version}` : ''}\n`));
   for (const d of wf.diagnostics.filter((d) => d.severity !== 'info')) io.stderr.write(`  ${formatDiagnostic(d)}\n`);
 }

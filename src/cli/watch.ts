@@ -9,6 +9,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 import { CONFIG_FILES, loadConfig } from '../config/load.js';
 import type { Config } from '../config/normalize.js';
 import { UserError } from '../core/errors.js';
+import { visible } from '../core/visible.js';
 import { loadRoots } from '../inventory/index.js';
 import { createScanMemo } from '../build/scan-memo.js';
 import { type BuildFlags, buildCommand, type Io } from './build-command.js';
@@ -84,7 +85,7 @@ function openWatchers(targets: readonly Target[], onChange: (why: string) => voi
 export async function watchBuild(flags: BuildFlags, io: Io, opts: WatchOptions = {}): Promise<number> {
   const memo = createScanMemo();
   const debounceMs = opts.debounceMs ?? 200;
-  const say = (line: string) => io.stderr.write(`${line}\n`);
+  const say = (line: string) => io.stderr.write(`${visible(line)}\n`);
   let watchers: FSWatcher[] = [];
   let watchedKey = '';
   let timer: NodeJS.Timeout | null = null;

@@ -5,6 +5,7 @@
  */
 import { runBuild, type BuildResult } from '../build/run-build.js';
 import type { LocalMatch, LockEntry, LockedModel, NodeUse } from '../core/types.js';
+import { visible } from '../core/visible.js';
 import { UserError } from '../core/errors.js';
 import type { Io } from './build-command.js';
 
@@ -100,7 +101,7 @@ export async function whyCommand(model: string, flags: { config?: string; json?:
   }
   const report = await explainModel(result, picked.key);
   if (flags.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else io.stdout.write(formatWhy(report));
+  else io.stdout.write(visible(formatWhy(report)));
   return 0;
 }
 
