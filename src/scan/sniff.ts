@@ -19,10 +19,22 @@ export function sniff(head: Uint8Array): ContentKind {
   return looksLikeJson(head) ? 'json' : 'unknown';
 }
 
+/**
+ * Any JSON value may open the text (`{`, `[`, a string, number, true/false/null): a file holding
+ * `null` is valid JSON that is no workflow (not-a-workflow), not an unknown format. A head of
+ * only whitespace counts too, so a workflow after a long run of blank lines is still parsed,
+ * and an all-blank file gets JSON's own message.
+ */
 function looksLikeJson(head: Uint8Array): boolean {
   let i = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
   while (i < head.length && (head[i] === 0x20 || head[i] === 0x0a || head[i] === 0x0d || head[i] === 0x09)) i++;
-  return head[i] === 0x7b || head[i] === 0x5b; // { or [
+  if (i === head.length) return i > 0;
+  const c = head[i]!;
+  return c === 0x7b || c === 0x5b || c === 0x22 || c === 0x2d || (c >= 0x30 && c <= 0x39) || isWord(head, i, 'true') || isWord(head, i, 'false') || isWord(head, i, 'null');
+}
+
+function isWord(head: Uint8Array, at: number, word: string): boolean {
+  return ascii(head, at, word.length) === word;
 }
 
 export function ascii(bytes: Uint8Array, start: number, length: number): string {
