@@ -1,8 +1,13 @@
-/** Expands the config's workflow globs into a sorted file list (relative to the config dir). */
-import { glob } from 'tinyglobby';
-import { byString } from '../core/stable-json.js';
+/**
+ * Expands the config's workflow globs into a sorted file list (relative to the config dir).
+ * What comfygen itself reads or writes is never a workflow, whatever the globs say (even a glob
+ * matching every file): the outputs, the cache, the lock, the config, and model roots inside
+ * the project.
+ */
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { escapePath, glob } from 'tinyglobby';
 import type { Config } from '../config/normalize.js';
-import { join } from 'node:path';
+import { byString } from '../core/stable-json.js';
 
 export async function findWorkflowFiles(config: Config): Promise<{ absPath: string; relPath: string }[]> {
   const found = await glob(config.workflows, {
@@ -10,10 +15,30 @@ export async function findWorkflowFiles(config: Config): Promise<{ absPath: stri
     onlyFiles: true,
     dot: false,
     followSymbolicLinks: true,
-    ignore: ['**/node_modules/**', `${config.outputDir}/**`, '.comfygen/**'],
+    ignore: ['**/node_modules/**', `${config.outputDir}/**`, '.comfygen/**', ...ownFiles(config)],
     expandDirectories: false,
   });
   return [...new Set(found.map((p) => p.split('\\').join('/')))]
     .sort(byString)
     .map((relPath) => ({ relPath, absPath: join(config.configDir, relPath) }));
+}
+
+/** The lock, the config and the model roots, as ignore patterns, where they lie inside the config's folder. */
+function ownFiles(config: Config): string[] {
+  const inside = (path: string): string | null => {
+    const rel = relative(config.configDir, path).split('\\').join('/');
+    return rel === '' || rel.startsWith('../') || rel === '..' || isAbsolute(rel) ? null : escapePath(rel);
+  };
+  const patterns: string[] = [];
+  for (const file of [config.lockPath, config.configPath]) {
+    const rel = inside(file);
+    if (rel) patterns.push(rel);
+  }
+  // Roots with ~ or $VARS expand per machine; only plain paths are known here.
+  for (const root of config.models.roots) {
+    if (root.startsWith('~') || root.includes('$')) continue;
+    const rel = inside(resolve(config.configDir, root));
+    if (rel) patterns.push(`${rel}/**`);
+  }
+  return patterns;
 }

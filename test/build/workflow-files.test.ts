@@ -1,0 +1,27 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runBuild } from '../../src/build/run-build.js';
+import { tempDir } from '../helpers/tmp.js';
+
+test('a glob matching every file skips what comfygen reads and writes: a second build changes nothing', async () => {
+  const { dir, cleanup } = await tempDir('comfygen-glob-');
+  try {
+    await mkdir(join(dir, 'wf'));
+    await mkdir(join(dir, 'models', 'loras'), { recursive: true });
+    await writeFile(join(dir, 'wf', 'a.json'), JSON.stringify({ 1: { class_type: 'LoraLoader', inputs: { lora_name: 'a.safetensors' } } }));
+    await writeFile(join(dir, 'models', 'loras', 'a.safetensors'), 'lora bytes');
+    await writeFile(join(dir, 'comfy.config.json'), JSON.stringify({ workflows: ['**/*'], models: { roots: ['models'] } }));
+    const first = await runBuild({ cwd: dir, mode: 'build', offline: true, env: {} });
+    assert.equal(first.workflows.map((w) => w.path), ['wf/a.json']);
+    assert.equal(first.diagnostics.filter((d) => d.severity !== 'info'), []);
+    const second = await runBuild({ cwd: dir, mode: 'build', offline: true, env: {} });
+    assert.is(second.workflowCount, 1, 'the lock written by the first build is no workflow');
+    assert.equal(second.writes.filter((w) => w.status !== 'unchanged'), []);
+  } finally {
+    await cleanup();
+  }
+});
+
+test.run();
