@@ -12,7 +12,8 @@ export async function resolveNodeLock(
 ): Promise<{ nodes: Record<string, NodeLockEntry>; notes: PackNote[] }> {
   if (!config.nodes.install) return { nodes: {}, notes: [] };
   const demand = collectPacks(workflows);
-  if (demand.length === 0) return { nodes: {}, notes: [] };
+  // Config pins add packs no workflow names: only with neither is there nothing to do.
+  if (demand.length === 0 && Object.keys(config.nodes.pins).length === 0) return { nodes: {}, notes: [] };
   const named = demand.filter((d) => d.kind === 'pack').length;
   const untagged = demand.filter((d) => d.kind === 'untagged').length;
   // comfy-core (ComfyUI itself) is in the demand too, but it is not a pack to pin.
