@@ -113,6 +113,16 @@ test('404 and 410 are not retried and say how to re-pin', async () => {
   }
 });
 
+test('a redirect loop fails at once with curl\'s own reason, not "HTTP 302" after retries', async () => {
+  const loop = { kind: 'status' as const, status: 302, headers: { Location: '' } };
+  const s = await scenario({ faults: Array(40).fill(loop) });
+  loop.headers.Location = s.path;
+  const r = await s.run();
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /model\.safetensors: FAILED: .*[Mm]aximum \(\d+\) redirects followed/);
+  assert.not.match(r.stdout + r.stderr, /retrying/);
+});
+
 test('the re-pin hint is a command safe to paste, whatever the name holds', async () => {
   const s = await scenario({ key: 'loras/$(touch pwned) a.safetensors', faults: [{ kind: 'status', status: 404 }] });
   const r = await s.run();
