@@ -45,10 +45,13 @@ export const stripCredentials: (text: string) => Stripped | null = remember(stri
  * `?name=value` / `&name=value` / `#name=value` pair is cut from the text itself. Text without
  * `://` is returned as it is. Shared answers: read-only.
  */
-export const scrubCredentials: (text: string) => Stripped = remember(scrubOnce);
+export function scrubCredentials(text: string): Stripped {
+  return text.includes('://') ? scrubRemembered(text) : { url: text, removed: [] };
+}
+
+const scrubRemembered = remember(scrubOnce);
 
 function scrubOnce(text: string): Stripped {
-  if (!text.includes('://')) return { url: text, removed: [] };
   const whole = stripCredentials(text.trim());
   if (whole) return whole.removed.length > 0 ? whole : { url: text, removed: [] };
   const removed: string[] = [];
