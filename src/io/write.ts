@@ -24,6 +24,8 @@ export interface PlanOptions {
   owned?: ReadonlySet<string>;
 }
 
+const isExecutable = (mode: number) => (mode & 0o111) !== 0;
+
 export async function planWrites(files: readonly RenderedFile[], opts: PlanOptions): Promise<PlannedWrite[]> {
   return Promise.all(
     files.map(async (file): Promise<PlannedWrite> => {
@@ -31,7 +33,9 @@ export async function planWrites(files: readonly RenderedFile[], opts: PlanOptio
       const current = await readCurrent(absPath);
       let status: WriteStatus;
       if (current === null) status = 'create';
-      else if (current.content === file.content && (current.mode & 0o777) === file.mode) status = 'unchanged';
+      // Git records only the executable bit: a checkout under another umask (0664 files) or a
+      // read-only one is the same output, not drift.
+      else if (current.content === file.content && isExecutable(current.mode) === isExecutable(file.mode)) status = 'unchanged';
       else if (!opts.force && !opts.owned?.has(file.path) && !hasMarker(current.content)) status = 'foreign';
       else status = 'update';
       return { ...file, absPath, status };

@@ -1,4 +1,4 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -25,6 +25,24 @@ test('creates, then leaves unchanged files alone, then updates only what changed
     await applyWrites(plan);
     assert.is(await readFile(join(dir, 'out/b.md'), 'utf8'), ours('b2\n'));
     assert.ok((await stat(join(dir, 'out/a.sh'))).mtimeMs <= before, 'unchanged file not rewritten');
+  } finally {
+    await cleanup();
+  }
+});
+
+test('only the executable bit counts: a checkout under umask 002, or a read-only one, is no drift', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const files = [
+      { path: 'a.sh', content: ours('echo a\n'), mode: 0o755 },
+      { path: 'b.md', content: ours('b\n'), mode: 0o644 },
+    ];
+    await applyWrites(await planWrites(files, { baseDir: dir }));
+    await chmod(join(dir, 'a.sh'), 0o775);
+    await chmod(join(dir, 'b.md'), 0o444);
+    assert.equal((await planWrites(files, { baseDir: dir })).map((p) => p.status), ['unchanged', 'unchanged']);
+    await chmod(join(dir, 'a.sh'), 0o644);
+    assert.equal((await planWrites(files, { baseDir: dir })).map((p) => p.status), ['update', 'unchanged'], 'a lost executable bit is drift');
   } finally {
     await cleanup();
   }
