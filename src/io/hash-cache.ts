@@ -68,18 +68,23 @@ export class HashCache {
     this.dirty = true;
   }
 
-  async save(): Promise<void> {
-    if (!this.file || !this.dirty) return;
+  /**
+   * Best effort, like every cache: a project that cannot be written (read-only checkout, full
+   * disk) costs the next run its hashing again, never the run itself. False when not saved.
+   */
+  async save(): Promise<boolean> {
+    if (!this.file || !this.dirty) return true;
     const files = Object.fromEntries(this.entries);
-    await mkdir(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${randomBytes(6).toString('hex')}.tmp`;
     try {
+      await mkdir(dirname(this.file), { recursive: true });
       await writeFile(tmp, stableStringify({ version: VERSION, files }));
       await rename(tmp, this.file);
-    } catch (error) {
-      await rm(tmp, { force: true });
-      throw error;
+    } catch {
+      await rm(tmp, { force: true }).catch(() => undefined);
+      return false;
     }
     this.dirty = false;
+    return true;
   }
 }
