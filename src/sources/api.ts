@@ -103,6 +103,14 @@ export function createSourceApi(opts: SourceApiOptions): SourceApi {
   const via = (s: Service): string =>
     endpoint(s) === PUBLIC_BASE[s] ? '' : ` (via ${s === 'huggingface' ? 'HF_ENDPOINT' : 'CIVITAI_ENDPOINT'})`;
   const offlineFailure = (url: string): ApiFailure => ({ ok: false, kind: 'offline', url, message: 'offline: not in lock or cache' });
+  // A server may quote the token it refused ("token hf_… invalid"): its words reach the lock's
+  // reasons, report.md, download.sh and the cache, so the tokens' own text is cut from them.
+  const secrets = [opts.env.hfToken, opts.env.civitaiToken].filter((t): t is string => typeof t === 'string' && t.length >= 4);
+  const hide = (text: string): string => secrets.reduce((t, secret) => t.split(secret).join('<token>'), text);
+  const withoutTokens = <T>(answer: ApiAnswer<T>): ApiAnswer<T> => {
+    if (answer.ok || secrets.length === 0) return answer;
+    return { ...answer, message: hide(answer.message), ...(answer.serverMessage ? { serverMessage: hide(answer.serverMessage) } : {}) };
+  };
 
   // Concurrent asks for the same answer (many files of one repo) share one request.
   const inflight = new Map<string, Promise<ApiAnswer<unknown>>>();
@@ -139,6 +147,10 @@ export function createSourceApi(opts: SourceApiOptions): SourceApi {
   }
 
   async function fetchOnce<T>(call: ApiCall<T>): Promise<ApiAnswer<T>> {
+    return withoutTokens(await fetchRaw(call));
+  }
+
+  async function fetchRaw<T>(call: ApiCall<T>): Promise<ApiAnswer<T>> {
     const method = call.method ?? 'GET';
     const url = publicUrl(call.service, call.path).replace(/[?#].*$/s, '');
     if (opts.offline) return offlineFailure(url);
@@ -195,7 +207,8 @@ export function createSourceApi(opts: SourceApiOptions): SourceApi {
     },
     hashFile(service, path, maxBytes) {
       const url = publicUrl(service, path);
-      return cached(service, `SHA256 ${path}`, 'immutable', async () => {
+      return cached(service, `SHA256 ${path}`, 'immutable', async () => withoutTokens(await hashRaw()), url);
+      async function hashRaw(): Promise<ApiAnswer<{ sha256: string; size: number }>> {
         if (opts.offline) return offlineFailure(url);
         const tok = token(service);
         const res = await opts.http.send({
@@ -207,7 +220,7 @@ export function createSourceApi(opts: SourceApiOptions): SourceApi {
         if (failure) return failure;
         const sha256 = createHash('sha256').update(res.body).digest('hex');
         return { ok: true, status: res.status, headers: {}, data: { sha256, size: res.body.length } };
-      }, url);
+      }
     },
   };
 }

@@ -189,6 +189,27 @@ test('tokens are sent to their own service, and appear in no cache file, resolut
   }
 });
 
+test('a server quoting the token it refused: the token is cut from reasons, diagnostics and the cache', async () => {
+  const { dir, cleanup } = await tempDir();
+  // Fakes of its own: the faults queued here must not outlive the test.
+  const [sharedHf, sharedCivitai] = [hf, civitai];
+  await startFakes();
+  try {
+    hf.failNext({ status: 400, times: 50, path: '/api/', headers: { 'x-error-message': `token ${HF_TOKEN} invalid` } });
+    civitai.failNext({ status: 400, times: 50, path: '/api/', body: { error: `Bad token ${CIVITAI_TOKEN} for request` } });
+    const run = await resolveEverything({ cacheDir: dir, env: { HF_TOKEN, CIVITAI_TOKEN } });
+    const files = await readdir(join(dir, 'sources')).catch(() => [] as string[]);
+    const stored = (await Promise.all(files.map((f) => readFile(join(dir, 'sources', f), 'utf8')))).join('\n');
+    const everything = [stored, JSON.stringify([...run.results]), JSON.stringify(run.diagnostics)].join('\n');
+    assert.match(everything, 'token <token> invalid', 'the server\'s words are kept, the token is not');
+    for (const token of [HF_TOKEN, CIVITAI_TOKEN]) assert.not.match(everything, token);
+  } finally {
+    await Promise.all([hf.close(), civitai.close()]);
+    [hf, civitai] = [sharedHf, sharedCivitai];
+    await cleanup();
+  }
+});
+
 test('an endpoint mirror never leaks into locked URLs', async () => {
   const { results } = await resolveEverything({});
   for (const [, r] of results) {
