@@ -18,7 +18,7 @@ export async function resolveDemands(
   config: Config,
   demands: readonly ModelDemand[],
   local: LocalState | null,
-  _previous: Lockfile | null,
+  previous: Lockfile | null,
   opts: {
     offline: boolean;
     env: NodeJS.ProcessEnv;
@@ -71,6 +71,15 @@ export async function resolveDemands(
       traces.set(request.key, { tried });
       if (result?.resolution.status === 'pinned') {
         entries.set(request.key, { original: result.resolution.original, locked: result.resolution.locked });
+        continue;
+      }
+      // Re-resolving (`--update`) a pinned model that no source pins now (an outage, a search
+      // that changed): the old pin stands, so an update can never lose one.
+      const before = previous?.models[request.key];
+      if (before?.locked) {
+        entries.set(request.key, before);
+        opts.report({ code: 'update-kept-pin', severity: 'warning', message: `${request.key} could not be pinned again (${unresolvedReason(tried, request)}); the pin in the lock was kept`,
+          hint: 'retry the update later; to drop the pin, remove the model from the workflows' });
         continue;
       }
       const original: LockEntry['original'] = {};
