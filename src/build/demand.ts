@@ -5,6 +5,7 @@
 import { byString } from '../core/stable-json.js';
 import { modelKey, unsafeFolder } from '../core/folders.js';
 import type { Diagnostic, ModelKey, NodeUse, ScannedWorkflow } from '../core/types.js';
+import { shown } from '../scan/diagnostics.js';
 
 export interface ModelDemand {
   key: ModelKey;
@@ -61,7 +62,7 @@ export function aggregateDemand(workflows: readonly ScannedWorkflow[]): { demand
       let folderProblem = folderProblems.get(ref.folder);
       if (folderProblem === undefined) folderProblems.set(ref.folder, (folderProblem = unsafeFolder(ref.folder)));
       if (problem || folderProblem) {
-        const what = problem ? `model name ${quoted(ref.name)} in ${quoted(ref.folder)}` : `folder ${quoted(ref.folder)} of ${quoted(ref.name)}`;
+        const what = problem ? `model name ${shown(ref.name, 200)} in ${shown(ref.folder, 200)}` : `folder ${shown(ref.folder, 200)} of ${shown(ref.name, 200)}`;
         diagnostics.push({ code: 'unsafe-model-name', severity: 'error', file: wf.path, node: ref.nodes[0]?.id,
           message: `${what} is refused: ${problem ?? folderProblem}`,
           hint: 'fix the widget value in the workflow; comfygen never installs outside the model folders' });
@@ -92,9 +93,4 @@ export function aggregateDemand(workflows: readonly ScannedWorkflow[]): { demand
   }
   const demands = all.sort((a, b) => byString(a.key, b.key));
   return { demands, diagnostics };
-}
-
-/** A foreign name in a message: JSON-quoted (control characters escaped), cut at 200 characters. */
-function quoted(text: string): string {
-  return JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
 }

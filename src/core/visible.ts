@@ -5,7 +5,7 @@
  * and tabs stay: callers that need one line replace them themselves.
  */
 const INVISIBLE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-const TEST = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+const TEST = new RegExp(INVISIBLE.source);
 
 export function visible(text: string): string {
   if (!TEST.test(text)) return text;
