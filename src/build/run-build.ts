@@ -8,7 +8,7 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/normalize.js';
 import { UserError } from '../core/errors.js';
 import { stableStringify } from '../core/stable-json.js';
-import type { Diagnostic, LockChange, LockEntry, Lockfile, NodeLockEntry, RenderedFile, ScannedWorkflow } from '../core/types.js';
+import type { Diagnostic, LockChange, LockEntry, Lockfile, RenderedFile, ScannedWorkflow } from '../core/types.js';
 import { applyWrites, planWrites, type PlannedWrite } from '../io/write.js';
 import { parseLock, readLock } from '../lock/read.js';
 import { serializeLock, updateLock } from '../lock/update.js';
@@ -149,8 +149,9 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     // A workflow that could not be read says nothing about what it needs: the lock keeps the
     // pins no readable workflow names (and download.sh still installs them) until it reads.
     const unread = workflows.filter((wf) => wf.diagnostics.some((d) => d.severity === 'error' && UNREAD_CODES.has(d.code)));
-    const { lock, changes } = updateLock(previous, demands.map((d) => d.key), fresh, nodes, { keepUnneeded: unread.length > 0 });
-    const kept = unread.length > 0 ? keptEntries(lock, demands, nodes) : 0;
+    const plan = updateLock(previous, demands.map((d) => d.key), fresh, nodes, { keepUnneeded: unread.length > 0 });
+    const { lock, changes } = plan;
+    const kept = plan.kept.length;
     if (kept > 0) {
       const named = unread.slice(0, 3).map((wf) => wf.path).join(', ') + (unread.length > 3 ? ` and ${unread.length - 3} more` : '');
       diagnostics.push({ code: 'lock-kept-unread', severity: 'warning', file: relativeToConfig(config, config.lockPath),
@@ -260,11 +261,3 @@ function matchesKey(key: string, wanted: string): boolean {
 
 /** Scan errors that mean the file's needs are unknown (as opposed to a readable file with a bad value). */
 const UNREAD_CODES = new Set(['unreadable-file', 'unparsable-workflow', 'file-too-large']);
-
-/** Entries of the lock (models and packs) that nothing in this build asked for. */
-function keptEntries(lock: Lockfile, demands: readonly ModelDemand[], nodes: Record<string, NodeLockEntry>): number {
-  const needed = new Set(demands.map((d) => d.key));
-  const models = Object.keys(lock.models).filter((k) => !needed.has(k)).length;
-  const packs = Object.keys(lock.nodes ?? {}).filter((k) => !(k in nodes)).length;
-  return models + packs;
-}

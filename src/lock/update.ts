@@ -9,6 +9,8 @@ import type { LockChange, LockEntry, Lockfile, ModelKey, NodeLockEntry } from '.
 export interface LockPlan {
   lock: Lockfile;
   changes: LockChange[];
+  /** Entries `keepUnneeded` kept although nothing asked for them (packs as `node:<id>`). */
+  kept: string[];
 }
 
 export function updateLock(
@@ -20,7 +22,11 @@ export function updateLock(
 ): LockPlan {
   const before = previous?.models ?? {};
   const keys = new Set(needed);
-  if (opts.keepUnneeded) for (const key of Object.keys(before)) keys.add(key);
+  const kept: string[] = [];
+  if (opts.keepUnneeded) {
+    for (const key of Object.keys(before)) if (!keys.has(key)) kept.push(key);
+    for (const key of kept) keys.add(key);
+  }
   const models: Record<ModelKey, LockEntry> = {};
   for (const key of [...keys].sort(byString)) {
     const entry = fresh.get(key) ?? before[key];
@@ -28,11 +34,15 @@ export function updateLock(
   }
   const changes: LockChange[] = [];
   diffMaps(before, models, changes);
-  const nextNodes = nodes && opts.keepUnneeded ? { ...previous?.nodes, ...nodes } : nodes ?? previous?.nodes;
+  let nextNodes = nodes ?? previous?.nodes;
+  if (nodes && opts.keepUnneeded) {
+    for (const id of Object.keys(previous?.nodes ?? {})) if (!(id in nodes)) kept.push(`node:${id}`);
+    nextNodes = { ...previous?.nodes, ...nodes };
+  }
   if (nextNodes || previous?.nodes) diffMaps(previous?.nodes ?? {}, nextNodes ?? {}, changes, 'node:');
   const lock: Lockfile = { version: 1, models };
   if (nextNodes && Object.keys(nextNodes).length > 0) lock.nodes = sortRecord(nextNodes);
-  return { lock, changes: changes.sort((a, b) => byString(a.key, b.key)) };
+  return { lock, changes: changes.sort((a, b) => byString(a.key, b.key)), kept };
 }
 
 function diffMaps(before: Record<string, unknown>, after: Record<string, unknown>, out: LockChange[], prefix = ''): void {
