@@ -41,6 +41,11 @@ export function fromMedia(relPath: string, kind: MediaKind, meta: MediaMetadata)
       continue;
     }
     const notes = problems.map((p) => diag('invalid-embedded-graph', `${p}; "${candidate.key}" was read instead`));
+    // A chunk that is cut short or will not inflate is left out of `entries`: when that leaves only
+    // the API prompt, say so, for the prompt lacks muted nodes, notes and model URLs.
+    if (meta.problem && candidate.key.trim().toLowerCase() !== 'workflow') {
+      notes.push(diag('invalid-embedded-graph', `${kind.toUpperCase()} metadata could not be read in full (${meta.problem}), so its UI "workflow" may be lost; "${candidate.key}" was read instead`));
+    }
     extraction.diagnostics = [...inFile(notes, relPath), ...extraction.diagnostics];
     return result(relPath, kind, extraction);
   }

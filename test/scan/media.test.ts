@@ -20,6 +20,17 @@ test('PNG with only a prompt falls back to it; a broken workflow entry is a warn
   assert.equal(summary(png([tEXt('workflow', '{"nodes": [tru'), tEXt('prompt', prompt('p.safetensors'))])).codes, ['warning:invalid-embedded-graph']);
 });
 
+test('a workflow chunk cut short or corrupt is said, when the build falls back to the prompt', () => {
+  const whole = png([tEXt('prompt', prompt('p.safetensors')), tEXt('workflow', workflow('w.safetensors'))]);
+  const cut = scanBytes('cut.png', whole.subarray(0, whole.length - 40));
+  assert.equal(cut.refs.map((r) => r.name), ['p.safetensors']);
+  assert.equal(cut.diagnostics.map((d) => d.code), ['invalid-embedded-graph']);
+  assert.match(cut.diagnostics[0]!.message, /runs past the end of the file.*"prompt" was read instead/);
+  const corrupt = png([tEXt('prompt', prompt('p.safetensors')), pngChunk('zTXt', concat(latin1('workflow'), Uint8Array.of(0, 0), latin1('not deflate')))]);
+  assert.equal(summary(corrupt).codes, ['warning:invalid-embedded-graph']);
+  assert.equal(summary(png([tEXt('prompt', prompt('p.safetensors'))])).codes, [], 'a file with only a prompt stays quiet');
+});
+
 test('PNG iTXt (plain and compressed), zTXt and the APNG comf chunk', () => {
   assert.equal(summary(png([iTXt('workflow', workflow('itxt.safetensors'))])).refs, ['itxt.safetensors']);
   assert.equal(summary(png([iTXt('workflow', workflow('itxt-z.safetensors'), true)])).refs, ['itxt-z.safetensors']);
@@ -40,7 +51,7 @@ test('a compressed chunk that inflates beyond the metadata limit is refused, not
   const bomb = pngChunk('zTXt', concat(latin1('workflow'), Uint8Array.of(0, 0), deflateSync(new Uint8Array(80 * 1024 * 1024))));
   const started = performance.now();
   assert.equal(summary(png([bomb])).codes, ['error:unparsable-workflow']);
-  assert.equal(summary(png([bomb, tEXt('prompt', prompt('p.safetensors'))])).refs, ['p.safetensors'], 'other entries still count');
+  assert.equal(summary(png([bomb, tEXt('prompt', prompt('p.safetensors'))])), { format: 'png', graph: 'api', refs: ['p.safetensors'], codes: ['warning:invalid-embedded-graph'] }, 'other entries still count, and the loss is said');
   assert.ok(performance.now() - started < 5000);
 });
 
