@@ -64,6 +64,16 @@ test('WebP EXIF: Make = workflow:…, Model = prompt:…, either byte order, wit
   assert.equal(summary(webp(null)).codes, ['warning:no-embedded-workflow']);
 });
 
+test('WebP: an EXIF chunk past a RIFF size that was never grown is read; trailing bytes are no fault', () => {
+  const whole = webp(exif([[0x010f, `workflow:${workflow('w.safetensors')}`]]));
+  const stale = whole.slice();
+  new DataView(stale.buffer).setUint32(4, 4 + 18 + 20, true); // WEBP + VP8X + VP8 only
+  assert.equal(summary(stale), { format: 'webp', graph: 'ui', refs: ['w.safetensors'], codes: [] });
+  assert.equal(summary(concat(whole, latin1('\0\0garbage that is no chunk'))), { format: 'webp', graph: 'ui', refs: ['w.safetensors'], codes: [] });
+  const cut = whole.subarray(0, whole.length - 30);
+  assert.equal(summary(cut).codes, ['error:unparsable-workflow'], 'a chunk cut short inside the declared size is still a fault');
+});
+
 test('FLAC Vorbis comments (keys case-insensitive)', () => {
   assert.equal(summary(flac(['TITLE=song', `PROMPT=${prompt('p.safetensors')}`, `workflow=${workflow('audio.safetensors')}`])), { format: 'flac', graph: 'ui', refs: ['audio.safetensors'], codes: [] });
   assert.equal(summary(flac(['TITLE=song'])).codes, ['warning:no-embedded-workflow']);

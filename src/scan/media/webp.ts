@@ -12,15 +12,19 @@ import {
 export function* readWebp(size: number): Parser<MediaMetadata> {
   const entries: MetadataEntry[] = [];
   const header: Uint8Array = yield { offset: 0, length: 12 };
-  const end = Math.min(size, 8 + u32le(header, 4));
+  // Tools that append an EXIF chunk do not always grow the RIFF size: chunks past the declared
+  // end are still read, but there anything that is not a whole chunk is trailing data, not a fault.
+  const declaredEnd = 8 + u32le(header, 4);
   let budget = MAX_METADATA_BYTES;
   let pos = 12;
-  for (let count = 0; pos + 8 <= end; count++) {
+  for (let count = 0; pos + 8 <= size; count++) {
     if (count >= MAX_STRUCTURES) return { entries, problem: `more than ${MAX_STRUCTURES} RIFF chunks` };
     const head: Uint8Array = yield { offset: pos, length: 8 };
     if (head.length < 8) return { entries, problem: `WebP is truncated at byte ${pos}` };
     const fourcc = ascii(head, 0, 4);
     const length = u32le(head, 4);
+    const beyond = pos >= declaredEnd;
+    if (beyond && (!FOURCC.test(fourcc) || pos + 8 + length > size)) break;
     if (pos + 8 + length > size) return { entries, problem: `WebP chunk ${JSON.stringify(fourcc)} at byte ${pos} runs past the end of the file` };
     if (fourcc === 'EXIF') {
       if (length > budget) return { entries, problem: `WebP EXIF data beyond ${MAX_METADATA_BYTES} bytes exceeds the metadata limit` };
@@ -33,6 +37,7 @@ export function* readWebp(size: number): Parser<MediaMetadata> {
   return { entries, problem: null };
 }
 
+const FOURCC = /^[A-Z0-9 ]{4}$/;
 const ASCII_LIKE = new Set([1, 2, 7]); // BYTE, ASCII, UNDEFINED
 const KEY = /^[A-Za-z_][A-Za-z0-9_ -]{0,63}$/;
 
