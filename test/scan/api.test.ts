@@ -29,6 +29,16 @@ test('a file name arriving through a link is followed to the primitive that hold
   assert.equal(out.diagnostics, []);
 });
 
+test('pass-through nodes linked in a ring are reported as a cycle', () => {
+  const prompt = {
+    '1': apiNode('AnyPass', { x: ['2', 0] }),
+    '2': apiNode('AnyPass', { x: ['1', 0] }),
+    '3': apiNode('LoraLoader', { model: ['9', 0], clip: ['9', 1], lora_name: ['1', 0], strength_model: 1, strength_clip: 1 }),
+  };
+  const d = extractRefs(prompt, 'p.json').diagnostics.find((x) => x.code === 'linked-widget')!;
+  assert.match(d.message, /fed by a cycle of links back to node 1/);
+});
+
 test('a link that leads to no literal is reported as linked-widget (info), not guessed', () => {
   const prompt = {
     '1': apiNode('CustomSwitch', { a: 'x.safetensors', b: 'y.safetensors', select: 1 }),

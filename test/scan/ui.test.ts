@@ -90,6 +90,18 @@ test('a widget fed by a node without a literal keeps its stored value and says s
   assert.match(linked.message, /SomeModelPicker node 1/);
 });
 
+test('reroutes linked in a ring are reported as a cycle, not as an over-long chain', () => {
+  const wf = uiWorkflow([
+    uiNode({ id: 1, type: 'Reroute', inputs: [{ name: '', link: 21 }] }),
+    uiNode({ id: 2, type: 'Reroute', inputs: [{ name: '', link: 20 }] }),
+    uiNode({ id: 3, type: 'CheckpointLoaderSimple', widgets: ['stored.safetensors'], inputs: [{ name: 'ckpt_name', link: 22, widget: { name: 'ckpt_name' } }] }),
+  ], { links: [[20, 1, 0, 2, 0, '*'], [21, 2, 0, 1, 0, '*'], [22, 2, 0, 3, 0, 'COMBO']] });
+  const { refs, diagnostics } = extractRefs(wf, 'wf.json');
+  assert.ok(refKeys(refs).includes('checkpoints/stored.safetensors'));
+  const linked = diagnostics.find((d) => d.code === 'linked-widget')!;
+  assert.match(linked.message, /fed by a cycle of links back to link 2[02]/);
+});
+
 test('a missing widget value or a non-string value is a warning, not a crash', () => {
   const wf = uiWorkflow([
     uiNode({ id: 1, type: 'DualCLIPLoader', widgets: ['only_one.safetensors'] }),

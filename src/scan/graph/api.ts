@@ -51,7 +51,10 @@ function lazyFollow(prompt: ApiPrompt, link: [string | number, number], consumed
  */
 function follow(prompt: ApiPrompt, link: [string | number, number], consumed: Set<string>): Slot {
   let originId = String(link[0]);
+  const seen = new Set<string>();
   for (let hop = 0; hop < MAX_LINK_HOPS; hop++) {
+    if (seen.has(originId)) return { unresolved: `a cycle of links back to node ${originId}` };
+    seen.add(originId);
     const origin = Object.hasOwn(prompt, originId) ? prompt[originId] : undefined;
     if (!origin) return { unresolved: `missing node ${originId}` };
     const entries = Object.entries(origin.inputs);

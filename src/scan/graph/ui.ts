@@ -129,18 +129,21 @@ class UiWalker {
   }
 
   /** The literal a widget link carries, or undefined when the node's own copy stands. */
-  private follow(scope: Scope, linkId: unknown, hops: number): Slot | undefined {
+  private follow(scope: Scope, linkId: unknown, hops: number, seen = new Set<string>()): Slot | undefined {
     if (hops > MAX_LINK_HOPS) return { unresolved: `a link chain longer than ${MAX_LINK_HOPS} hops` };
+    const here = `${scope.prefix}${String(linkId)}`;
+    if (seen.has(here)) return { unresolved: `a cycle of links back to link ${here}` };
+    seen.add(here);
     const link = scope.graph.links.get(String(linkId));
     if (!link) return { unresolved: `missing link ${String(linkId)}` };
-    if (link.from === SUBGRAPH_INPUT_NODE) return this.fromInstance(scope, link.fromSlot, hops);
+    if (link.from === SUBGRAPH_INPUT_NODE) return this.fromInstance(scope, link.fromSlot, hops, seen);
     const origin = scope.graph.byId.get(link.from);
     if (!origin) return { unresolved: `missing node ${originIdOf(scope, link.from)}` };
     const type = typeof origin.type === 'string' ? origin.type : '';
     const originId = originIdOf(scope, link.from);
     if (type === 'Reroute' || type === 'Reroute (rgthree)') {
       const input = Array.isArray(origin.inputs) ? origin.inputs[0] : undefined;
-      return isRecord(input) && input.link != null ? this.follow(scope, input.link, hops + 1) : { unresolved: `unconnected reroute ${originId}` };
+      return isRecord(input) && input.link != null ? this.follow(scope, input.link, hops + 1, seen) : { unresolved: `unconnected reroute ${originId}` };
     }
     const value = literalOf(type, origin.widgets_values);
     if (value === undefined) return { unresolved: `the output of ${type || 'untyped'} node ${originId}` };
@@ -149,14 +152,14 @@ class UiWalker {
   }
 
   /** Subgraph input k of the instance this scope belongs to. */
-  private fromInstance(scope: Scope, k: number, hops: number): Slot | undefined {
+  private fromInstance(scope: Scope, k: number, hops: number, seen: Set<string>): Slot | undefined {
     const inst = scope.instance;
     if (!inst) return undefined;
     const name = inst.def.inputNames[k];
     const outer = Array.isArray(inst.node.inputs)
       ? inst.node.inputs.find((i) => isRecord(i) && i.name === name && i.link != null)
       : undefined;
-    if (isRecord(outer)) return this.follow(inst.parent, outer.link, hops + 1);
+    if (isRecord(outer)) return this.follow(inst.parent, outer.link, hops + 1, seen);
     if (inst.proxied) return undefined;
     const wv = inst.node.widgets_values;
     const position = inst.def.widgetInputs.indexOf(k);
