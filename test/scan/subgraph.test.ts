@@ -109,6 +109,14 @@ test('exponential nesting is cut off by the node budget with one warning', () =>
   assert.ok(performance.now() - started < 5000, 'bounded time');
   assert.ok(out.diagnostics.some((d) => d.code === 'graph-too-large'));
   assert.equal(out.refs.map((r) => r.name), ['leaf.safetensors']);
+
+  const after = extractRefs(uiWorkflow([
+    uiNode({ id: 1, type: ids[0]! }),
+    uiNode({ id: 2, type: 'CheckpointLoaderSimple', widgets: ['root-after.safetensors'] }),
+  ], { definitions: { subgraphs: defs } }), 'wf.json');
+  assert.ok(after.refs.some((r) => r.name === 'root-after.safetensors' && r.active), 'a root loader after the bomb is still scanned');
+  const warning = after.diagnostics.find((d) => d.code === 'graph-too-large')!;
+  assert.match(warning.message, /subgraph instance 1(:\d+)* was cut short/);
 });
 
 test.run();

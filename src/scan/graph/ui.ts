@@ -54,6 +54,8 @@ class UiWalker {
   readonly consumed = new Set<string>();
   readonly diagnostics = new DiagnosticList();
   private full = false;
+  /** Nodes of the enclosing scopes still to walk: room an expansion must leave for them. */
+  private pending = 0;
 
   constructor(root: Record<string, unknown>) {
     this.defs = collectDefinitions(root);
@@ -62,10 +64,14 @@ class UiWalker {
   }
 
   walk(scope: Scope): void {
-    for (const raw of scope.graph.nodes) {
-      if (this.out.length >= MAX_FLAT_NODES) {
-        if (!this.full) this.diagnostics.push('graph-too-large', `workflow expands to more than ${MAX_FLAT_NODES} nodes; the rest was not scanned`);
-        this.full = true;
+    // Expansion is depth first, so an outer scope's nodes come first when room runs out: one
+    // huge subgraph must not hide the loaders that follow it in the root graph.
+    const above = this.pending;
+    const nodes = scope.graph.nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const raw = nodes[i]!;
+      if (this.out.length + above >= MAX_FLAT_NODES) {
+        this.tooLarge(scope.instance ? `subgraph instance ${scope.prefix.slice(0, -1)} was cut short` : 'the rest was not scanned');
         return;
       }
       const rawType = typeof raw.type === 'string' ? raw.type : '';
@@ -75,7 +81,9 @@ class UiWalker {
       const def = this.defs.get(rawType);
       if (def) {
         this.out.push(this.node(scope, raw, id, rawType, active, 'subgraph'));
+        this.pending = above + nodes.length - i - 1;
         this.expand(scope, raw, id, def, active);
+        this.pending = above;
       } else if (isGroupNodeType(rawType)) {
         expandGroupNode(raw, id, rawType, active, this.groups, this.out, this.diagnostics);
       } else if (UUID.test(rawType)) {
@@ -85,6 +93,11 @@ class UiWalker {
         this.out.push(this.node(scope, raw, id, renameType(rawType), active, 'node'));
       }
     }
+  }
+
+  private tooLarge(what: string): void {
+    if (!this.full) this.diagnostics.push('graph-too-large', `workflow expands to more than ${MAX_FLAT_NODES} nodes; ${what}`);
+    this.full = true;
   }
 
   private expand(scope: Scope, raw: RawNode, id: string, def: SubgraphDef, active: boolean): void {
