@@ -3,15 +3,25 @@ import { visible } from '../core/visible.js';
 
 const SPECIAL_IN_CODE = /[`|\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
-/** An inline code span whose fence is longer than any backtick run inside; newlines shown as ⏎. */
-export function mdCode(value: string): string {
+/**
+ * An inline code span whose fence is longer than any backtick run inside; newlines shown as ⏎.
+ * Backslash escapes do not work inside a code span, except that a table row is split on unescaped
+ * pipes before its cells are parsed: so `\|` in a table cell (`mdCell`), a bare `|` anywhere else.
+ */
+export function mdCode(value: string, inTable = false): string {
   // Nearly every name is plain: skip the scans (the report of a large collection has ~100k spans).
   if (!SPECIAL_IN_CODE.test(value)) return `\`${value}\``;
-  const text = visible(value.replace(/\r?\n|\r/g, '⏎').replace(/\t/g, ' ')).replace(/\|/g, '\\|');
+  const shown = visible(value.replace(/\r?\n|\r/g, '⏎').replace(/\t/g, ' '));
+  const text = inTable ? shown.replace(/\|/g, '\\|') : shown;
   const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
   const fence = '`'.repeat(longest + 1);
   const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
   return `${fence}${pad}${text}${pad}${fence}`;
+}
+
+/** `mdCode` for a table cell. */
+export function mdCell(value: string): string {
+  return mdCode(value, true);
 }
 
 /** Plain text for a table cell or list item: no newlines, no pipes, no HTML. */

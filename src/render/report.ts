@@ -8,7 +8,7 @@ import { someNames } from '../core/some-names.js';
 import type { LockedModel, Lockfile, ScannedWorkflow } from '../core/types.js';
 import { MARKER } from './marker.js';
 import { humanSize } from './human-size.js';
-import { mdCode, mdText } from './markdown.js';
+import { mdCell, mdCode, mdText } from './markdown.js';
 import type { PackNote } from '../nodes/types.js';
 import { compileTemplate } from './templates.js';
 
@@ -18,20 +18,21 @@ let template: ((view: unknown) => string) | null = null;
 export function renderReport(workflows: readonly ScannedWorkflow[], demands: readonly ModelDemand[], lock: Lockfile, packNotes: readonly PackNote[] = []): string {
   template ??= compileTemplate('report.md.hbs');
   const demandByKey = new Map(demands.map((d) => [d.key, d]));
-  const neededBy = (key: string): string => someNames([...new Set((demandByKey.get(key)?.usedBy ?? []).map((u) => u.workflow))], 'workflow', 3, mdCode)
+  const neededBy = (key: string, code: (name: string) => string): string => someNames([...new Set((demandByKey.get(key)?.usedBy ?? []).map((u) => u.workflow))], 'workflow', 3, code)
     || 'no workflow';
   const optional = (key: string): boolean => demandByKey.get(key)?.active === false;
   const entries = Object.entries(lock.models);
   const pinned = entries.filter(([, e]) => e.locked);
   const models = pinned.map(([key, e]) => ({
-    key: mdCode(key),
+    key: mdCell(key),
+    keyItem: mdCode(key),
     optional: optional(key),
     size: sizeText(e.locked!),
     source: mdText(e.locked!.source),
     sha: e.locked!.sha256 ? `\`${e.locked!.sha256.slice(0, 12)}…\`` : '**unverified**',
     hashOrigin: e.locked!.sha256 ? mdText(e.locked!.hashOrigin ?? 'unknown') : 'none published',
     url: mdCode(e.locked!.url),
-    neededBy: neededBy(key),
+    neededBy: neededBy(key, mdCell),
   }));
   const unresolved = entries
     .filter(([, e]) => !e.locked)
@@ -40,7 +41,7 @@ export function renderReport(workflows: readonly ScannedWorkflow[], demands: rea
       optional: optional(key),
       reason: mdText(e.unresolved?.reason ?? 'not resolved'),
       localSha: e.unresolved?.sha256 ? `\`${e.unresolved.sha256}\`` : '',
-      neededBy: neededBy(key),
+      neededBy: neededBy(key, mdCode),
     }));
   // Civitai publishes sizes rounded to 0.01 KiB: counted in the total, marked as estimates.
   const sizes = pinned.map(([, e]) => e.locked!.size ?? e.locked!.approxSize ?? null);
@@ -78,10 +79,10 @@ export function renderReport(workflows: readonly ScannedWorkflow[], demands: rea
         .map((d) => ({ severity: d.severity, code: d.code, message: mdText(d.message) })),
     })),
     packs: Object.entries(lock.nodes ?? {}).map(([id, e]) => ({
-      id: mdCode(id),
-      version: e.locked ? mdCode(e.locked.type === 'git' ? e.locked.commit.slice(0, 12) : e.locked.version) : 'unresolved',
+      id: mdCell(id),
+      version: e.locked ? mdCell(e.locked.type === 'git' ? e.locked.commit.slice(0, 12) : e.locked.version) : 'unresolved',
       source: e.locked ? mdText(e.locked.type === 'git' ? e.locked.repo : `registry ${e.locked.id}`) : mdText(e.unresolved?.reason ?? ''),
-      neededBy: someNames(packUsers.get(id) ?? [], 'workflow', 3, mdCode),
+      neededBy: someNames(packUsers.get(id) ?? [], 'workflow', 3, mdCell),
     })),
     packNotes: packNotes.map((n) => ({ pack: mdCode(n.pack), message: mdText(n.message) })),
   };

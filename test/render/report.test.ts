@@ -73,4 +73,27 @@ test('what pinning the packs found (conflicts, who chose a pin, the ComfyUI vers
   assert.not.ok(renderReport(wfs, aggregateDemand(wfs).demands, lockFor(wfs)).includes('Custom node packs'), 'no packs, no notes: no section');
 });
 
+test('a pipe in a name is escaped in table cells only: inside a code span elsewhere a backslash shows', () => {
+  const wfs: ScannedWorkflow[] = [{
+    path: 'wf/a|b.json',
+    format: 'ui',
+    refs: [
+      { folder: 'loras', name: 'x|y.safetensors', active: true, nodes: [{ id: '1', type: 'LoraLoader', input: 'lora_name' }], embedded: null },
+      { folder: 'loras', name: 'u|v.safetensors', active: true, nodes: [{ id: '2', type: 'LoraLoader', input: 'lora_name' }], embedded: null },
+    ],
+    customNodes: [],
+    diagnostics: [],
+  }];
+  const lock: Lockfile = { version: 1, models: {
+    'loras/x|y.safetensors': { original: {}, locked: { source: 'url', url: 'https://example.com/x|y.safetensors', sha256: sha, size: 1, hashOrigin: 'declared' } },
+    'loras/u|v.safetensors': { original: {}, unresolved: { reason: 'no source knows this file', sha256: null } },
+  } };
+  const report = renderReport(wfs, aggregateDemand(wfs).demands, lock);
+  assert.match(report, '| `loras/x\\|y.safetensors` | 1 B |');
+  assert.match(report, '| `wf/a\\|b.json` |');
+  assert.match(report, '- `loras/x|y.safetensors`: `https://example.com/x|y.safetensors`');
+  assert.match(report, '- `loras/u|v.safetensors`: no source knows this file. Needed by `wf/a|b.json`.');
+  assert.match(report, '- `wf/a|b.json` (ui): `loras/x|y.safetensors`, `loras/u|v.safetensors`');
+});
+
 test.run();
