@@ -22,8 +22,12 @@ export interface LocalState {
   diagnostics: Diagnostic[];
   hasher: Hasher;
   hashLocal(file: LocalFile): Promise<{ sha256: string }>;
-  /** After locking: find pinned models present under another name (same size, same sha256). */
-  finishContentMatches(lock: Lockfile): Promise<void>;
+  /**
+   * After locking: drop name matches whose size (or known hash) is not the pin's, then find
+   * pinned models present under another name (same size, same sha256). Returns what it dropped,
+   * as warnings.
+   */
+  finishContentMatches(lock: Lockfile): Promise<Diagnostic[]>;
   close(): Promise<void>;
 }
 
@@ -59,17 +63,53 @@ export async function inspectLocal(
     hasher,
     hashLocal,
     async finishContentMatches(lock) {
+      const differing = await dropDiffering(matches, lock, hasher);
       const wanted = Object.entries(lock.models)
         .filter(([key, e]) => !matches.has(key) && e.locked?.sha256)
         .map(([key, e]) => ({ key, sha256: e.locked!.sha256!, size: e.locked!.size }));
-      if (wanted.length === 0 || files.length === 0) return;
-      const found = await step(opts.progress, 'hash', 'Look for pinned models under other names', () => matchByContent(wanted, files, hashLocal),
-        (m) => `${m.size} found`);
-      for (const [key, match] of found) matches.set(key, match);
+      if (wanted.length > 0 && files.length > 0) {
+        const found = await step(opts.progress, 'hash', 'Look for pinned models under other names', () => matchByContent(wanted, files, hashLocal),
+          (m) => `${m.size} found`);
+        for (const [key, match] of found) matches.set(key, match);
+      }
+      return differing.map(({ key, file, why }) => ({
+        code: 'local-differs-from-pin', severity: 'warning', file: file.absPath,
+        message: matches.has(key)
+          ? `${file.absPath} has the name of ${key} but not its pinned content (${why}); another local file fits the pin`
+          : `${file.absPath} has the name of ${key} but not its pinned content (${why}); download.sh will leave it untouched and report a conflict`,
+        hint: `if the pin is wrong, \`comfygen build --update ${key}\`; otherwise move the local file aside`,
+      }));
     },
     async close() {
       await hasher.save();
       await hasher.close();
     },
   };
+}
+
+/**
+ * Name matches that cannot be the pinned file: another size, or a hash the cache already knows
+ * that is not the pin's (nothing is read for this). An equally good alternative that fits stands in.
+ */
+async function dropDiffering(matches: Map<string, LocalMatch>, lock: Lockfile, hasher: Hasher): Promise<{ key: string; file: LocalFile; why: string }[]> {
+  const dropped: { key: string; file: LocalFile; why: string }[] = [];
+  const differs = async (file: LocalFile, pin: NonNullable<Lockfile['models'][string]['locked']>): Promise<string | null> => {
+    if (pin.size !== null && file.size !== pin.size) return `${file.size} bytes, pinned ${pin.size}`;
+    const known = pin.sha256 ? (await hasher.cached(file))?.sha256 : undefined;
+    return known && known !== pin.sha256 ? `sha256 ${known.slice(0, 12)}…, pinned ${pin.sha256!.slice(0, 12)}…` : null;
+  };
+  for (const [key, match] of [...matches]) {
+    const pin = lock.models[key]?.locked;
+    if (!pin || match.how === 'content') continue;
+    const why = await differs(match.file, pin);
+    if (why === null) continue;
+    dropped.push({ key, file: match.file, why });
+    let replacement: LocalFile | undefined;
+    for (const alt of match.alternatives ?? []) {
+      if ((await differs(alt, pin)) === null) { replacement = alt; break; }
+    }
+    if (replacement) matches.set(key, { file: replacement, how: match.how });
+    else matches.delete(key);
+  }
+  return dropped;
 }

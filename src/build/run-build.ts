@@ -158,7 +158,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
         message: `${kept} lock entr${kept === 1 ? 'y' : 'ies'} that no readable workflow names ${kept === 1 ? 'was' : 'were'} kept, because ${unread.length} workflow(s) could not be read: ${named}`,
         hint: 'fix or remove the unreadable workflows; the next build then drops what no workflow needs' });
     }
-    if (local) await local.finishContentMatches(lock);
+    if (local) diagnostics.push(...await local.finishContentMatches(lock));
 
     const rendered: RenderedFile[] = await step(progress, 'render', 'Render outputs', async () => [
       ...renderOutputs(config, workflows, demands, lock, packNotes),
@@ -214,9 +214,9 @@ async function replayUnchanged(config: Config, stamp: BuildStamp, outputs: Map<s
     const lockPath = relativeToConfig(config, config.lockPath);
     const lock = parseLock(outputs.get(lockPath) ?? '', 'comfy.lock.json');
     progress({ step: 'resolve', kind: 'skip', detail: 'every model is already in the lock' });
-    await local.finishContentMatches(lock);
+    const differing = await local.finishContentMatches(lock);
     progress({ step: 'render', kind: 'skip', detail: 'the lock and every output are up to date' });
-    const diagnostics = [...stamp.before, ...local.diagnostics, ...stamp.after];
+    const diagnostics = [...stamp.before, ...local.diagnostics, ...differing, ...stamp.after];
     const writes: PlannedWrite[] = stamp.outputs.map((o) => ({ path: o.path, content: outputs.get(o.path) ?? '', mode: o.mode, absPath: join(config.configDir, o.path), status: 'unchanged' }));
     const exitCode = diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
     return { config, workflows: [], workflowCount: stamp.workflows, unchanged: true, demands, lock, changes: [], writes, diagnostics, local, traces: new Map(), exitCode };
