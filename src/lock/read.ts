@@ -5,17 +5,23 @@ import { UserError } from '../core/errors.js';
 import type { Lockfile } from '../core/types.js';
 import { stripCredentials } from '../scan/refs/credentials.js';
 
+// A hand-edited hash in capitals is the same hash: read it, write it back in lower case.
+const Sha256 = v.nullable(v.pipe(v.string(), v.regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex characters (a sha256) or null'), v.toLowerCase()));
 const Locked = v.looseObject({
   source: v.string(),
-  url: v.string(),
-  sha256: v.nullable(v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/))),
-  size: v.nullable(v.number()),
+  // download.sh hands it to curl: only a web address, never a file: URL or an option.
+  url: v.pipe(v.string(), v.regex(/^https?:\/\/[^\s]+$/i, 'expected an http(s) URL')),
+  sha256: Sha256,
+  size: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0, 'expected a size of 0 bytes or more'))),
 });
-const Entry = v.looseObject({
-  original: v.looseObject({}),
-  locked: v.optional(Locked),
-  unresolved: v.optional(v.looseObject({ reason: v.string(), sha256: v.nullable(v.string()) })),
-});
+const Entry = v.pipe(
+  v.looseObject({
+    original: v.looseObject({}),
+    locked: v.optional(Locked),
+    unresolved: v.optional(v.looseObject({ reason: v.string(), sha256: Sha256 })),
+  }),
+  v.check((e) => (e.locked === undefined) !== (e.unresolved === undefined), 'expected either "locked" or "unresolved", not both and not neither'),
+);
 const LockSchema = v.looseObject({
   version: v.literal(1),
   models: v.record(v.string(), Entry),

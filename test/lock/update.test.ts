@@ -26,8 +26,8 @@ test('re-resolved entries are updates; models no workflow needs are removed', ()
 });
 
 test('serialisation is sorted, 2-space, newline-terminated, and independent of insertion order', () => {
-  const a = updateLock(null, ['z/1', 'a/2'], new Map([['z/1', pin('u1')], ['a/2', pin('u2')]])).lock;
-  const b = updateLock(null, ['a/2', 'z/1'], new Map([['a/2', pin('u2')], ['z/1', pin('u1')]])).lock;
+  const a = updateLock(null, ['z/1', 'a/2'], new Map([['z/1', pin('https://x/u1')], ['a/2', pin('https://x/u2')]])).lock;
+  const b = updateLock(null, ['a/2', 'z/1'], new Map([['a/2', pin('https://x/u2')], ['z/1', pin('https://x/u1')]])).lock;
   const text = serializeLock(a);
   assert.is(text, serializeLock(b));
   assert.ok(text.endsWith('}\n'));
@@ -47,6 +47,31 @@ test('a corrupt lock is a clear error that promises not to overwrite it', () => 
       assert.match((err as Error).message, 'will not overwrite');
     }
   }
+});
+
+test('a lock entry must be either locked or unresolved, with a web URL and a size of 0 or more', () => {
+  const entry = (e: Record<string, unknown>) => JSON.stringify({ version: 1, models: { 'loras/a.safetensors': { original: {}, ...e } } });
+  const locked = (over: Record<string, unknown> = {}) => ({ source: 'url', url: 'https://x/a', sha256: 'ab'.repeat(32), size: 1, ...over });
+  const refused: [string, RegExp][] = [
+    [entry({ locked: locked(), unresolved: { reason: 'x', sha256: null } }), /loras\/a\.safetensors: expected either "locked" or "unresolved"/],
+    [entry({}), /not neither/],
+    [entry({ locked: locked({ size: -5 }) }), /locked\.size: expected a size of 0 bytes or more/],
+    [entry({ locked: locked({ size: 1.5 }) }), /locked\.size/],
+    [entry({ locked: locked({ url: 'file:///etc/passwd' }) }), /locked\.url: expected an http\(s\) URL/],
+    [entry({ locked: locked({ url: '-o /tmp/x' }) }), /locked\.url/],
+    [entry({ unresolved: { reason: 'x', sha256: 'nothex' } }), /unresolved\.sha256/],
+  ];
+  for (const [text, why] of refused) {
+    try {
+      parseLock(text, 'comfy.lock.json');
+      assert.unreachable(text);
+    } catch (err) {
+      assert.instance(err, UserError, text);
+      assert.match((err as Error).message, why);
+    }
+  }
+  const upper = parseLock(entry({ locked: locked({ sha256: 'AB'.repeat(32) }) }), 'comfy.lock.json');
+  assert.is(upper.models['loras/a.safetensors']!.locked!.sha256, 'ab'.repeat(32), 'a hash in capitals is the same hash');
 });
 
 test('node pack changes are reported with a node: prefix', () => {
