@@ -92,5 +92,28 @@ export function aggregateDemand(workflows: readonly ScannedWorkflow[]): { demand
     }
   }
   const demands = all.sort((a, b) => byString(a.key, b.key));
+  diagnostics.push(...spellingClashes(demands));
   return { demands, diagnostics };
+}
+
+/**
+ * Keys that differ only in letter case or Unicode normalization (NFC/NFD) are two files on Linux
+ * but one on macOS and Windows, where download.sh would find the second "present with other
+ * content" and fail on it.
+ */
+function spellingClashes(demands: readonly ModelDemand[]): Diagnostic[] {
+  const seen = new Map<string, ModelDemand>();
+  const diagnostics: Diagnostic[] = [];
+  for (const demand of demands) {
+    const folded = demand.key.normalize('NFC').toLowerCase();
+    const first = seen.get(folded);
+    if (!first) {
+      seen.set(folded, demand);
+      continue;
+    }
+    diagnostics.push({ code: 'name-spelling-clash', severity: 'warning', file: demand.usedBy[0]!.workflow,
+      message: `${shown(demand.key, 200)} and ${shown(first.key, 200)} (needed by ${first.usedBy[0]!.workflow}) differ only in letter case or Unicode form: two files on Linux, but one on macOS and Windows, where download.sh installs only one of them`,
+      hint: 'spell the model name the same way in every workflow' });
+  }
+  return diagnostics;
 }

@@ -22,6 +22,17 @@ test('one demand per model across workflows: optional only if every use is muted
   assert.equal(ae.usedBy.map((u) => u.workflow), ['a.json', 'b.json']);
 });
 
+test('names that differ only in case or Unicode form are two demands and one warning', () => {
+  const nfd = 'Cafe\u0301.safetensors';
+  const { demands, diagnostics } = aggregateDemand([
+    wf('a.json', [ref('loras', 'SDXL.safetensors'), ref('loras', 'Caf\u00e9.safetensors')]),
+    wf('b.json', [ref('loras', 'sdxl.safetensors'), ref('loras', nfd), ref('vae', 'sdxl.safetensors')]),
+  ]);
+  assert.is(demands.length, 5, 'each spelling is still its own file on Linux');
+  assert.equal(diagnostics.map((d) => [d.code, d.file]), [['name-spelling-clash', 'a.json'], ['name-spelling-clash', 'b.json']]);
+  assert.match(diagnostics.find((d) => d.message.includes('SDXL'))!.message, /"loras\/sdxl\.safetensors" and "loras\/SDXL\.safetensors" \(needed by a\.json\) differ only in letter case/);
+});
+
 test('names that would leave the model folder are refused with an error diagnostic', () => {
   for (const bad of ['new\nline.pt', 'tab\there.pt', '../../etc/passwd', '/abs.safetensors', 'a/../b.safetensors', 'C:evil.ckpt', 'a//b.pt']) assert.ok(unsafeName(bad), bad);
   for (const ok of ['sub/dir/x.safetensors', "it's $(x) `y`.pt", 'ünïcødé.safetensors']) assert.is(unsafeName(ok), null, ok);
