@@ -8,6 +8,8 @@ import { statSync } from 'node:fs';
 export interface FileStamp {
   stamp: string;
   mtimeMs: number;
+  /** Device and inode: the same file reached by two paths (a symlink) has one identity. */
+  identity: string;
 }
 
 /**
@@ -21,9 +23,32 @@ export function stampFiles(files: readonly { absPath: string }[]): (FileStamp | 
   return files.map((f) => {
     try {
       const st = statSync(f.absPath);
-      return { stamp: `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`, mtimeMs: st.mtimeMs };
+      return { stamp: `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`, mtimeMs: st.mtimeMs, identity: `${st.dev}:${st.ino}` };
     } catch {
       return null;
     }
   });
+}
+
+/**
+ * Each file once: a path that reaches a file already listed (through a symlink, or a symlink to a
+ * folder above it) is dropped, and named. `files` is sorted, so the first path in order stays.
+ */
+export function oncePerFile<F extends { relPath: string }>(files: readonly F[], stamps: readonly (FileStamp | null)[]): { files: F[]; stamps: (FileStamp | null)[]; aliases: { relPath: string; sameAs: string }[] } {
+  const firstPath = new Map<string, string>();
+  const kept: F[] = [];
+  const keptStamps: (FileStamp | null)[] = [];
+  const aliases: { relPath: string; sameAs: string }[] = [];
+  files.forEach((file, i) => {
+    const stamp = stamps[i] ?? null;
+    const first = stamp ? firstPath.get(stamp.identity) : undefined;
+    if (first !== undefined) {
+      aliases.push({ relPath: file.relPath, sameAs: first });
+      return;
+    }
+    if (stamp) firstPath.set(stamp.identity, file.relPath);
+    kept.push(file);
+    keptStamps.push(stamp);
+  });
+  return aliases.length === 0 ? { files: [...files], stamps: [...stamps], aliases } : { files: kept, stamps: keptStamps, aliases };
 }

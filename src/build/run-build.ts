@@ -14,7 +14,7 @@ import { parseLock, readLock } from '../lock/read.js';
 import { serializeLock, updateLock } from '../lock/update.js';
 import { type BuildStamp, demandsFromStamp, readStamp, stampDemands, stampKeys, writeStamp } from './build-stamp.js';
 import { aggregateDemand, type ModelDemand } from './demand.js';
-import { stampFiles } from './file-stamp.js';
+import { oncePerFile, stampFiles } from './file-stamp.js';
 import { type LocalState, inspectLocal, walkLocal } from './local.js';
 import { type ProgressSink, silentProgress, step } from './progress.js';
 import type { ResolveTrace } from './resolve.js';
@@ -64,10 +64,10 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   const offline = check || opts.offline === true;
   const config = await step(progress, 'config', 'Load config', () => loadConfig({ cwd: opts.cwd, file: opts.configFile }));
 
-  const files = await findWorkflowFiles(config);
+  const found = await findWorkflowFiles(config);
   // Taken once, before anything is read: the scan cache and the build stamp both record the
   // state that was scanned, even if a workflow changes while the build runs.
-  const stamps = stampFiles(files);
+  const { files, stamps, aliases } = oncePerFile(found, stampFiles(found));
   // Only a plain `build` may be skipped: --update, --force, --dry-run, --frozen and check each
   // ask for work to be done, and --watch keeps its own memo.
   const stampable = opts.mode === 'build' && !opts.update && !opts.force && !opts.dryRun && !opts.frozen && !opts.scanMemo;
@@ -114,6 +114,10 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
       message: `no file matches workflows: ${config.workflows.join(', ')}`, hint: 'check the globs (relative to the config file)' });
   }
   for (const wf of workflows) diagnostics.push(...wf.diagnostics.map((d) => ({ ...d, file: d.file ?? wf.path })));
+  for (const alias of aliases) {
+    diagnostics.push({ code: 'same-workflow-twice', severity: 'info', file: alias.relPath,
+      message: `${alias.relPath} is the same file as ${alias.sameAs} (reached through a symlink); it was scanned once, as ${alias.sameAs}` });
+  }
   const aggregated = aggregateDemand(workflows);
   diagnostics.push(...aggregated.diagnostics);
   const demands = aggregated.demands;
