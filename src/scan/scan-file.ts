@@ -73,12 +73,21 @@ export async function scanFileContent(absPath: string, relPath: string, content:
     const meta = await runAsync(mediaParser(plan.media, size), windowedReader(fh, size));
     return partial(fromMedia(relPath, plan.media, meta));
   } catch (err) {
-    // The message names the error class only: outputs never carry absolute paths.
-    const code = (err as NodeJS.ErrnoException).code;
-    return partial(unreadable(relPath, null, `cannot read the file (${code ?? (err as Error).name ?? 'error'})`, 'unreadable-file'));
+    return partial(cannotRead(relPath, err));
   } finally {
     await fh?.close().catch(() => undefined);
   }
+}
+
+/** The message names the error class only: outputs never carry absolute paths. */
+function cannotRead(relPath: string, err: unknown): ScannedWorkflow {
+  const code = (err as NodeJS.ErrnoException).code;
+  // Node.js decodes file names as UTF-8; a name that is not (say Latin-1 from an old archive)
+  // comes back with U+FFFD in it, and no file has that name.
+  if (code === 'ENOENT' && relPath.includes('\uFFFD')) {
+    return unreadable(relPath, null, 'cannot read the file: its name is not valid UTF-8 (shown with �), so it cannot be opened by name; rename it (for example with convmv -f latin1 -t utf8)', 'unreadable-file');
+  }
+  return unreadable(relPath, null, `cannot read the file (${code ?? (err as Error).name ?? 'error'})`, 'unreadable-file');
 }
 
 /**
@@ -102,7 +111,7 @@ export function scanFileContentSync(absPath: string, relPath: string, content: C
     if (read.kind === 'too-large') return partial(tooLarge(relPath, read.size));
     return null;
   } catch (err) {
-    return partial(unreadable(relPath, null, `cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).name ?? 'error'})`, 'unreadable-file'));
+    return partial(cannotRead(relPath, err));
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

@@ -45,4 +45,21 @@ test('a workflow reached twice through symlinks (a link to it, a link to a folde
   }
 });
 
+test('a workflow whose file name is not UTF-8 is one error that says so, and the build goes on', async () => {
+  const { dir, cleanup } = await tempDir('comfygen-glob-');
+  try {
+    await mkdir(join(dir, 'wf'));
+    await writeFile(join(dir, 'wf', 'a.json'), JSON.stringify({ 1: { class_type: 'LoraLoader', inputs: { lora_name: 'a.safetensors' } } }));
+    await writeFile(Buffer.concat([Buffer.from(join(dir, 'wf', 'caf')), Buffer.from([0xe9]), Buffer.from('.json')]), '{}');
+    await writeFile(join(dir, 'comfy.config.json'), JSON.stringify({ workflows: ['wf/*.json'] }));
+    const result = await runBuild({ cwd: dir, mode: 'build', offline: true, env: {} });
+    const errors = result.diagnostics.filter((d) => d.severity === 'error');
+    assert.equal(errors.map((d) => [d.code, d.file]), [['unreadable-file', 'wf/caf\uFFFD.json']]);
+    assert.match(errors[0]!.message, /its name is not valid UTF-8.*rename it/);
+    assert.ok(result.demands.some((d) => d.key === 'loras/a.safetensors'), 'the other workflow is still read');
+  } finally {
+    await cleanup();
+  }
+});
+
 test.run();
