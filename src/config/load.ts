@@ -11,6 +11,7 @@ import * as v from 'valibot';
 import { UserError } from '../core/errors.js';
 import { redactUrls } from '../scan/refs/credentials.js';
 import { type Config, normalizeConfig } from './normalize.js';
+import { loadJsonConfig } from './json-loader.js';
 import { loadTsConfigFile } from './ts-loader.js';
 import { ConfigSchema } from './schema.js';
 
@@ -47,6 +48,11 @@ function withSelfResolution(loader: (filepath: string, content: string) => unkno
   };
 }
 
+/** A config path as messages show it: relative to where comfygen runs, when it is below it. */
+function shownPath(cwd: string, filepath: string): string {
+  return relative(cwd, filepath) || filepath;
+}
+
 export async function loadConfig(opts: { cwd: string; file?: string }): Promise<Config> {
   let result;
   try {
@@ -61,6 +67,8 @@ export async function loadConfig(opts: { cwd: string; file?: string }): Promise<
         '.mts': withSelfResolution(loadTsConfigFile),
         '.js': withSelfResolution(defaultLoaders['.js']),
         '.mjs': withSelfResolution(defaultLoaders['.mjs']),
+        // cosmiconfig's JSON loader prints its code frame twice and names no line.
+        '.json': (filepath, content) => loadJsonConfig(filepath, content, shownPath(opts.cwd, filepath)),
       },
     });
     if (opts.file) {
@@ -89,7 +97,7 @@ export function validateConfig(raw: unknown, filepath: string, cwd = process.cwd
   const value = raw && typeof raw === 'object' && 'default' in raw && Object.keys(raw).length === 1 ? (raw as { default: unknown }).default : raw;
   const parsed = v.safeParse(ConfigSchema, value);
   if (!parsed.success) {
-    const shown = relative(cwd, filepath) || filepath;
+    const shown = shownPath(cwd, filepath);
     const lines = parsed.issues.map((issue) => `  ${formatPath(issue)}: ${describeIssue(issue)}`);
     throw new UserError(`invalid config ${shown}:\n${[...new Set(lines)].join('\n')}`);
   }

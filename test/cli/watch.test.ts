@@ -34,7 +34,7 @@ test('build --watch: a new workflow is built within 2 s; a bad config edit is re
     const good = await readFile(configPath, 'utf8');
     const mark = cli.err().length;
     await writeFile(configPath, '{ "workflows": [');
-    await cli.waitFor(/comfygen: could not load/, 5000, mark);
+    await cli.waitFor(/comfygen: comfy\.config\.json:1:17: invalid JSON/, 5000, mark);
     assert.is(cli.child.exitCode, null, 'still watching after a bad edit');
 
     // Fixed config with a new output dir: the next build writes there.
