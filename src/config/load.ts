@@ -63,8 +63,8 @@ export async function loadConfig(opts: { cwd: string; file?: string }): Promise<
       // Only code configs need the `comfygen` resolve hook (registering it starts a loader
       // thread); TypeScript goes through the transpile cache.
       loaders: {
-        '.ts': withSelfResolution(loadTsConfigFile),
-        '.mts': withSelfResolution(loadTsConfigFile),
+        '.ts': withSelfResolution((filepath, content) => loadTsConfigFile(filepath, content, shownPath(opts.cwd, filepath))),
+        '.mts': withSelfResolution((filepath, content) => loadTsConfigFile(filepath, content, shownPath(opts.cwd, filepath))),
         '.js': withSelfResolution(defaultLoaders['.js']),
         '.mjs': withSelfResolution(defaultLoaders['.mjs']),
         // cosmiconfig's JSON loader prints its code frame twice and names no line.

@@ -10,12 +10,15 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Diagnostic } from 'typescript';
+import { UserError } from '../core/errors.js';
 import { writeCacheFile } from '../io/cache-file.js';
+import { codeFrame, positionAt } from './code-frame.js';
 
-/** Bump when the transpile options below change. */
-const LOADER_VERSION = 1;
+/** Bump when the transpile options below change (2: a config with syntax errors is refused, not cached). */
+const LOADER_VERSION = 2;
 
-export async function loadTsConfigFile(filepath: string, content: string): Promise<unknown> {
+export async function loadTsConfigFile(filepath: string, content: string, shown = filepath): Promise<unknown> {
   const require = createRequire(import.meta.url);
   const tsVersion = String((require('typescript/package.json') as { version: string }).version);
   const key = createHash('sha256').update(`${LOADER_VERSION}\0${tsVersion}\0${content}`).digest('hex').slice(0, 32);
@@ -24,7 +27,7 @@ export async function loadTsConfigFile(filepath: string, content: string): Promi
   try {
     code = readFileSync(cached, 'utf8');
   } catch {
-    code = await transpile(filepath, content);
+    code = await transpile(filepath, content, shown);
     writeCacheFile(cached, code); // a read-only project still loads its config
   }
   const temp = `${filepath}.${randomUUID()}.mjs`;
@@ -37,15 +40,38 @@ export async function loadTsConfigFile(filepath: string, content: string): Promi
   }
 }
 
-async function transpile(filepath: string, content: string): Promise<string> {
+async function transpile(filepath: string, content: string, shown: string): Promise<string> {
   const ts = (await import('typescript')).default;
+  let output;
   try {
-    return ts.transpileModule(content, {
+    output = ts.transpileModule(content, {
       fileName: filepath,
+      reportDiagnostics: true,
       compilerOptions: { module: ts.ModuleKind.ES2022, moduleResolution: ts.ModuleResolutionKind.Bundler, target: ts.ScriptTarget.ES2022 },
-    }).outputText;
+    });
   } catch (error) {
     throw new Error(`TypeScript error in ${filepath}: ${(error as Error).message}`);
   }
+  // transpileModule repairs what it cannot parse (a missing brace turns keys into nested ones),
+  // so code with syntax errors would run as some other config: refuse it.
+  const errors = (output.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error);
+  if (errors.length > 0) throw syntaxError(ts, errors, content, shown);
+  return output.outputText;
+}
+
+const MORE_SHOWN = 4;
+
+function syntaxError(ts: typeof import('typescript'), errors: readonly Diagnostic[], content: string, shown: string): UserError {
+  const describe = (d: Diagnostic) => {
+    const at = positionAt(content, d.start ?? 0);
+    return { at, line: `${shown}:${at.line}:${at.column}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')} (TS${d.code})` };
+  };
+  const [first, ...rest] = errors.map(describe);
+  const more = rest.slice(0, MORE_SHOWN).map((d) => `  also ${d.line}`);
+  if (rest.length > MORE_SHOWN) more.push(`  … and ${rest.length - MORE_SHOWN} more`);
+  return new UserError(
+    `${first!.line}\n\n${codeFrame(content, first!.at)}\n\n${more.length > 0 ? `${more.join('\n')}\n\n` : ''}` +
+      `  ${shown} has a syntax error, so none of it was loaded; fix it and run comfygen again.`,
+  );
 }
 
