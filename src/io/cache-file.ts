@@ -15,7 +15,11 @@ export function writeCacheFile(file: string, text: string): boolean {
     renameSync(tmp, file);
     return true;
   } catch {
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // ENOTDIR / EACCES: the folder it would be in is not there to clean either.
+    }
     return false;
   }
 }

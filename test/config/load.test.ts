@@ -137,4 +137,17 @@ test('a TypeScript config is transpiled once: the cached module follows edits an
   }
 });
 
+test('a TypeScript config loads when its cache cannot be written', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    await writeFile(join(dir, '.comfygen'), 'a file where the cache folder would go');
+    await writeFile(join(dir, 'comfy.config.ts'), `export default { workflows: ['a/*.json'] as string[] };`);
+    assert.equal((await loadConfig({ cwd: dir })).workflows, ['a/*.json']);
+    assert.equal((await loadConfig({ cwd: dir })).workflows, ['a/*.json'], 'again, without a cache');
+    assert.is(await readFile(join(dir, '.comfygen'), 'utf8'), 'a file where the cache folder would go');
+  } finally {
+    await cleanup();
+  }
+});
+
 test.run();
