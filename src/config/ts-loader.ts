@@ -1,34 +1,36 @@
 /**
  * comfy.config.ts / .mts without loading the TypeScript compiler on every build: the
  * transpiled module is kept in `.comfygen/config/`, keyed by the source text and the compiler
- * version, so only an edited config pays the ~0.5 s that loading `typescript` costs. The module
+ * version and verified before it runs (transpile-cache.ts), so only an edited config pays the
+ * ~0.5 s that loading `typescript` costs. The module
  * is imported from a temporary file beside the config (as cosmiconfig does), so relative imports
  * inside the config resolve as written; the temporary file is always removed.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Diagnostic } from 'typescript';
 import { UserError } from '../core/errors.js';
-import { writeCacheFile } from '../io/cache-file.js';
 import { codeFrame, positionAt } from './code-frame.js';
+import { readCachedModule, sourceKey, writeCachedModule } from './transpile-cache.js';
 
-/** Bump when the transpile options below change (2: a config with syntax errors is refused, not cached). */
-const LOADER_VERSION = 2;
+/**
+ * Bump when the transpile options below change (2: a config with syntax errors is refused, not
+ * cached; 3: entries are sealed).
+ */
+const LOADER_VERSION = 3;
 
 export async function loadTsConfigFile(filepath: string, content: string, shown = filepath): Promise<unknown> {
   const require = createRequire(import.meta.url);
   const tsVersion = String((require('typescript/package.json') as { version: string }).version);
-  const key = createHash('sha256').update(`${LOADER_VERSION}\0${tsVersion}\0${content}`).digest('hex').slice(0, 32);
-  const cached = join(dirname(filepath), '.comfygen', 'config', `${key}.mjs`);
-  let code: string;
-  try {
-    code = readFileSync(cached, 'utf8');
-  } catch {
+  const key = sourceKey(LOADER_VERSION, tsVersion, content);
+  const cached = join(dirname(filepath), '.comfygen', 'config', `${key.slice(0, 32)}.mjs`);
+  let code = readCachedModule(cached, key);
+  if (code === null) {
     code = await transpile(filepath, content, shown);
-    writeCacheFile(cached, code); // a read-only project still loads its config
+    writeCachedModule(cached, key, code);
   }
   const temp = `${filepath}.${randomUUID()}.mjs`;
   try {

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -124,11 +124,18 @@ test('a TypeScript config is transpiled once: the cached module follows edits an
     assert.equal((await loadConfig({ cwd: dir })).workflows, ['a/*.json', 'more/*.json']);
     assert.is((await readdir(join(dir, '.comfygen', 'config'))).length, 1);
     assert.equal((await loadConfig({ cwd: dir })).workflows, ['a/*.json', 'more/*.json'], 'from the cache, relative imports still resolve');
-    // The cached module is what runs (no transpile): a mark put in it shows up.
     const [cachedName] = await readdir(join(dir, '.comfygen', 'config'));
     const cached = join(dir, '.comfygen', 'config', cachedName!);
-    await writeFile(cached, (await readFile(cached, 'utf8')).replace('a/*.json', 'from-cache/*.json'));
-    assert.equal((await loadConfig({ cwd: dir })).workflows, ['from-cache/*.json', 'more/*.json'], 'the cached module is used');
+    const entry = await readFile(cached, 'utf8');
+    const { mtimeMs } = await stat(cached);
+    await loadConfig({ cwd: dir });
+    assert.is((await stat(cached)).mtimeMs, mtimeMs, 'a good entry is used as it is');
+    // An entry that does not match what it claims to be is never run: it is transpiled again.
+    for (const corrupt of [entry.replace('a/*.json', 'from-cache/*.json'), entry.slice(0, -20), 'throw new Error("corrupt");\n', '']) {
+      await writeFile(cached, corrupt);
+      assert.equal((await loadConfig({ cwd: dir })).workflows, ['a/*.json', 'more/*.json'], `corrupt entry ${JSON.stringify(corrupt.slice(0, 40))}`);
+      assert.is(await readFile(cached, 'utf8'), entry, 'and replaced by a good one');
+    }
     await write('b/*.json');
     assert.equal((await loadConfig({ cwd: dir })).workflows, ['b/*.json', 'more/*.json'], 'an edit is seen at once');
     assert.equal((await readdir(dir)).sort(), ['.comfygen', 'comfy.config.ts', 'extra.json'], 'no temporary file left');
