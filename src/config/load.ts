@@ -41,7 +41,9 @@ function registerSelfResolution(): void {
   register(`data:text/javascript,${encodeURIComponent(hook)}`);
 }
 
-function withSelfResolution(loader: (filepath: string, content: string) => unknown): (filepath: string, content: string) => Promise<unknown> {
+type Loader = (filepath: string, content: string) => unknown;
+
+function withSelfResolution(loader: Loader): Loader {
   return async (filepath, content) => {
     registerSelfResolution();
     return loader(filepath, content);
@@ -53,43 +55,81 @@ function shownPath(cwd: string, filepath: string): string {
   return relative(cwd, filepath) || filepath;
 }
 
+/**
+ * A config file that is there but yields nothing is an error, never "no config here": cosmiconfig's
+ * search would go on upwards and load some other project's config. For the same reason no error
+ * leaves a loader with its code: ENOENT, EACCES, ENOTDIR or EISDIR from a config that reads a
+ * missing file would also make the search move on.
+ */
+function definingConfig(loader: Loader, cwd: string): Loader {
+  return async (filepath, content) => {
+    let value;
+    try {
+      value = await loader(filepath, content);
+    } catch (err) {
+      if (err instanceof UserError) throw err;
+      throw new UserError(`could not load ${shownPath(cwd, filepath)}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (value === undefined || value === null) {
+      throw definesNoConfig(shownPath(cwd, filepath), filepath.endsWith('.json') ? 'holds null' : 'has no default export');
+    }
+    return value;
+  };
+}
+
+function definesNoConfig(shown: string, why: string): UserError {
+  const must = shown.endsWith('.json')
+    ? 'hold a JSON object such as { "workflows": ["workflows/**/*.json"] }'
+    : "`export default defineConfig({ workflows: ['workflows/**/*.json'] })` (or a plain object)";
+  return new UserError(
+    `${shown} ${why}, so it defines no config.\n` +
+      `  It must ${must}.\n` +
+      `  comfygen does not fall back to a config in a parent folder while this file is here.`,
+  );
+}
+
 export async function loadConfig(opts: { cwd: string; file?: string }): Promise<Config> {
+  const { cwd } = opts;
+  const show = (filepath: string) => shownPath(cwd, filepath);
   let result;
   try {
     const explorer = cosmiconfig('comfygen', {
       searchPlaces: CONFIG_FILES,
       searchStrategy: 'global',
       cache: false,
+      ignoreEmptySearchPlaces: false,
       // Only code configs need the `comfygen` resolve hook (registering it starts a loader
       // thread); TypeScript goes through the transpile cache.
       loaders: {
-        '.ts': withSelfResolution((filepath, content) => loadTsConfigFile(filepath, content, shownPath(opts.cwd, filepath))),
-        '.mts': withSelfResolution((filepath, content) => loadTsConfigFile(filepath, content, shownPath(opts.cwd, filepath))),
-        '.js': withSelfResolution(defaultLoaders['.js']),
-        '.mjs': withSelfResolution(defaultLoaders['.mjs']),
+        '.ts': definingConfig(withSelfResolution((filepath, content) => loadTsConfigFile(filepath, content, show(filepath))), cwd),
+        '.mts': definingConfig(withSelfResolution((filepath, content) => loadTsConfigFile(filepath, content, show(filepath))), cwd),
+        '.js': definingConfig(withSelfResolution(defaultLoaders['.js']), cwd),
+        '.mjs': definingConfig(withSelfResolution(defaultLoaders['.mjs']), cwd),
         // cosmiconfig's JSON loader prints its code frame twice and names no line.
-        '.json': (filepath, content) => loadJsonConfig(filepath, content, shownPath(opts.cwd, filepath)),
+        '.json': definingConfig((filepath, content) => loadJsonConfig(filepath, content, show(filepath)), cwd),
       },
     });
     if (opts.file) {
-      const file = resolve(opts.cwd, opts.file);
+      const file = resolve(cwd, opts.file);
       if (!existsSync(file)) throw new UserError(`config file not found: ${file}`);
       result = await explorer.load(file);
     } else {
-      result = await explorer.search(opts.cwd);
+      result = await explorer.search(cwd);
     }
   } catch (err) {
     if (err instanceof UserError) throw err;
     const where = opts.file ?? 'comfy.config.*';
     throw new UserError(`could not load ${where}: ${(err as Error).message}`);
   }
+  // Only an empty (or all-white-space) file gets here empty: cosmiconfig does not load it.
+  if (result?.isEmpty) throw definesNoConfig(show(result.filepath), 'is empty');
   if (!result) {
     throw new UserError(
       `no comfy.config.{ts,mts,js,mjs,json} found in ${opts.cwd} or any parent folder.\n` +
         `  Run \`comfygen init\` to write a starter config, or pass --config FILE.`,
     );
   }
-  return validateConfig(result.config, result.filepath, opts.cwd);
+  return validateConfig(result.config, result.filepath, cwd);
 }
 
 /** Validate a loaded config object; exported for tests and for `--watch` reloads. */

@@ -2,7 +2,7 @@
  * Config files that cannot be read as a config, as a user sees them: `comfygen scan` in a real
  * temp project, its exit code, what it prints and what it leaves on disk.
  */
-import { readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -48,6 +48,47 @@ test('a TypeScript config with a syntax error is refused, not repaired into anot
     assert.match(stderr, 'comfy.config.ts has a syntax error, so none of it was loaded; fix it and run comfygen again');
     assert.not.match(stderr, 'output.models', 'not validated as the repaired object');
     assert.equal(await readdir(dir), ['comfy.config.ts'], 'nothing cached, nothing left beside the config');
+  } finally {
+    await cleanup();
+  }
+});
+
+test('a config file that yields nothing is an error naming it, never a fall-back to a parent folder\'s config', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    // A parent project with a valid config, which the search used to find instead.
+    await writeFile(join(dir, 'comfy.config.json'), JSON.stringify({ workflows: ['*.json'] }));
+    const cases: [string, string, RegExp][] = [
+      ['comfy.config.ts', '', /comfy\.config\.ts is empty, so it defines no config/],
+      ['comfy.config.ts', '  \n\n', /comfy\.config\.ts is empty/],
+      ['comfy.config.ts', `const config = { workflows: ['a.json'] };\nexport { config };\n`, /comfy\.config\.ts has no default export, so it defines no config/],
+      ['comfy.config.mjs', 'export default undefined;', /comfy\.config\.mjs has no default export/],
+      ['comfy.config.mjs', 'export default null;', /comfy\.config\.mjs has no default export/],
+      ['comfy.config.json', '', /comfy\.config\.json is empty/],
+      ['comfy.config.json', 'null', /comfy\.config\.json holds null/],
+      // A config reading a missing file: ENOENT from a loader also made the search move on.
+      ['comfy.config.mjs', `import { readFileSync } from 'node:fs';\nexport default JSON.parse(readFileSync('./missing.json', 'utf8'));`, /could not load comfy\.config\.mjs: ENOENT: no such file or directory, open '\.\/missing\.json'/],
+    ];
+    for (const [i, [name, body, message]] of cases.entries()) {
+      // One folder each: Node caches an imported module by its path for the life of the process.
+      const sub = join(dir, `sub${i}`);
+      await mkdir(sub);
+      await writeFile(join(sub, name), body);
+      const { code, stdout, stderr } = await runCli(['scan', '--json'], sub);
+      const what = `${name} ${JSON.stringify(body)}:\n${stderr}`;
+      assert.is(code, 2, what);
+      assert.is(stdout, '', what);
+      assert.match(stderr, message, what);
+      if (!message.source.includes('could not load')) {
+        assert.match(stderr, name.endsWith('.json') ? 'It must hold a JSON object such as { "workflows": [' : "It must `export default defineConfig({ workflows: [", what);
+        assert.match(stderr, 'does not fall back to a config in a parent folder', what);
+      }
+    }
+    // --config names the file directly: the same error.
+    await writeFile(join(dir, 'other.ts'), '');
+    const direct = await runCli(['scan', '--config', 'other.ts'], dir);
+    assert.is(direct.code, 2);
+    assert.match(direct.stderr, 'other.ts is empty, so it defines no config');
   } finally {
     await cleanup();
   }
