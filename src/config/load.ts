@@ -4,7 +4,6 @@
  * expected and what was found.
  */
 import { existsSync } from 'node:fs';
-import { register } from 'node:module';
 import { relative, resolve } from 'node:path';
 import { cosmiconfig, defaultLoaders } from 'cosmiconfig';
 import * as v from 'valibot';
@@ -12,40 +11,17 @@ import { UserError } from '../core/errors.js';
 import { redactUrls } from '../scan/refs/credentials.js';
 import { type Config, normalizeConfig } from './normalize.js';
 import { loadJsonConfig } from './json-loader.js';
+import { registerConfigHooks } from './module-hooks.js';
 import { loadTsConfigFile } from './ts-loader.js';
 import { ConfigSchema } from './schema.js';
 
 export const CONFIG_FILES = ['comfy.config.ts', 'comfy.config.mts', 'comfy.config.js', 'comfy.config.mjs', 'comfy.config.json'];
 
-let hookRegistered = false;
-
-/**
- * `import { defineConfig } from 'comfygen'` must work even where comfygen runs through npx or a
- * global install and is not in the project's node_modules: resolve the bare name to ourselves
- * when normal resolution fails.
- */
-function registerSelfResolution(): void {
-  if (hookRegistered) return;
-  hookRegistered = true;
-  // From dist/ we resolve to our own entry point; from the TypeScript sources (tests, dev) a
-  // loader hook cannot hand .ts to tsx, so a one-line runtime stand-in serves (types are erased).
-  const self = import.meta.url.endsWith('.js')
-    ? new URL('../index.js', import.meta.url).href
-    : `data:text/javascript,${encodeURIComponent('export function defineConfig(c) { return c; }')}`;
-  const hook = `
-    export async function resolve(specifier, context, next) {
-      if (specifier !== 'comfygen') return next(specifier, context);
-      try { return await next(specifier, context); }
-      catch { return { url: ${JSON.stringify(self)}, shortCircuit: true }; }
-    }`;
-  register(`data:text/javascript,${encodeURIComponent(hook)}`);
-}
-
 type Loader = (filepath: string, content: string) => unknown;
 
-function withSelfResolution(loader: Loader): Loader {
+function withConfigHooks(loader: Loader): Loader {
   return async (filepath, content) => {
-    registerSelfResolution();
+    registerConfigHooks();
     return loader(filepath, content);
   };
 }
@@ -101,10 +77,10 @@ export async function loadConfig(opts: { cwd: string; file?: string }): Promise<
       // Only code configs need the `comfygen` resolve hook (registering it starts a loader
       // thread); TypeScript goes through the transpile cache.
       loaders: {
-        '.ts': definingConfig(withSelfResolution((filepath, content) => loadTsConfigFile(filepath, content, show(filepath))), cwd),
-        '.mts': definingConfig(withSelfResolution((filepath, content) => loadTsConfigFile(filepath, content, show(filepath))), cwd),
-        '.js': definingConfig(withSelfResolution(defaultLoaders['.js']), cwd),
-        '.mjs': definingConfig(withSelfResolution(defaultLoaders['.mjs']), cwd),
+        '.ts': definingConfig(withConfigHooks((filepath, content) => loadTsConfigFile(filepath, content, show(filepath))), cwd),
+        '.mts': definingConfig(withConfigHooks((filepath, content) => loadTsConfigFile(filepath, content, show(filepath))), cwd),
+        '.js': definingConfig(withConfigHooks(defaultLoaders['.js']), cwd),
+        '.mjs': definingConfig(withConfigHooks(defaultLoaders['.mjs']), cwd),
         // cosmiconfig's JSON loader prints its code frame twice and names no line.
         '.json': definingConfig((filepath, content) => loadJsonConfig(filepath, content, show(filepath)), cwd),
       },

@@ -2,18 +2,15 @@
  * comfy.config.ts / .mts without loading the TypeScript compiler on every build: the
  * transpiled module is kept in `.comfygen/config/`, keyed by the source text and the compiler
  * version and verified before it runs (transpile-cache.ts), so only an edited config pays the
- * ~0.5 s that loading `typescript` costs. The module
- * is imported from a temporary file beside the config (as cosmiconfig does), so relative imports
- * inside the config resolve as written; the temporary file is always removed.
+ * ~0.5 s that loading `typescript` costs. The code runs under the config's own URL
+ * (module-hooks.ts), so relative imports inside the config resolve as written.
  */
-import { randomUUID } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Diagnostic } from 'typescript';
 import { UserError } from '../core/errors.js';
 import { codeFrame, positionAt } from './code-frame.js';
+import { importAs } from './module-hooks.js';
 import { readCachedModule, sourceKey, writeCachedModule } from './transpile-cache.js';
 
 /**
@@ -32,14 +29,7 @@ export async function loadTsConfigFile(filepath: string, content: string, shown 
     code = await transpile(filepath, content, shown);
     writeCachedModule(cached, key, code);
   }
-  const temp = `${filepath}.${randomUUID()}.mjs`;
-  try {
-    writeFileSync(temp, code);
-    const mod = (await import(pathToFileURL(temp).href)) as { default?: unknown };
-    return mod.default;
-  } finally {
-    rmSync(temp, { force: true });
-  }
+  return (await importAs(filepath, code)).default;
 }
 
 async function transpile(filepath: string, content: string, shown: string): Promise<string> {

@@ -6,6 +6,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawnCli } from '../cli/spawn.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -89,6 +90,20 @@ test('a config file that yields nothing is an error naming it, never a fall-back
     const direct = await runCli(['scan', '--config', 'other.ts'], dir);
     assert.is(direct.code, 2);
     assert.match(direct.stderr, 'other.ts is empty, so it defines no config');
+  } finally {
+    await cleanup();
+  }
+});
+
+test('a TypeScript config stopped while it loads leaves nothing beside it', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    await writeFile(join(dir, 'comfy.config.ts'), "console.error('config started');\nawait new Promise(() => setInterval(() => {}, 1000));\nexport default { workflows: ['a.json'] };\n");
+    const run = spawnCli(['scan'], dir);
+    await run.waitFor(/config started/);
+    run.child.kill('SIGTERM');
+    await run.exited;
+    assert.equal((await readdir(dir)).sort(), ['.comfygen', 'comfy.config.ts']);
   } finally {
     await cleanup();
   }

@@ -1,0 +1,66 @@
+/**
+ * Module hooks for code configs (one registration per process, on a loader thread):
+ *
+ * - `import { defineConfig } from 'comfygen'` must work even where comfygen runs through npx or
+ *   a global install and is not in the project's node_modules: the bare name resolves to us
+ *   when normal resolution fails.
+ * - A transpiled comfy.config.ts runs under the config's own URL (plus a query naming the load),
+ *   its code handed to the loader thread through a message port. Relative imports and
+ *   `import.meta.url` inside the config work as written, and nothing is ever written beside the
+ *   user's config: no temporary file to leave behind when a config hangs, exits or is killed,
+ *   and a read-only project loads too.
+ */
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { register } from 'node:module';
+import { pathToFileURL } from 'node:url';
+
+const QUERY = 'comfygen-load';
+
+let port: MessagePort | undefined;
+let loads = 0;
+
+export function registerConfigHooks(): void {
+  if (port) return;
+  // From dist/ we resolve to our own entry point; from the TypeScript sources (tests, dev) a
+  // loader hook cannot hand .ts to tsx, so a one-line runtime stand-in serves (types are erased).
+  const self = import.meta.url.endsWith('.js')
+    ? new URL('../index.js', import.meta.url).href
+    : `data:text/javascript,${encodeURIComponent('export function defineConfig(c) { return c; }')}`;
+  const hooks = `
+    const sources = new Map();
+    const waiting = new Map();
+    const ours = (url) => url.startsWith('file:') && new URL(url).searchParams.has(${JSON.stringify(QUERY)});
+    export function initialize({ port }) {
+      port.on('message', ({ url, source }) => {
+        sources.set(url, source);
+        waiting.get(url)?.();
+        waiting.delete(url);
+      });
+      port.unref();
+    }
+    export async function resolve(specifier, context, next) {
+      if (ours(specifier)) return { url: specifier, shortCircuit: true };
+      if (specifier !== 'comfygen') return next(specifier, context);
+      try { return await next(specifier, context); }
+      catch { return { url: ${JSON.stringify(self)}, shortCircuit: true }; }
+    }
+    export async function load(url, context, next) {
+      if (!ours(url)) return next(url, context);
+      if (!sources.has(url)) await new Promise((done) => waiting.set(url, done));
+      const source = sources.get(url);
+      sources.delete(url);
+      return { format: 'module', source, shortCircuit: true };
+    }`;
+  const channel = new MessageChannel();
+  port = channel.port1;
+  port.unref();
+  register(`data:text/javascript,${encodeURIComponent(hooks)}`, { data: { port: channel.port2 }, transferList: [channel.port2] });
+}
+
+/** Runs `code` as the module at `filepath` (each call a fresh instance) and returns its namespace. */
+export async function importAs(filepath: string, code: string): Promise<Record<string, unknown>> {
+  registerConfigHooks();
+  const url = `${pathToFileURL(filepath).href}?${QUERY}=${++loads}`;
+  port!.postMessage({ url, source: code });
+  return (await import(url)) as Record<string, unknown>;
+}
