@@ -12,6 +12,7 @@ import { redactUrls } from '../scan/refs/credentials.js';
 import { type Config, normalizeConfig } from './normalize.js';
 import { loadJsonConfig } from './json-loader.js';
 import { registerConfigHooks } from './module-hooks.js';
+import { failIfNeverSettles } from './never-settles.js';
 import { loadTsConfigFile } from './ts-loader.js';
 import { ConfigSchema } from './schema.js';
 
@@ -32,6 +33,9 @@ function shownPath(cwd: string, filepath: string): string {
 }
 
 /**
+ * Every loader goes through here. A config that never finishes loading is an error, not a
+ * silent exit 0 (never-settles.ts).
+ *
  * A config file that is there but yields nothing is an error, never "no config here": cosmiconfig's
  * search would go on upwards and load some other project's config. For the same reason no error
  * leaves a loader with its code: ENOENT, EACCES, ENOTDIR or EISDIR from a config that reads a
@@ -41,7 +45,7 @@ function definingConfig(loader: Loader, cwd: string): Loader {
   return async (filepath, content) => {
     let value;
     try {
-      value = await loader(filepath, content);
+      value = await failIfNeverSettles(Promise.resolve().then(() => loader(filepath, content)), () => neverFinished(shownPath(cwd, filepath)));
     } catch (err) {
       if (err instanceof UserError) throw err;
       throw new UserError(`could not load ${shownPath(cwd, filepath)}: ${err instanceof Error ? err.message : String(err)}`);
@@ -51,6 +55,13 @@ function definingConfig(loader: Loader, cwd: string): Loader {
     }
     return value;
   };
+}
+
+function neverFinished(shown: string): UserError {
+  return new UserError(
+    `${shown} never finished loading: a top-level await in it (or in a module it imports) waits for a promise that nothing will settle.\n` +
+      `  Make sure everything the config awaits resolves or rejects.`,
+  );
 }
 
 function definesNoConfig(shown: string, why: string): UserError {
@@ -74,7 +85,7 @@ export async function loadConfig(opts: { cwd: string; file?: string }): Promise<
       searchStrategy: 'global',
       cache: false,
       ignoreEmptySearchPlaces: false,
-      // Only code configs need the `comfygen` resolve hook (registering it starts a loader
+      // Only code configs need the module hooks (registering them starts a loader
       // thread); TypeScript goes through the transpile cache.
       loaders: {
         '.ts': definingConfig(withConfigHooks((filepath, content) => loadTsConfigFile(filepath, content, show(filepath))), cwd),

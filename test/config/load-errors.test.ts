@@ -109,4 +109,24 @@ test('a TypeScript config stopped while it loads leaves nothing beside it', asyn
   }
 });
 
+test('a config whose top-level await never settles exits 2 saying so, and leaves nothing beside it', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    for (const name of ['comfy.config.ts', 'comfy.config.mjs']) {
+      const project = join(dir, name.replace(/\./g, '-'));
+      await mkdir(project);
+      await writeFile(join(project, name), "await new Promise(() => {});\nexport default { workflows: ['a.json'] };\n");
+      // In its own process: only there does an empty event loop end the run.
+      const run = spawnCli(['scan', '--json'], project);
+      const code = await run.exited;
+      assert.is(code, 2, `${name}: ${run.err()}`);
+      assert.is(run.out(), '');
+      assert.match(run.err(), `comfygen: ${name} never finished loading: a top-level await in it (or in a module it imports) waits for a promise that nothing will settle`);
+      assert.equal((await readdir(project)).filter((f) => f !== '.comfygen'), [name], 'no temporary file beside the config');
+    }
+  } finally {
+    await cleanup();
+  }
+});
+
 test.run();
