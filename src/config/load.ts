@@ -125,7 +125,8 @@ export function validateConfig(raw: unknown, filepath: string, cwd = process.cwd
   const parsed = v.safeParse(ConfigSchema, value);
   if (!parsed.success) {
     const shown = shownPath(cwd, filepath);
-    const lines = parsed.issues.map((issue) => `  ${formatPath(issue)}: ${describeIssue(issue)}`);
+    const json = filepath.endsWith('.json');
+    const lines = parsed.issues.map((issue) => `  ${formatPath(issue)}: ${describeIssue(issue, json)}`);
     throw new UserError(`invalid config ${shown}:\n${[...new Set(lines)].join('\n')}`);
   }
   return normalizeConfig(parsed.output, filepath);
@@ -137,11 +138,24 @@ function formatPath(issue: v.BaseIssue<unknown>): string {
   return keys.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
 }
 
-function describeIssue(issue: v.BaseIssue<unknown>): string {
+/** Required keys a config may leave out by mistake: what each is for and a minimal value. */
+const REQUIRED: Record<string, { what: string; ts: string; json: string }> = {
+  workflows: {
+    what: 'the globs of the workflow files to scan, relative to the config file',
+    ts: "workflows: ['workflows/**/*.json']",
+    json: '"workflows": ["workflows/**/*.json"]',
+  },
+};
+
+function describeIssue(issue: v.BaseIssue<unknown>, json: boolean): string {
   // What was found is quoted back, but never a credential in a URL.
   const found = issue.received === 'never' && issue.kind === 'schema' ? 'an unknown key' : redactUrls(issue.received);
   if (issue.type === 'strict_object' && issue.expected === 'never') return `unknown key (not a comfygen setting)`;
   if (issue.type === 'variant') return `expected a source with type 'url' | 'embedded' | 'huggingface' | 'civitai' | 'catalog', found ${found}`;
+  if (issue.kind === 'schema' && issue.received === 'undefined') {
+    const known = REQUIRED[formatPath(issue)];
+    return known ? `missing, and required: ${known.what}; for example ${json ? known.json : known.ts}` : 'missing, and required';
+  }
   const msg = issue.message.replace(/^Invalid \w+: /, '');
   const builtIn = /^Expected (.+) but received (.+)$/.exec(msg);
   if (builtIn) return `expected ${builtIn[1]!.toLowerCase()}, found ${redactUrls(builtIn[2]!)}`;

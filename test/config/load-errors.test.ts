@@ -109,6 +109,24 @@ test('a TypeScript config stopped while it loads leaves nothing beside it', asyn
   }
 });
 
+test('a config without workflows says what is missing, where, and what a value looks like', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    await mkdir(join(dir, 'ts'));
+    await writeFile(join(dir, 'ts', 'comfy.config.ts'), "export default { models: { roots: ['models'] } };");
+    const ts = await runCli(['scan'], join(dir, 'ts'));
+    assert.is(ts.code, 2);
+    assert.is(ts.stderr, "comfygen: invalid config comfy.config.ts:\n  workflows: missing, and required: the globs of the workflow files to scan, relative to the config file; for example workflows: ['workflows/**/*.json']\n");
+    await writeFile(join(dir, 'comfy.config.json'), JSON.stringify({ sources: [{ type: 'catalog' }] }));
+    const json = await runCli(['scan'], dir);
+    assert.is(json.code, 2);
+    assert.match(json.stderr, 'workflows: missing, and required: the globs of the workflow files to scan, relative to the config file; for example "workflows": ["workflows/**/*.json"]');
+    assert.match(json.stderr, 'sources[0].path: missing, and required\n');
+  } finally {
+    await cleanup();
+  }
+});
+
 test('a config whose top-level await never settles exits 2 saying so, and leaves nothing beside it', async () => {
   const { dir, cleanup } = await tempDir();
   try {
