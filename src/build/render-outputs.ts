@@ -6,14 +6,18 @@ import { renderDownloadScript } from '../render/download-script.js';
 import { renderExtraModelPaths } from '../render/extra-model-paths.js';
 import { renderGitignore } from '../render/gitignore.js';
 import { renderNodesScript } from '../render/nodes-script.js';
+import { seenFromOutput } from '../render/output-path.js';
 import { renderReport } from '../render/report.js';
 import type { PackNote } from '../nodes/types.js';
 import type { ModelDemand } from './demand.js';
 
 export function renderOutputs(config: Config, workflows: readonly ScannedWorkflow[], demands: readonly ModelDemand[], lock: Lockfile, packNotes: readonly PackNote[] = []): RenderedFile[] {
   const out = (name: string) => posix.join(config.outputDir, name);
+  const outDir = posix.join(config.configDir, config.outputDir);
+  // download.sh resolves a relative default from its own folder, as ComfyUI does for the yaml.
+  const target = seenFromOutput(config.models.target, config.configDir, outDir);
   const files: RenderedFile[] = [
-    { path: out('download.sh'), content: renderDownloadScript(lock, { target: config.models.target }), mode: 0o755 },
+    { path: out('download.sh'), content: renderDownloadScript(lock, { target }), mode: 0o755 },
     { path: out('report.md'), content: renderReport(workflows, demands, lock, packNotes), mode: 0o644 },
     {
       path: out('extra_model_paths.yaml'),
@@ -21,7 +25,7 @@ export function renderOutputs(config: Config, workflows: readonly ScannedWorkflo
         target: config.models.target,
         roots: config.models.roots,
         extraModelPaths: config.models.extraModelPaths,
-        yamlDir: posix.join(config.configDir, config.outputDir),
+        yamlDir: outDir,
         configDir: config.configDir,
       }),
       mode: 0o644,

@@ -22,8 +22,10 @@ interface DownloadView {
 let template: ((view: DownloadView) => string) | null = null;
 
 /**
- * Render download.sh for a lock. `target` is models.target as configured; the script uses it when
- * MODELS_DIR is unset, expanding a leading `~/` and `$VAR`/`${VAR}` at run time (never via eval).
+ * Render download.sh for a lock. `target` is models.target as the script's folder sees it (a
+ * relative one re-based there, see `seenFromOutput`); the script uses it when MODELS_DIR is unset,
+ * expanding a leading `~/` and `$VAR`/`${VAR}` at run time (never via eval), and resolves a
+ * relative result from its own folder, wherever it is run from.
  */
 export function renderDownloadScript(lock: Lockfile, opts: { target: string }): string {
   template ??= compileTemplate<DownloadView>('download.sh.hbs', { q: shQuote, c: shComment });

@@ -7,11 +7,11 @@
  * because their content is machine state (outputs depend only on config, workflows and lock) and
  * ComfyUI can load them directly.
  */
-import { isAbsolute, posix } from 'node:path';
 import { FOLDER_DIRS, NOT_MODEL_FOLDERS, canonicalFolder, dirsOf, installDirFor } from '../core/folders.js';
 import { byString } from '../core/stable-json.js';
 import { pyyamlSafeLoad } from '../inventory/pyyaml.js';
 import { MARKER } from './marker.js';
+import { seenFromOutput } from './output-path.js';
 import { shComment } from './shell.js';
 import { compileTemplate } from './templates.js';
 
@@ -59,9 +59,7 @@ export function yamlScalar(value: string): string {
 
 /** As configured, except relative paths, which are re-based from the config dir to the yaml's. */
 function asSeenFromYaml(path: string, opts: ExtraModelPathsOptions): string {
-  if (isAbsolute(path) || path.startsWith('~') || path.startsWith('$')) return path;
-  const rel = posix.relative(opts.yamlDir, posix.resolve(opts.configDir, path.replace(/\\/g, '/')));
-  return rel === '' ? '.' : rel;
+  return seenFromOutput(path, opts.configDir, opts.yamlDir);
 }
 
 function folderKeys(extra: readonly string[] = []): string[] {
