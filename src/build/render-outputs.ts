@@ -14,7 +14,7 @@ import type { ModelDemand } from './demand.js';
 export function renderOutputs(config: Config, workflows: readonly ScannedWorkflow[], demands: readonly ModelDemand[], lock: Lockfile, packNotes: readonly PackNote[] = []): RenderedFile[] {
   const out = (name: string) => posix.join(config.outputDir, name);
   const outDir = posix.join(config.configDir, config.outputDir);
-  // download.sh resolves a relative default from its own folder, as ComfyUI does for the yaml.
+  // The scripts resolve a relative default from their own folder, as ComfyUI does for the yaml.
   const target = seenFromOutput(config.models.target, config.configDir, outDir);
   const files: RenderedFile[] = [
     { path: out('download.sh'), content: renderDownloadScript(lock, { target }), mode: 0o755 },
@@ -33,7 +33,7 @@ export function renderOutputs(config: Config, workflows: readonly ScannedWorkflo
     { path: out('gitignore.fragment'), content: renderGitignore({ target: config.models.target, roots: config.models.roots }), mode: 0o644 },
   ];
   if (config.nodes.install) {
-    files.push({ path: out('nodes.sh'), content: renderNodesScript(lock.nodes ?? {}, { comfyuiDir: config.comfyui.dir }), mode: 0o755 });
+    files.push({ path: out('nodes.sh'), content: renderNodesScript(lock.nodes ?? {}, { comfyuiDir: seenFromOutput(config.comfyui.dir, config.configDir, outDir) }), mode: 0o755 });
   }
   return files;
 }

@@ -25,6 +25,10 @@ interface PackRow {
   reason: string;
 }
 
+/**
+ * `comfyuiDir` is comfyui.dir as the script's folder sees it (a relative one re-based there, see
+ * `seenFromOutput`); nodes.sh expands `~/`, `$VAR` and `${VAR}` in it at run time, without eval.
+ */
 export function renderNodesScript(nodes: Record<string, NodeLockEntry>, opts: { comfyuiDir: string }): string {
   const packs: PackRow[] = [];
   const dirs = new Map<string, string>();

@@ -1,7 +1,7 @@
 /**
  * A relative models.target is relative to the config file, for every output: download.sh installs
  * there from any working directory (also through a symlink to it), and extra_model_paths.yaml
- * names the same folder for ComfyUI.
+ * names the same folder for ComfyUI. A relative comfyui.dir is read the same way by nodes.sh.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -47,8 +47,8 @@ test.after(async () => {
   await tmp.cleanup();
 });
 
-async function download(script: string, cwd: string) {
-  // No MODELS_DIR: the configured target decides.
+async function runGenerated(script: string, cwd: string) {
+  // No MODELS_DIR or COMFYUI_DIR: the configured defaults decide.
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmp.dir };
   try {
     const r = await run('bash', [script], { cwd, env, timeout: 60_000 });
@@ -62,7 +62,7 @@ async function download(script: string, cwd: string) {
 test('download.sh run from another folder installs under the config folder, where extra_model_paths.yaml points', async () => {
   const elsewhere = join(tmp.dir, 'elsewhere');
   await mkdir(elsewhere);
-  const r = await download(join(project, 'deploy', 'gen', 'download.sh'), elsewhere);
+  const r = await runGenerated(join(project, 'deploy', 'gen', 'download.sh'), elsewhere);
   assert.is(r.code, 0, r.out);
   assert.equal(await readFile(join(project, 'models', 'loras', 'style.safetensors')), body);
   assert.equal(await readdir(elsewhere), [], 'nothing in the working directory');
@@ -78,10 +78,21 @@ test('through a symlink to the script, the install root is still the one beside 
   const bin = join(tmp.dir, 'bin');
   await mkdir(bin);
   await symlink(join(project, 'deploy', 'gen', 'download.sh'), join(bin, 'get-models'));
-  const r = await download(join(bin, 'get-models'), tmp.dir);
+  const r = await runGenerated(join(bin, 'get-models'), tmp.dir);
   assert.is(r.code, 0, r.out);
   assert.match(r.out, /skipped 1/);
   assert.not.ok(existsSync(join(tmp.dir, 'models')) || existsSync(join(bin, 'models')));
+});
+
+test('nodes.sh run from another folder finds a relative comfyui.dir beside the config too', async () => {
+  // The defaults, models.target ComfyUI/models and comfyui.dir ComfyUI, must mean one ComfyUI.
+  await mkdir(join(project, 'ComfyUI'));
+  const elsewhere = join(tmp.dir, 'elsewhere-nodes');
+  await mkdir(elsewhere);
+  const r = await runGenerated(join(project, 'deploy', 'gen', 'nodes.sh'), elsewhere);
+  assert.is(r.code, 0, r.out);
+  assert.ok(existsSync(join(project, 'ComfyUI', 'custom_nodes')), r.out);
+  assert.equal(await readdir(elsewhere), []);
 });
 
 test('read from stdin, the script cannot know its folder: it asks for MODELS_DIR instead of guessing', async () => {
