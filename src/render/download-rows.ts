@@ -14,6 +14,8 @@ export interface ModelRow {
   dir: string;
   name: string;
   size: number | null;
+  /** Estimated size when the exact one is unknown (Civitai rounds): for the free-space check only. */
+  approxSize: number | null;
   sha256: string | null;
   blake3: string | null;
   /** Which token may go with the URLs (`none` when the lock names one the script does not know). */
@@ -68,6 +70,7 @@ function classify(key: string, entry: LockEntry): Classified {
     dir,
     name: key.slice(slash + 1),
     size: locked.size ?? null,
+    approxSize: locked.size == null && isByteCount(locked.approxSize) ? locked.approxSize : null,
     sha256: locked.sha256 === null ? null : locked.sha256.toLowerCase(),
     blake3: locked.blake3 ? locked.blake3.toLowerCase() : null,
     auth: locked.auth === undefined ? null : locked.auth === 'huggingface' || locked.auth === 'civitai' ? locked.auth : 'none',
@@ -89,8 +92,12 @@ function pinProblem(locked: LockedModel): string | null {
     return 'pinned blake3 is not 64 hex digits';
   }
   const size = locked.size;
-  if (size !== null && size !== undefined && !(Number.isSafeInteger(size) && size >= 0)) {
+  if (size !== null && size !== undefined && !isByteCount(size)) {
     return 'pinned size is not a whole number of bytes';
   }
   return null;
+}
+
+function isByteCount(n: unknown): n is number {
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 }

@@ -44,6 +44,7 @@ export function renderDownloadScript(lock: Lockfile, opts: { target: string }): 
 function modelFields(m: ModelRow): string[] {
   const fields = [shField('key', m.key), shField('dir', m.dir), shField('name', m.name)];
   if (m.size !== null) fields.push(shField('size', String(m.size)));
+  if (m.approxSize !== null) fields.push(shField('approx', String(m.approxSize)));
   if (m.sha256 !== null) fields.push(shField('sha256', m.sha256));
   if (m.blake3 !== null) fields.push(shField('blake3', m.blake3));
   if (m.auth !== null) fields.push(shField('auth', m.auth));
