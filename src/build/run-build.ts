@@ -178,7 +178,8 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     if ((check || opts.frozen) && drift) {
       return finish(1);
     }
-    if (!opts.dryRun && !check) {
+    // --frozen reaches here only without drift, with nothing to write; it never writes.
+    if (!opts.dryRun && !check && !opts.frozen) {
       await step(progress, 'write', 'Write outputs', () => applyWrites(writes),
         () => `${writes.filter((w) => w.status === 'create' || w.status === 'update').length} file(s) written`);
       // A fixpoint (a rebuild would resolve nothing and render these bytes) is stamped, so the

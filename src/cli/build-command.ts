@@ -63,18 +63,28 @@ export function localSummary(result: BuildResult) {
   };
 }
 
+/** Whether this run wrote its outputs: `check`, `--dry-run` and `--frozen` only compare them with disk. */
+const writesOutputs = (mode: string, flags: BuildFlags): boolean => mode === 'build' && !flags.dryRun && !flags.frozen;
+
 function summaryJson(mode: string, result: BuildResult, flags: BuildFlags) {
   const written = result.writes.filter((w) => w.status === 'create' || w.status === 'update');
   return {
     command: mode,
     dryRun: flags.dryRun === true,
+    frozen: flags.frozen === true,
     exitCode: result.exitCode,
     counts: { workflows: result.workflowCount, ...localSummary(result), ...countBySeverity(result.diagnostics) },
     changes: result.changes,
     diagnostics: result.diagnostics,
     outputs: result.writes.map((w) => ({ path: w.path, status: w.status })),
-    written: mode === 'build' && !flags.dryRun ? written.map((w) => w.path) : [],
+    written: writesOutputs(mode, flags) ? written.map((w) => w.path) : [],
   };
+}
+
+/** `missing: …` / `would change: …` / `foreign: …` for every output that differs from disk (check, --frozen). */
+function driftLines(result: BuildResult): string[] {
+  return result.writes.filter((w) => w.status !== 'unchanged')
+    .map((w) => `${w.status === 'create' ? 'missing' : w.status === 'foreign' ? 'foreign' : 'would change'}: ${w.path}`);
 }
 
 function printHuman(mode: string, result: BuildResult, flags: BuildFlags, io: Io): void {
@@ -84,20 +94,25 @@ function printHuman(mode: string, result: BuildResult, flags: BuildFlags, io: Io
   for (const line of formatDiagnostics(shown.filter((d) => d.severity !== 'info'), rest)) io.stderr.write(`${line}\n`);
   for (const line of formatChanges(result.changes, rest)) out(line);
   const s = localSummary(result);
+  const drift = driftLines(result);
   if (mode === 'check') {
-    const drifted = result.writes.filter((w) => w.status !== 'unchanged');
-    if (drifted.length === 0) out('check: lock and outputs are up to date');
+    if (drift.length === 0) out('check: lock and outputs are up to date');
     else {
-      for (const w of drifted) out(`${w.status === 'create' ? 'missing' : w.status === 'foreign' ? 'foreign' : 'would change'}: ${w.path}`);
+      for (const line of drift) out(line);
       out('check: out of date; run `comfygen build` and commit the result');
     }
     return;
   }
-  if (flags.frozen && result.exitCode === 1 && result.writes.some((w) => w.status !== 'unchanged')) {
-    out('--frozen: the lock or outputs would change; run `comfygen build` without --frozen and commit the result');
+  if (flags.frozen) {
+    // --frozen writes nothing: it says what a build would change, as check does.
+    for (const line of drift) out(line);
+    out(drift.length === 0
+      ? '--frozen: the lock and outputs are up to date'
+      : '--frozen: the lock or outputs would change; nothing was written; run `comfygen build` without --frozen and commit the result');
+  } else {
+    const verb = flags.dryRun ? 'would write' : 'wrote';
+    for (const w of result.writes.filter((w) => w.status === 'create' || w.status === 'update')) if (!flags.quiet) out(`${verb} ${w.path}`);
   }
-  const verb = flags.dryRun ? 'would write' : 'wrote';
-  for (const w of result.writes.filter((w) => w.status === 'create' || w.status === 'update')) if (!flags.quiet) out(`${verb} ${w.path}`);
   const present = s.presentLocally === null ? '' : `, present locally ${s.presentLocally}`;
   out(`referenced ${s.referenced}${present}, to download ${s.toDownload}, unresolved ${s.unresolved}`);
 }
