@@ -51,6 +51,19 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       exitCode = flags.watch ? await (await import('./watch.js')).watchBuild(flags, io) : await (await import('./build-command.js')).buildCommand('build', flags, io);
     });
 
+  // `watch` is `build --watch` under its own name, so `comfygen watch` and `comfygen watch --help`
+  // do what they say instead of an unknown command (or the top-level help).
+  program
+    .command('watch')
+    .description('build, then rebuild whenever the config, a workflow folder or a model root changes (Ctrl-C stops)')
+    .addOption(configOption())
+    .option('--offline', 'use only the lock and the cache; no network')
+    .option('-q, --quiet', 'no progress, only problems and the summary')
+    .option('--force', 'overwrite output files that lack the comfygen marker')
+    .action(async (flags) => {
+      exitCode = await (await import('./watch.js')).watchBuild(flags, io);
+    });
+
   program
     .command('check')
     .description('offline: exit 1 when the lock or any output would change')
