@@ -3,7 +3,7 @@
  * that uses its models folder, its extra_model_paths.yaml and its saved workflows. Never
  * overwrites an existing config.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
@@ -60,8 +60,10 @@ export function configPath(target: string, dir: string, home: string): string {
 
 export async function initCommand(dirArg: string | undefined, flags: { comfy?: string }, io: Io, home = homedir()): Promise<number> {
   const dir = resolve(io.cwd, dirArg ?? '.');
-  const existing = CONFIG_FILES.find((f) => existsSync(join(dir, f)));
-  if (existing) throw new UserError(`${join(dir, existing)} already exists; comfygen init never overwrites a config`);
+  const shownPath = (p: string) => relative(io.cwd, p) || p;
+  // lstat, not exists: a symlink to nowhere is in the way too (and must not be written through).
+  const existing = CONFIG_FILES.find((f) => isThere(join(dir, f)));
+  if (existing) throw alreadyThere(shownPath(join(dir, existing)));
   const comfy = findComfyInstall(dir, flags.comfy, home);
   const q = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   const workflows = ['workflows/**/*.json', 'workflows/**/*.png'];
@@ -72,12 +74,34 @@ export async function initCommand(dirArg: string | undefined, flags: { comfy?: s
     extraModelPaths: comfy?.extraModelPaths ? [q(configPath(comfy.extraModelPaths, dir, home))] : [],
     target: q('/workspace/ComfyUI/models'),
   };
-  await mkdir(dir, { recursive: true });
   const file = join(dir, 'comfy.config.ts');
-  await writeFile(file, compileTemplate<typeof view>('comfy.config.ts.hbs')(view), { flag: 'wx' });
-  const shown = relative(io.cwd, file) || file;
+  try {
+    await mkdir(dir, { recursive: true });
+    // `wx`: created here or not at all, even if a file appeared since the check above.
+    await writeFile(file, compileTemplate<typeof view>('comfy.config.ts.hbs')(view), { flag: 'wx' });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && isThere(file)) throw alreadyThere(shownPath(file));
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw new UserError(`cannot create ${shownPath(file)}: ${shownPath(dir)} is not a folder; give init a folder (or a new folder name)`);
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw new UserError(`cannot create ${shownPath(file)}: ${code} (no permission to write there); run init in a folder you can write to`);
+    throw err;
+  }
+  const shown = shownPath(file);
   io.stdout.write(`wrote ${shown}${comfy ? ` (using the ComfyUI install at ${comfy.dir})` : ' (no ComfyUI install found nearby; edit models.roots)'}\n`);
   const cd = dir === io.cwd ? '' : `cd ${relative(io.cwd, dir) || dir} && `;
   io.stdout.write(`next: ${cd}npx comfygen build\n`);
   return 0;
+}
+
+function isThere(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function alreadyThere(shown: string): UserError {
+  return new UserError(`${shown} already exists; comfygen init never overwrites a config. Edit it, or move it away and run init again (or run init in another folder)`);
 }
