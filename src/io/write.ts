@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import type { RenderedFile } from '../core/types.js';
 import { hasMarker } from '../render/marker.js';
 
@@ -14,6 +14,11 @@ export type WriteStatus = 'create' | 'update' | 'unchanged' | 'foreign';
 export interface PlannedWrite extends RenderedFile {
   absPath: string;
   status: WriteStatus;
+  /**
+   * Why the path cannot take a file at all, even with --force (status `foreign`): a folder is
+   * there, or a file where a parent folder should be. Replacing those would mean deleting them.
+   */
+  blocked?: string;
 }
 
 export interface PlanOptions {
@@ -30,7 +35,8 @@ export async function planWrites(files: readonly RenderedFile[], opts: PlanOptio
   return Promise.all(
     files.map(async (file): Promise<PlannedWrite> => {
       const absPath = join(opts.baseDir, file.path);
-      const current = await readCurrent(absPath);
+      const current = await readCurrent(absPath, opts.baseDir);
+      if (current !== null && 'blocked' in current) return { ...file, absPath, status: 'foreign', blocked: current.blocked };
       let status: WriteStatus;
       if (current === null) status = 'create';
       // Git records only the executable bit: a checkout under another umask (0664 files) or a
@@ -43,15 +49,32 @@ export async function planWrites(files: readonly RenderedFile[], opts: PlanOptio
   );
 }
 
-async function readCurrent(absPath: string): Promise<{ content: string; mode: number } | null> {
+async function readCurrent(absPath: string, baseDir: string): Promise<{ content: string; mode: number } | { blocked: string } | null> {
   try {
     const st = await lstat(absPath);
-    if (st.isDirectory()) return { content: '', mode: -1 };
+    if (st.isDirectory()) return { blocked: 'is a folder' };
     return { content: await readFile(absPath, 'utf8'), mode: st.mode };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    // A symlink to a folder.
+    if (code === 'EISDIR') return { blocked: 'leads to a folder' };
+    if (code === 'ENOTDIR') return { blocked: `cannot be created: ${await fileInTheWay(absPath, baseDir)} is a file, not a folder` };
     throw err;
   }
+}
+
+/** The nearest ancestor of `absPath` that exists, as a path relative to `baseDir`: the file in the way. */
+async function fileInTheWay(absPath: string, baseDir: string): Promise<string> {
+  for (let dir = dirname(absPath); dir !== dirname(dir); dir = dirname(dir)) {
+    try {
+      await lstat(dir);
+      return relative(baseDir, dir).split(sep).join('/') || dir;
+    } catch {
+      // Not there either: look further up.
+    }
+  }
+  return dirname(absPath);
 }
 
 /** Apply create/update entries; foreign and unchanged ones are left alone. */
