@@ -22,6 +22,7 @@ import { type PackedScan, digestFiles, scanFilesPacked } from '../scan/index.js'
 import { scannerFingerprint } from '../scan/fingerprint.js';
 import { type FileStamp, RACY_MS, stampFiles } from './file-stamp.js';
 import { StringTable, decodeWorkflowText, encodeWorkflow } from '../scan/codec.js';
+import { removeQuietly } from '../io/cache-file.js';
 
 export type ScanFn = typeof scanFilesPacked;
 export type DigestFn = typeof digestFiles;
@@ -337,7 +338,7 @@ function saveEntries(file: string, memo: Map<string, Entry>, cutoff: number): bo
     return true;
   } catch {
     if (fd !== undefined) closeSync(fd);
-    rmSync(tmp, { force: true });
+    removeQuietly(tmp);
     return false; // a cache that cannot be written costs the next build a rescan, nothing more
   }
 }

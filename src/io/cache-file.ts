@@ -15,11 +15,20 @@ export function writeCacheFile(file: string, text: string): boolean {
     renameSync(tmp, file);
     return true;
   } catch {
-    try {
-      rmSync(tmp, { force: true });
-    } catch {
-      // ENOTDIR / EACCES: the folder it would be in is not there to clean either.
-    }
+    removeQuietly(tmp);
     return false;
+  }
+}
+
+/**
+ * Removes a cache file if it is there. Never throws: `force` forgives only a missing file, and a
+ * cache path can fail in other ways (ENOTDIR when `.comfygen` is a file, EACCES), which must not
+ * turn a cache that could not be written into a crash.
+ */
+export function removeQuietly(file: string): void {
+  try {
+    rmSync(file, { force: true });
+  } catch {
+    // Nothing was there to remove, or nothing can be done about it; either way only a cache.
   }
 }

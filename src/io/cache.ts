@@ -4,10 +4,11 @@
  * requests), so no header, and hence no token, can reach it. Every entry keeps the time it was
  * stored: freshness is the caller's decision (an offline run takes any age).
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Keyv } from 'keyv';
 import { KeyvFile } from 'keyv-file';
+import { removeQuietly } from './cache-file.js';
 
 export interface CacheEntry<T> {
   /** Epoch ms when stored. */
@@ -47,8 +48,8 @@ export function openCache(dir: string | null, options: CacheOptions = {}): Answe
     let kv = stores.get(namespace);
     if (!kv) {
       const filename = dir ? join(dir, `${namespace}.json`) : null;
-      if (filename) discardIfCorrupt(filename, options.onError);
-      const file = filename ? new KeyvFile({ filename, writeDelay: 20 }) : null;
+      // A file keyv-file cannot use would make it print a stack (or throw); memory serves instead.
+      const file = filename && prepareFile(filename, options.onError) ? new KeyvFile({ filename, writeDelay: 20 }) : null;
       if (file) files.set(namespace, file);
       kv = new Keyv({ namespace, ttl: retainMs, ...(file ? { store: file } : {}) });
       kv.on('error', (err: unknown) => options.onError?.(err));
@@ -100,18 +101,40 @@ async function flush(file: KeyvFile): Promise<void> {
   if (typeof writer.saveToDisk === 'function') await writer.saveToDisk();
 }
 
-/** keyv-file prints a stack for an unreadable file; a cache is disposable, so drop it quietly instead. */
-function discardIfCorrupt(filename: string, onError: CacheOptions['onError']): void {
+/**
+ * Whether keyv-file may open `filename`: it is missing (a fresh cache) or holds what keyv-file
+ * wrote. keyv-file prints a stack to stderr for a file it cannot read, and throws on JSON of
+ * another shape (`null`, `{"cache":[1]}`), so those never reach it: a damaged file is removed
+ * (a cache, comfygen's own) and rewritten at the end of the run; a path that cannot be read at
+ * all (`.comfygen` is a file, no permission) leaves this run's answers in memory.
+ */
+function prepareFile(filename: string, onError: CacheOptions['onError']): boolean {
   let text: string;
   try {
     text = readFileSync(filename, 'utf8');
-  } catch {
-    return;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return true;
+    const why = code === 'ENOTDIR' ? 'ENOTDIR: part of that path is a file, not a folder' : code ?? (err as Error).message;
+    onError?.(new Error(`cannot use ${filename} (${why}); answers are kept in memory for this run`));
+    return false;
   }
+  if (isKeyvFileData(text)) return true;
+  removeQuietly(filename);
+  onError?.(new Error(`discarded the unreadable cache file ${filename}`));
+  return !existsSync(filename);
+}
+
+/** The shape keyv-file reads: `{ "cache": [[key, entry], …] }` (or an object of entries). */
+function isKeyvFileData(text: string): boolean {
+  let data: unknown;
   try {
-    JSON.parse(text);
+    data = JSON.parse(text);
   } catch {
-    rmSync(filename, { force: true });
-    onError?.(new Error(`discarded the unreadable cache file ${filename}`));
+    return false;
   }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return false;
+  const cache = (data as { cache?: unknown }).cache;
+  if (Array.isArray(cache)) return cache.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string');
+  return cache === undefined || (typeof cache === 'object' && cache !== null);
 }

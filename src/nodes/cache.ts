@@ -4,7 +4,7 @@
  * Zip hashes never expire (registry versions are immutable); class answers are refreshed by
  * `--update`, which skips the cache.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 export interface JsonCache<T> {
@@ -31,13 +31,18 @@ export async function openJsonCache<T>(cacheDir: string | null, name: string): P
       data.set(key, value);
       dirty = true;
     },
+    /** Best effort: a cache that cannot be written (`.comfygen` is a file, read-only) costs the next run a lookup, never this build. */
     async save() {
       if (file === null || !dirty) return;
       const sorted = Object.fromEntries([...data.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-      await mkdir(dirname(file), { recursive: true });
       const temp = `${file}.${process.pid}.tmp`;
-      await writeFile(temp, `${JSON.stringify(sorted, null, 2)}\n`);
-      await rename(temp, file);
+      try {
+        await mkdir(dirname(file), { recursive: true });
+        await writeFile(temp, `${JSON.stringify(sorted, null, 2)}\n`);
+        await rename(temp, file);
+      } catch {
+        await rm(temp, { force: true }).catch(() => undefined);
+      }
     },
   };
 }

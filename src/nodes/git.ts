@@ -66,8 +66,9 @@ async function lsRemote(url: string, patterns: string[]): Promise<GitAnswer<Map<
 }
 
 export async function openGitStore(cacheDir: string | null): Promise<GitStore> {
-  const temp = cacheDir === null ? await mkdtemp(join(tmpdir(), 'comfygen-git-')) : null;
-  const root = temp ?? join(cacheDir!, 'nodes', 'git');
+  let temp = cacheDir === null ? await mkdtemp(join(tmpdir(), 'comfygen-git-')) : null;
+  let root = temp ?? join(cacheDir!, 'nodes', 'git');
+  let fallback: Promise<string> | null = null;
   // One operation at a time per bare repository (git locks its shallow file and refs).
   const queues = new Map<string, Promise<unknown>>();
   const serial = <T>(key: string, job: () => Promise<T>): Promise<T> => {
@@ -77,9 +78,19 @@ export async function openGitStore(cacheDir: string | null): Promise<GitStore> {
   };
 
   async function bare(canonical: string, flavour: 'pins' | 'full'): Promise<string> {
-    const dir = join(root, `${createHash('sha256').update(canonical).digest('hex').slice(0, 20)}-${flavour}.git`);
+    const name = `${createHash('sha256').update(canonical).digest('hex').slice(0, 20)}-${flavour}.git`;
+    let dir = join(root, name);
     if (!existsSync(join(dir, 'HEAD'))) {
-      await mkdir(dir, { recursive: true });
+      try {
+        await mkdir(dir, { recursive: true });
+      } catch (err) {
+        if (cacheDir === null) throw err;
+        // The cache cannot hold repositories (`.comfygen` is a file, read-only): fetch into a
+        // temporary folder for this run, as without a cache (one, however many ask at once).
+        fallback ??= mkdtemp(join(tmpdir(), 'comfygen-git-')).then((made) => (temp = root = made));
+        dir = join(await fallback, name);
+        await mkdir(dir, { recursive: true });
+      }
       await git(['init', '--bare', '-q', dir]);
     }
     return dir;
