@@ -2,7 +2,8 @@
 import type { Config } from '../config/normalize.js';
 import type { Diagnostic, Lockfile, NodeLockEntry, ScannedWorkflow } from '../core/types.js';
 import { type PackNote, collectPacks, resolvePacks } from '../nodes/index.js';
-import { type ProgressSink, step } from './progress.js';
+import { createHttpClient, httpOptionsFromEnv } from '../io/http.js';
+import { type ProgressSink, step, waitNotes } from './progress.js';
 
 export async function resolveNodeLock(
   config: Config,
@@ -26,6 +27,7 @@ export async function resolveNodeLock(
       registryEndpoint: (opts.env.COMFY_REGISTRY_ENDPOINT ?? 'https://api.comfy.org').replace(/\/+$/, ''),
       githubEndpoint: (opts.env.GITHUB_ENDPOINT ?? 'https://github.com').replace(/\/+$/, ''),
       cacheDir: opts.check ? null : config.cacheDir,
+      http: createHttpClient({ ...httpOptionsFromEnv(opts.env), ...waitNotes(opts.progress, 'nodes') }),
       report: opts.report,
     }),
   );

@@ -7,8 +7,10 @@ import type { Config } from '../config/normalize.js';
 import type { Diagnostic, LockEntry, Lockfile } from '../core/types.js';
 import { createSourceContext, createSources, readSourceEnv, resolveAll, type Tried } from '../sources/index.js';
 import type { ResolveRequest } from '../sources/types.js';
+import { httpOptionsFromEnv } from '../io/http.js';
 import type { ModelDemand } from './demand.js';
 import type { LocalState } from './local.js';
+import { type ProgressSink, silentProgress, waitNotes } from './progress.js';
 
 export interface ResolveTrace {
   tried: Tried[];
@@ -25,8 +27,10 @@ export async function resolveDemands(
     report: (d: Diagnostic) => void;
     /** `--update [KEY…]`: cached answers about branches and searches are asked again. */
     update?: boolean | string[];
+    progress?: ProgressSink;
   },
 ): Promise<{ entries: Map<string, LockEntry>; traces: Map<string, ResolveTrace> }> {
+  const progress = opts.progress ?? silentProgress;
   const requests: ResolveRequest[] = demands.map((d) => ({
     key: d.key,
     folder: d.folder,
@@ -47,9 +51,11 @@ export async function resolveDemands(
     report: opts.report,
     // The whole run is refreshed: with a key list, that is those keys plus any new or unresolved ones.
     refresh: opts.update === true || (Array.isArray(opts.update) && opts.update.length > 0),
+    http: { ...httpOptionsFromEnv(opts.env), ...waitNotes(progress, 'resolve') },
   });
   try {
-    const results = await resolveAll(requests, createSources(config.sources), ctx);
+    const results = await resolveAll(requests, createSources(config.sources), ctx, (p) =>
+      progress({ step: 'resolve', kind: 'update', detail: `${p.source} (source ${p.index + 1} of ${p.sources}): ${p.done}/${p.total} model(s) answered` }));
     // The local files of models nobody pinned, hashed together (the pool works on several at
     // once) so the lock can name them by content.
     const localSha = new Map<string, string | null>();

@@ -135,7 +135,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     if (toResolve.length > 0) {
       const resolved = await step(progress, 'resolve', `Resolve ${toResolve.length} model(s)`,
         // The sources (and their HTTP stack) load only when something needs resolving.
-        async () => (await import('./resolve.js')).resolveDemands(config, toResolve, local, previous, { offline, env, update: opts.update, report: (d) => diagnostics.push(d) }),
+        async () => (await import('./resolve.js')).resolveDemands(config, toResolve, local, previous, { offline, env, update: opts.update, progress, report: (d) => diagnostics.push(d) }),
         (r) => `${[...r.entries.values()].filter((e) => e.locked).length} pinned`);
       traces = resolved.traces;
       for (const [key, entry] of resolved.entries) fresh.set(key, entry);

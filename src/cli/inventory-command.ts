@@ -111,10 +111,9 @@ export async function inventoryCommand(flags: InventoryFlags, io: Io): Promise<n
 /** Hashes what the cache cannot answer, with progress on stderr, and saves the cache. */
 async function hashMissing(hasher: Hasher, files: readonly LocalFile[], algorithms: HashAlgorithm[], flags: InventoryFlags, io: Io): Promise<Diagnostic[]> {
   const kind = chooseRenderer({ quiet: false, json: flags.json === true, stream: io.stderr, env: io.env });
-  const renderer = createProgress(kind, io.stderr);
+  // On a pipe, a long run says where it is every 2 s.
+  const renderer = createProgress(kind, io.stderr, { updateMs: 2000 });
   const describe = (p: HashProgress) => `${p.files}/${p.totalFiles} file(s), ${formatSize(p.bytes)} of ${formatSize(p.totalBytes)} read`;
-  // The plain renderer prints a step only when it ends; a long run on a pipe still wants a sign of life.
-  let lastLine = Date.now();
   const seen: { last?: HashProgress } = {};
   renderer.sink({ step: 'hash', kind: 'start', title: `Hash model files (${algorithms.join(', ')})` });
   try {
@@ -123,10 +122,6 @@ async function hashMissing(hasher: Hasher, files: readonly LocalFile[], algorith
       onProgress: (p) => {
         seen.last = p;
         renderer.sink({ step: 'hash', kind: 'update', detail: describe(p) });
-        if (kind === 'plain' && Date.now() - lastLine >= 2000) {
-          lastLine = Date.now();
-          io.stderr.write(`  hashing: ${describe(p)}\n`);
-        }
       },
     });
     renderer.sink({ step: 'hash', kind: 'done', detail: seen.last && describe(seen.last) });

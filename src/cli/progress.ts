@@ -1,6 +1,7 @@
 /**
  * Renders pipeline progress events: listr2 tasks on an interactive terminal, one plain line per
- * finished step otherwise (CI, pipes, NO_COLOR-friendly), nothing with --quiet or --json.
+ * finished step otherwise (CI, pipes, NO_COLOR-friendly) plus, in a long step, a line of where it
+ * is every few seconds and every note at once; nothing with --quiet or --json.
  */
 import { Listr } from 'listr2';
 import type { ProgressEvent, ProgressSink } from '../build/progress.js';
@@ -21,21 +22,64 @@ export function chooseRenderer(opts: { quiet: boolean; json: boolean; stream: No
   return 'tty';
 }
 
-export function createProgress(kind: ProgressRenderer['kind'], stream: NodeJS.WriteStream): ProgressRenderer {
+/** How often a plain renderer says where a long step is (`… Resolve …: civitai 40/151, 15 s so far`). */
+export const PLAIN_UPDATE_MS = 5000;
+
+export function createProgress(kind: ProgressRenderer['kind'], stream: NodeJS.WriteStream, opts: { updateMs?: number } = {}): ProgressRenderer {
   if (kind === 'silent') return { kind, sink: () => {}, flush: async () => {} };
-  if (kind === 'plain') {
-    const titles = new Map<string, string>();
-    return {
-      kind,
-      flush: async () => {},
-      sink: (e: ProgressEvent) => {
-        if (e.kind === 'start') titles.set(e.step, e.title);
-        else if (e.kind === 'done') stream.write(`✔ ${titles.get(e.step) ?? e.step}${e.detail ? `: ${e.detail}` : ''}\n`);
-        else if (e.kind === 'skip') stream.write(`- ${e.step}: skipped${e.detail ? ` (${e.detail})` : ''}\n`);
-      },
-    };
-  }
+  if (kind === 'plain') return plainProgress(stream, opts.updateMs ?? PLAIN_UPDATE_MS);
   return listrProgress(stream);
+}
+
+/**
+ * One line per finished step; in a step that runs longer than `updateMs`, a line every `updateMs`
+ * with its latest state and how long it has run (so a stall is never silent); notes at once.
+ */
+function plainProgress(stream: NodeJS.WriteStream, updateMs: number): ProgressRenderer {
+  const open = new Map<string, { title: string; started: number; lastLine: number; detail: string | null }>();
+  let ticker: NodeJS.Timeout | null = null;
+  const line = (step: string, text: string) => {
+    const s = open.get(step);
+    if (s) s.lastLine = Date.now();
+    stream.write(`… ${s?.title ?? step}: ${text}\n`);
+  };
+  const tick = () => {
+    const now = Date.now();
+    for (const [step, s] of open) {
+      if (now - s.lastLine < updateMs) continue;
+      const ran = `${Math.round((now - s.started) / 1000)} s so far`;
+      line(step, s.detail ? `${s.detail}, ${ran}` : ran);
+    }
+  };
+  const close = (step: string) => {
+    open.delete(step);
+    if (open.size === 0 && ticker) {
+      clearInterval(ticker);
+      ticker = null;
+    }
+  };
+  return {
+    kind: 'plain',
+    flush: async () => {
+      for (const step of [...open.keys()]) close(step);
+    },
+    sink: (e: ProgressEvent) => {
+      if (e.kind === 'start') {
+        open.set(e.step, { title: e.title, started: Date.now(), lastLine: Date.now(), detail: null });
+        if (!ticker) {
+          ticker = setInterval(tick, Math.max(10, Math.min(1000, updateMs / 4)));
+          ticker.unref();
+        }
+      } else if (e.kind === 'note') line(e.step, e.detail);
+      else if (e.kind === 'update') {
+        const s = open.get(e.step);
+        if (s) s.detail = e.detail;
+      } else if (e.kind === 'done') {
+        stream.write(`✔ ${open.get(e.step)?.title ?? e.step}${e.detail ? `: ${e.detail}` : ''}\n`);
+        close(e.step);
+      } else stream.write(`- ${e.step}: skipped${e.detail ? ` (${e.detail})` : ''}\n`);
+    },
+  };
 }
 
 function listrProgress(stream: NodeJS.WriteStream): ProgressRenderer {
@@ -59,7 +103,7 @@ function listrProgress(stream: NodeJS.WriteStream): ProgressRenderer {
         { renderer: 'default', exitOnError: false, registerSignalListeners: false, fallbackRendererCondition: false },
       );
       queue = queue.then(() => list.run().catch(() => {}));
-    } else if (e.kind === 'update') open.get(e.step)?.update(e.detail);
+    } else if (e.kind === 'update' || e.kind === 'note') open.get(e.step)?.update(e.detail);
     else if (e.kind === 'done') open.get(e.step)?.done(e.detail);
     else stream.write(`- ${e.step}: skipped${e.detail ? ` (${e.detail})` : ''}\n`);
   };

@@ -1,11 +1,18 @@
 /**
  * The one HTTP client. Retries (429/5xx and transport errors, exponential backoff honouring
- * `Retry-After` and Hugging Face's `RateLimit: …;t=N`), per-attempt timeouts, a concurrency limit,
- * and transport failures as data whose message names the URL without its query (queries may
- * carry tokens). HTTP error statuses are returned, not thrown: the caller knows what a 404 means.
+ * `Retry-After` and Hugging Face's `RateLimit: …;t=N`), per-attempt timeouts, a concurrency limit
+ * per host, and transport failures as data whose message names the URL without its query
+ * (queries may carry tokens). HTTP error statuses are returned, not thrown: the caller knows
+ * what a 404 means.
+ *
+ * Waits are bounded: a timed-out attempt is retried `timeoutRetries` times (default once), and a
+ * host that still fails a request (no answer, or a network error after every retry) is not asked
+ * again this run, so a hung server costs about (1 + timeoutRetries) × timeoutMs once, not per
+ * request. `onSlow` / `onHostDown` say which host is keeping everyone waiting.
  */
 import pLimit from 'p-limit';
 import type { Dispatcher, fetch as undiciFetch } from 'undici';
+import { UserError } from '../core/errors.js';
 import { packageVersion } from '../core/package-root.js';
 
 export interface HttpOptions {
@@ -18,9 +25,19 @@ export interface HttpOptions {
   maxDelayMs?: number;
   /** A server asking for a longer pause than this is not waited for (default 120 s). */
   maxRetryAfterMs?: number;
+  /** Per attempt, redirects included (default 20 s). */
   timeoutMs?: number;
+  /** Retries of an attempt that timed out, within `retries` (default 1). */
+  timeoutRetries?: number;
+  /** Requests in flight per host (default 8). */
   concurrency?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** After how long without an answer `onSlow` is called (default: 5 s, or half the timeout if shorter). */
+  slowAfterMs?: number;
+  /** A host has not answered for `slowAfterMs`; called once per host. */
+  onSlow?: (wait: { host: string; label: string; waitedMs: number; timeoutMs: number; attempts: number }) => void;
+  /** A host failed a request for good: its other requests fail at once from now on. */
+  onHostDown?: (down: { host: string; detail: string }) => void;
 }
 
 export interface HttpRequest {
@@ -45,7 +62,15 @@ export interface HeaderBag {
 
 export type HttpResult =
   | { ok: true; status: number; url: string; headers: HeaderBag; body: Buffer }
-  | { ok: false; kind: 'network' | 'timeout' | 'too-large'; message: string };
+  | {
+    ok: false;
+    kind: 'network' | 'timeout' | 'too-large';
+    message: string;
+    /** The failure without the URL: `network error (ECONNREFUSED)`, `no answer within 20 s`. */
+    detail: string;
+    /** `host[:port]` that failed (the one actually asked: a mirror, a redirect's target). */
+    host: string;
+  };
 
 export interface HttpClient {
   send(request: HttpRequest): Promise<HttpResult>;
@@ -58,18 +83,32 @@ const RETRY_STATUS = (status: number): boolean => status === 429 || status >= 50
 const lazyFetch: typeof undiciFetch = async (...args) => (await import('undici')).fetch(...args);
 const sleepReal = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
+export const DEFAULT_TIMEOUT_MS = 20_000;
+export const DEFAULT_RETRIES = 4;
+
 export function createHttpClient(options: HttpOptions = {}): HttpClient {
   const opts = {
     userAgent: options.userAgent ?? `comfygen/${packageVersion()}`,
     fetchImpl: options.fetchImpl ?? lazyFetch,
-    retries: options.retries ?? 4,
+    retries: options.retries ?? DEFAULT_RETRIES,
     baseDelayMs: options.baseDelayMs ?? 1000,
     maxDelayMs: options.maxDelayMs ?? 30_000,
     maxRetryAfterMs: options.maxRetryAfterMs ?? 120_000,
-    timeoutMs: options.timeoutMs ?? 30_000,
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    timeoutRetries: options.timeoutRetries ?? 1,
     sleep: options.sleep ?? sleepReal,
   };
-  const limit = pLimit(options.concurrency ?? 8);
+  const slowAfterMs = options.slowAfterMs ?? Math.min(5000, opts.timeoutMs / 2);
+  // One limit per host: a host that hangs must not hold up the requests to the others.
+  const limits = new Map<string, ReturnType<typeof pLimit>>();
+  const limitFor = (host: string) => {
+    let limit = limits.get(host);
+    if (!limit) limits.set(host, (limit = pLimit(options.concurrency ?? 8)));
+    return limit;
+  };
+  /** Hosts that failed a request for good, with how. */
+  const down = new Map<string, { kind: 'network' | 'timeout'; detail: string }>();
+  const slowNoticed = new Set<string>();
   let requests = 0;
 
   async function attempt(req: HttpRequest, label: string): Promise<HttpResult> {
@@ -79,6 +118,15 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
       requests++;
       const headers: Record<string, string> = { 'user-agent': opts.userAgent, 'accept-encoding': 'identity', ...req.headers };
       if (authorization) headers.authorization = authorization;
+      const host = hostOf(url);
+      const slow = options.onSlow && !slowNoticed.has(host)
+        ? setTimeout(() => {
+          if (slowNoticed.has(host)) return;
+          slowNoticed.add(host);
+          options.onSlow!({ host, label, waitedMs: slowAfterMs, timeoutMs: opts.timeoutMs, attempts: 1 + Math.min(opts.retries, opts.timeoutRetries) });
+        }, slowAfterMs)
+        : null;
+      slow?.unref();
       try {
         const res = await opts.fetchImpl(url, {
           method: req.method,
@@ -99,29 +147,49 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
         }
         const maxBytes = req.maxBytes ?? 64 * 2 ** 20;
         const body = await readCapped(res.body, maxBytes);
-        if (!body) return { ok: false, kind: 'too-large', message: `${label}: answer larger than ${maxBytes} bytes` };
+        if (!body) {
+          const detail = `answer larger than ${maxBytes} bytes`;
+          return { ok: false, kind: 'too-large', message: `${label}: ${detail}`, detail, host };
+        }
         return { ok: true, status: res.status, url, headers: res.headers, body };
       } catch (err) {
-        return transportFailure(err, label, opts.timeoutMs);
+        return transportFailure(err, label, opts.timeoutMs, host);
+      } finally {
+        if (slow) clearTimeout(slow);
       }
     }
   }
 
-  async function send(req: HttpRequest): Promise<HttpResult> {
+  async function send(req: HttpRequest, host: string): Promise<HttpResult> {
     const label = req.label ?? withoutQuery(req.url);
+    let timeouts = 0;
     for (let n = 0; ; n++) {
+      const gone = down.get(host);
+      if (gone) {
+        // The same detail as the failure that took the host down: one cause, however many requests.
+        return { ok: false, kind: gone.kind, message: `${label}: not asked, the host failed an earlier request in this run (${gone.detail})`, detail: gone.detail, host };
+      }
       const result = await attempt(req, label);
-      const retryable = result.ok ? RETRY_STATUS(result.status) : result.kind !== 'too-large';
-      if (!retryable || n >= opts.retries) return result;
-      const wait = retryDelay(result.ok ? result.headers : null, n, opts);
-      if (wait > opts.maxRetryAfterMs) return result;
+      if (!result.ok && result.kind === 'timeout') timeouts++;
+      const retryable = result.ok ? RETRY_STATUS(result.status) : result.kind === 'network' || (result.kind === 'timeout' && timeouts <= opts.timeoutRetries);
+      const wait = retryable && n < opts.retries ? retryDelay(result.ok ? result.headers : null, n, opts) : Infinity;
+      if (wait > opts.maxRetryAfterMs) {
+        if (!result.ok && result.kind !== 'too-large' && !down.has(result.host)) {
+          down.set(result.host, { kind: result.kind, detail: result.detail });
+          options.onHostDown?.({ host: result.host, detail: result.detail });
+        }
+        return result;
+      }
       await opts.sleep(wait);
     }
   }
 
   return {
     // A retry waits inside its slot, so a host that asked for a pause gets fewer requests meanwhile.
-    send: (req) => limit(() => send(req)),
+    send: (req) => {
+      const host = hostOf(req.url);
+      return limitFor(host)(() => send(req, host));
+    },
     get requests() {
       return requests;
     },
@@ -162,11 +230,41 @@ async function readCapped(stream: AsyncIterable<Uint8Array> | null, maxBytes: nu
   return Buffer.concat(chunks);
 }
 
-function transportFailure(err: unknown, label: string, timeoutMs: number): HttpResult {
+/** `host[:port]` of a URL (never its user or password), or the text itself when it is no URL. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return withoutQuery(url);
+  }
+}
+
+function transportFailure(err: unknown, label: string, timeoutMs: number, host: string): HttpResult {
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (e.name === 'TimeoutError' || e.name === 'AbortError') {
-    return { ok: false, kind: 'timeout', message: `${label}: no answer within ${timeoutMs / 1000} s` };
+    const detail = `no answer within ${timeoutMs / 1000} s`;
+    return { ok: false, kind: 'timeout', message: `${label}: ${detail}`, detail, host };
   }
   const why = e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
-  return { ok: false, kind: 'network', message: `${label}: network error (${why})` };
+  const detail = `network error (${why})`;
+  return { ok: false, kind: 'network', message: `${label}: ${detail}`, detail, host };
+}
+
+/**
+ * Timeout and retries from the environment, so a user on a slow link (or a test) can set them:
+ * `COMFYGEN_API_TIMEOUT_SECONDS` (per attempt, default 20) and `COMFYGEN_API_RETRIES` (default 4).
+ */
+export function httpOptionsFromEnv(env: NodeJS.ProcessEnv): Pick<HttpOptions, 'timeoutMs' | 'retries'> {
+  const number = (name: string, integer: boolean): number | undefined => {
+    const text = env[name]?.trim();
+    if (!text) return undefined;
+    const value = Number(text);
+    if (!Number.isFinite(value) || value < 0 || (integer && !Number.isInteger(value)) || (!integer && value === 0)) {
+      throw new UserError(`${name}=${JSON.stringify(text)}: expected ${integer ? 'a whole number ≥ 0' : 'a number of seconds > 0'}`);
+    }
+    return value;
+  };
+  const seconds = number('COMFYGEN_API_TIMEOUT_SECONDS', false);
+  const retries = number('COMFYGEN_API_RETRIES', true);
+  return { ...(seconds !== undefined ? { timeoutMs: seconds * 1000 } : {}), ...(retries !== undefined ? { retries } : {}) };
 }

@@ -20,6 +20,15 @@ export interface Tried {
   answer: string;
 }
 
+/** Where resolving is: the source asked now (0-based `index` of `sources`) and how many of its models it answered. */
+export interface ResolveProgress {
+  source: string;
+  index: number;
+  sources: number;
+  done: number;
+  total: number;
+}
+
 export interface ResolveResult {
   resolution: Resolution;
   tried: Tried[];
@@ -53,22 +62,37 @@ export async function resolveAll(
   requests: readonly ResolveRequest[],
   sources: readonly Source[],
   ctx: SourceContext,
+  onProgress?: (progress: ResolveProgress) => void,
 ): Promise<Map<ModelKey, ResolveResult>> {
   const tried = new Map<ModelKey, Tried[]>(requests.map((r) => [r.key, []]));
   const decided = new Map<ModelKey, Resolution>();
   const firstFailure = new Map<ModelKey, Resolution>();
-  for (const source of sources) {
+  for (const [index, source] of sources.entries()) {
     const pending = requests.filter((r) => !decided.has(r.key));
     if (pending.length === 0) break;
+    const asked = new Set(pending.map((r) => r.key));
+    const answered = new Set<ModelKey>();
+    const report = () => onProgress?.({ source: source.id, index, sources: sources.length, done: answered.size, total: pending.length });
+    report();
+    const sourceCtx: SourceContext = {
+      ...ctx,
+      answered: (key) => {
+        if (!asked.has(key) || answered.has(key)) return;
+        answered.add(key);
+        report();
+      },
+    };
     let answers: Map<ModelKey, Resolution>;
     try {
-      answers = await source.resolve(pending, ctx);
+      answers = await source.resolve(pending, sourceCtx);
     } catch (err) {
       // A plugin bug must not sink the build: its models go on to the next source.
       const message = err instanceof Error ? err.message : String(err);
       ctx.report({ code: 'source-error', severity: 'error', message: `source ${source.id} failed: ${message}` });
       answers = new Map(pending.map((r) => [r.key, failed(`source error: ${message}`)]));
     }
+    for (const request of pending) answered.add(request.key);
+    report();
     for (const request of pending) {
       const answer = answers.get(request.key) ?? miss();
       tried.get(request.key)!.push({ source: source.id, status: answer.status, answer: describe(answer) });

@@ -2,11 +2,19 @@
 import type { LockEntry, LockedModel, ModelKey } from '../core/types.js';
 import { scrubCredentials } from '../scan/refs/credentials.js';
 import type { ApiFailure } from './api.js';
-import type { Resolution, ResolveRequest } from './types.js';
+import type { Resolution, ResolveRequest, SourceContext } from './types.js';
 
 /** Answers every request on its own, all at once, keyed by model: the shape of most sources. */
-export async function resolveEach(requests: readonly ResolveRequest[], one: (request: ResolveRequest) => Promise<Resolution> | Resolution): Promise<Map<ModelKey, Resolution>> {
-  const answers = await Promise.all(requests.map(one));
+export async function resolveEach(
+  requests: readonly ResolveRequest[],
+  ctx: Pick<SourceContext, 'answered'>,
+  one: (request: ResolveRequest) => Promise<Resolution> | Resolution,
+): Promise<Map<ModelKey, Resolution>> {
+  const answers = await Promise.all(requests.map(async (request) => {
+    const answer = await one(request);
+    ctx.answered?.(request.key);
+    return answer;
+  }));
   return new Map(requests.map((r, i) => [r.key, answers[i]!]));
 }
 

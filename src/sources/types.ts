@@ -43,6 +43,8 @@ export interface SourceContext {
   report(diagnostic: Diagnostic): void;
   /** Network, cache and offline mode, shared by every source (created by `createSourceContext`). */
   api: SourceApi;
+  /** A source calls this once it has its final answer for a model (progress; `resolveEach` does it). */
+  answered?(key: ModelKey): void;
 }
 
 export interface Source {

@@ -16,9 +16,9 @@ export interface Spawned {
   exited: Promise<number | null>;
 }
 
-export function spawnCli(args: string[], cwd: string): Spawned {
+export function spawnCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Spawned {
   const child = spawn(process.execPath, ['--import', TSX, RUN_MAIN, ...args], {
-    cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';

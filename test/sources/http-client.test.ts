@@ -1,7 +1,7 @@
 /** src/io/http.ts: the transport rules every source relies on. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createHttpClient, retryDelay } from '../../src/io/http.js';
+import { createHttpClient, httpOptionsFromEnv, retryDelay } from '../../src/io/http.js';
 import { sendJson, startFakeServer } from '../helpers/fake-server.js';
 
 test('a token follows a same-origin redirect but never one to another origin', async () => {
@@ -46,19 +46,63 @@ test('a pause longer than the limit is not waited for: the 429 comes back to the
   }
 });
 
-test('transport failures are data naming the URL without its query; timeouts too', async () => {
+test('transport failures are data naming the URL without its query, and the host; timeouts too', async () => {
   const server = await startFakeServer(() => new Promise(() => {}));
   try {
     const http = createHttpClient({ retries: 1, baseDelayMs: 1, timeoutMs: 100 });
+    const host = new URL(server.url).host;
     const slow = await http.send({ method: 'GET', url: `${server.url}/x?token=abc` });
-    assert.equal(slow, { ok: false, kind: 'timeout', message: `${server.url}/x: no answer within 0.1 s` });
+    assert.equal(slow, { ok: false, kind: 'timeout', message: `${server.url}/x: no answer within 0.1 s`, detail: 'no answer within 0.1 s', host });
     const gone = await startFakeServer(() => {});
     await gone.close();
     const refused = await http.send({ method: 'GET', url: `${gone.url}/y?token=abc` });
-    assert.equal(refused, { ok: false, kind: 'network', message: `${gone.url}/y: network error (ECONNREFUSED)` });
+    assert.equal(refused, { ok: false, kind: 'network', message: `${gone.url}/y: network error (ECONNREFUSED)`,
+      detail: 'network error (ECONNREFUSED)', host: new URL(gone.url).host });
   } finally {
     await server.close();
   }
+});
+
+test('a host that never answers costs two timeouts once: it is named, then not asked again; other hosts are not held up', async () => {
+  const hung = await startFakeServer(() => new Promise(() => {}));
+  const fine = await startFakeServer((_req, res) => sendJson(res, 200, { ok: true }));
+  const slow: string[] = [];
+  const down: string[] = [];
+  const sleeps: number[] = [];
+  try {
+    const http = createHttpClient({
+      retries: 4, timeoutMs: 150, concurrency: 1, sleep: async (ms) => void sleeps.push(ms),
+      onSlow: (w) => slow.push(`${w.host} ${w.waitedMs} ${w.attempts}`), onHostDown: (d) => down.push(`${d.host}: ${d.detail}`),
+    });
+    const host = new URL(hung.url).host;
+    const first = http.send({ method: 'GET', url: `${hung.url}/a` });
+    // Sent while the hung host holds its only slot: another host answers at once all the same.
+    const other = await http.send({ method: 'GET', url: `${fine.url}/b` });
+    assert.ok(other.ok && other.status === 200);
+    const started = Date.now();
+    const a = await first;
+    assert.ok(!a.ok && a.kind === 'timeout');
+    assert.is(hung.count(), 2, 'one retry of a timeout, not four');
+    assert.equal(sleeps, [1000]);
+    assert.ok(Date.now() - started < 1000);
+    const before = Date.now();
+    const b = await http.send({ method: 'GET', url: `${hung.url}/b?token=x` });
+    assert.ok(Date.now() - before < 100, 'not asked again');
+    assert.equal(b, { ok: false, kind: 'timeout', host, detail: 'no answer within 0.15 s',
+      message: `${hung.url}/b: not asked, the host failed an earlier request in this run (no answer within 0.15 s)` });
+    assert.is(hung.count(), 2);
+    assert.equal(slow, [`${host} 75 2`]);
+    assert.equal(down, [`${host}: no answer within 0.15 s`]);
+  } finally {
+    await Promise.all([hung.close(), fine.close()]);
+  }
+});
+
+test('COMFYGEN_API_TIMEOUT_SECONDS and COMFYGEN_API_RETRIES set the client; nonsense is a usage error', () => {
+  assert.equal(httpOptionsFromEnv({}), {});
+  assert.equal(httpOptionsFromEnv({ COMFYGEN_API_TIMEOUT_SECONDS: '2.5', COMFYGEN_API_RETRIES: '0' }), { timeoutMs: 2500, retries: 0 });
+  assert.throws(() => httpOptionsFromEnv({ COMFYGEN_API_TIMEOUT_SECONDS: '0' }), /COMFYGEN_API_TIMEOUT_SECONDS="0": expected a number of seconds > 0/);
+  assert.throws(() => httpOptionsFromEnv({ COMFYGEN_API_RETRIES: 'many' }), /COMFYGEN_API_RETRIES="many": expected a whole number/);
 });
 
 test('Retry-After as seconds or a date, RateLimit t=, else capped exponential backoff', () => {

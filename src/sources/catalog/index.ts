@@ -28,7 +28,7 @@ export function createCatalogSource(config: { path: string }): Source {
     async resolve(requests, ctx) {
       loading ??= loadCatalog(config.path, ctx);
       const catalog = await loading;
-      return resolveEach(requests, (r) => (typeof catalog === 'string' ? miss(catalog) : resolveOne(r, catalog, ctx)));
+      return resolveEach(requests, ctx, (r) => (typeof catalog === 'string' ? miss(catalog) : resolveOne(r, catalog, ctx)));
     },
   };
 

@@ -19,15 +19,19 @@ export function createCivitaiSource(): Source {
 
 async function resolve(requests: ResolveRequest[], ctx: SourceContext): Promise<Map<ModelKey, Resolution>> {
   const answers = new Map<ModelKey, Resolution>();
+  const answer = (key: ModelKey, resolution: Resolution): void => {
+    answers.set(key, resolution);
+    ctx.answered?.(key);
+  };
   const urlFailures = new Map<ModelKey, Resolution>();
   await Promise.all(
     requests.map(async (request) => {
       for (const url of request.urls) {
         const ref = parseCivitaiUrl(url, endpointHosts(ctx.env.civitaiEndpoint));
         if (!ref) continue;
-        const answer = await pinCivitaiUrl(ref, request, ctx, { source: CIVITAI, original: originalOf(url, request) });
-        if (answer.status === 'pinned') return void answers.set(request.key, answer);
-        if (!urlFailures.has(request.key)) urlFailures.set(request.key, answer);
+        const pin = await pinCivitaiUrl(ref, request, ctx, { source: CIVITAI, original: originalOf(url, request) });
+        if (pin.status === 'pinned') return answer(request.key, pin);
+        if (!urlFailures.has(request.key)) urlFailures.set(request.key, pin);
       }
     }),
   );
@@ -40,7 +44,7 @@ async function resolve(requests: ResolveRequest[], ctx: SourceContext): Promise<
       const match = lookup.found.get(hash);
       if (match) {
         const localSize = hash === hashes.get(request.key)?.local ? request.local?.size : undefined;
-        answers.set(request.key, pinFile(match.version, match.file, request, { source: CIVITAI, original: { sha256: hash }, localSize }));
+        answer(request.key, pinFile(match.version, match.file, request, { source: CIVITAI, original: { sha256: hash }, localSize }));
         break;
       }
       const failure = lookup.failures.get(hash);
@@ -51,12 +55,12 @@ async function resolve(requests: ResolveRequest[], ctx: SourceContext): Promise<
     requests.map(async (request) => {
       if (answers.has(request.key)) return;
       const earlier = urlFailures.get(request.key) ?? hashFailures.get(request.key);
-      if (earlier) return void answers.set(request.key, earlier);
-      if (request.urls.length > 0) return void answers.set(request.key, miss());
+      if (earlier) return answer(request.key, earlier);
+      if (request.urls.length > 0) return answer(request.key, miss());
       // A name search could only find other bytes than the ones by-hash just failed to find:
       // one request per unknown local file, for nothing that could be pinned.
-      if (hashes.has(request.key)) return void answers.set(request.key, miss('no Civitai file has this sha256'));
-      answers.set(request.key, await byName(request, ctx));
+      if (hashes.has(request.key)) return answer(request.key, miss('no Civitai file has this sha256'));
+      answer(request.key, await byName(request, ctx));
     }),
   );
   return answers;

@@ -14,7 +14,7 @@ export function createHuggingfaceSource(config: { repos: string[] }): Source {
   const repos = config.repos.map(parseRepoSpec);
   return {
     id: HUGGINGFACE,
-    resolve: (requests, ctx) => resolveEach(requests, (r) => resolveOne(r, ctx)),
+    resolve: (requests, ctx) => resolveEach(requests, ctx, (r) => resolveOne(r, ctx)),
   };
 
   async function resolveOne(request: ResolveRequest, ctx: SourceContext): Promise<Resolution> {

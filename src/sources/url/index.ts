@@ -15,7 +15,7 @@ type UrlConfig = Extract<SourceConfig, { type: 'url' }>;
 export function createUrlSource(config: Pick<UrlConfig, 'files'>): Source {
   return {
     id: URL_SOURCE,
-    resolve: (requests, ctx) => resolveEach(requests, (r) => resolveOne(r, ctx)),
+    resolve: (requests, ctx) => resolveEach(requests, ctx, (r) => resolveOne(r, ctx)),
   };
 
   async function resolveOne(request: ResolveRequest, ctx: SourceContext): Promise<Resolution> {
