@@ -53,6 +53,16 @@ export interface ApiFailure {
   /** Canonical URL without query; the message already names it. */
   url: string;
   message: string;
+  /** The endpoint variable the call went through (`HF_ENDPOINT`), when it points at a mirror. */
+  via?: string;
+}
+
+/** The variable that moves each service to a mirror (DESIGN §2). */
+export const ENDPOINT_VARIABLE: Readonly<Record<Service, string>> = { huggingface: 'HF_ENDPOINT', civitai: 'CIVITAI_ENDPOINT' };
+
+/** How every message names a URL: the public one, and the mirror variable when one was in the way. */
+export function shownUrl(f: Pick<ApiFailure, 'url' | 'via'>): string {
+  return f.via ? `${f.url} (via ${f.via})` : f.url;
 }
 
 export type ApiAnswer<T> = ApiSuccess<T> | ApiFailure;
@@ -99,9 +109,9 @@ export function createSourceApi(opts: SourceApiOptions): SourceApi {
     (s === 'huggingface' ? opts.env.hfEndpoint : opts.env.civitaiEndpoint).replace(/\/+$/, '');
   const token = (s: Service): string | null => (s === 'huggingface' ? opts.env.hfToken : opts.env.civitaiToken);
   const publicUrl = (s: Service, path: string): string => PUBLIC_BASE[s] + path;
-  // Transport errors say when a mirror was in the way, by variable name (reasons must not vary by host).
-  const via = (s: Service): string =>
-    endpoint(s) === PUBLIC_BASE[s] ? '' : ` (via ${s === 'huggingface' ? 'HF_ENDPOINT' : 'CIVITAI_ENDPOINT'})`;
+  // Every failure says when a mirror was in the way, by variable name (reasons must not vary by host).
+  const viaOf = (s: Service): { via?: string } => (endpoint(s) === PUBLIC_BASE[s] ? {} : { via: ENDPOINT_VARIABLE[s] });
+  const label = (s: Service, url: string): string => shownUrl({ url, ...viaOf(s) });
   const offlineFailure = (url: string): ApiFailure => ({ ok: false, kind: 'offline', url, message: 'offline: not in lock or cache' });
   // A server may quote the token it refused ("token hf_… invalid"): its words reach the lock's
   // reasons, report.md, download.sh and the cache, so the tokens' own text is cut from them.
@@ -158,31 +168,32 @@ export function createSourceApi(opts: SourceApiOptions): SourceApi {
     const res = await opts.http.send({
       method,
       url: endpoint(call.service) + call.path,
-      label: url + via(call.service),
+      label: label(call.service, url),
       authorization: tok ? `Bearer ${tok}` : null,
       headers: call.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
       body: call.body === undefined ? undefined : JSON.stringify(call.body),
     });
-    if (!res.ok) return { ok: false, kind: 'network', url, message: res.message };
+    if (!res.ok) return { ok: false, kind: 'network', url, message: res.message, ...viaOf(call.service) };
     const headers: Record<string, string> = {};
     for (const name of call.keepHeaders ?? []) {
       const value = res.headers.get(name);
       if (value !== null) headers[name] = value;
     }
-    const failure = httpFailure(res.status, res.headers, res.body, url);
+    const where = { url, ...viaOf(call.service) };
+    const failure = httpFailure(res.status, res.headers, res.body, where);
     if (failure) return failure;
     if (!call.schema) return { ok: true, status: res.status, headers, data: null as T };
     let json: unknown;
     try {
       json = JSON.parse(res.body.toString('utf8'));
     } catch {
-      return { ok: false, kind: 'schema', url, message: `${url}: answer is not JSON (${describeBody(res.body)})` };
+      return { ok: false, kind: 'schema', ...where, message: `${shownUrl(where)}: answer is not JSON (${describeBody(res.body)})` };
     }
     const parsed = v.safeParse(call.schema, json);
     if (!parsed.success) {
       const issue = parsed.issues[0];
-      const where = v.getDotPath(issue) ?? '(root)';
-      return { ok: false, kind: 'schema', url, message: `${url}: unexpected answer at ${where}: ${issue.message}` };
+      const at = v.getDotPath(issue) ?? '(root)';
+      return { ok: false, kind: 'schema', ...where, message: `${shownUrl(where)}: unexpected answer at ${at}: ${issue.message}` };
     }
     return { ok: true, status: res.status, headers, data: parsed.output };
   }
@@ -212,11 +223,11 @@ export function createSourceApi(opts: SourceApiOptions): SourceApi {
         if (opts.offline) return offlineFailure(url);
         const tok = token(service);
         const res = await opts.http.send({
-          method: 'GET', url: endpoint(service) + path, label: url + via(service), redirect: 'follow', maxBytes,
+          method: 'GET', url: endpoint(service) + path, label: label(service, url), redirect: 'follow', maxBytes,
           authorization: tok ? `Bearer ${tok}` : null,
         });
-        if (!res.ok) return { ok: false, kind: 'network', url, message: res.message };
-        const failure = httpFailure(res.status, res.headers, res.body, url);
+        if (!res.ok) return { ok: false, kind: 'network', url, message: res.message, ...viaOf(service) };
+        const failure = httpFailure(res.status, res.headers, res.body, { url, ...viaOf(service) });
         if (failure) return failure;
         const sha256 = createHash('sha256').update(res.body).digest('hex');
         return { ok: true, status: res.status, headers: {}, data: { sha256, size: res.body.length } };
@@ -226,12 +237,12 @@ export function createSourceApi(opts: SourceApiOptions): SourceApi {
 }
 
 /** A non-2xx/3xx answer as a failure with the server's own reason; null when it is a success. */
-function httpFailure(status: number, headers: HeaderBag, body: Buffer, url: string): ApiFailure | null {
+function httpFailure(status: number, headers: HeaderBag, body: Buffer, where: Pick<ApiFailure, 'url' | 'via'>): ApiFailure | null {
   if (status < 400) return null;
   const errorCode = headers.get('x-error-code') ?? undefined;
   const serverMessage = headers.get('x-error-message') ?? serverWords(body);
-  const message = `${url}: HTTP ${status}${errorCode ? ` ${errorCode}` : ''}${serverMessage ? `: ${serverMessage}` : ''}`;
-  return { ok: false, kind: 'http', status, url, message, ...(errorCode ? { errorCode } : {}), ...(serverMessage ? { serverMessage } : {}) };
+  const message = `${shownUrl(where)}: HTTP ${status}${errorCode ? ` ${errorCode}` : ''}${serverMessage ? `: ${serverMessage}` : ''}`;
+  return { ok: false, kind: 'http', status, ...where, message, ...(errorCode ? { errorCode } : {}), ...(serverMessage ? { serverMessage } : {}) };
 }
 
 function serverWords(body: Buffer): string | undefined {

@@ -32,6 +32,9 @@ export interface SourceEnv {
   civitaiEndpoint: string;
   hfToken: string | null;
   civitaiToken: string | null;
+  /** The variable each token came from (`HF_TOKEN` or `HF_API_TOKEN`…), so messages name the one the user set. */
+  hfTokenVar: string | null;
+  civitaiTokenVar: string | null;
 }
 
 export interface SourceContext {

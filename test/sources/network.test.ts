@@ -81,7 +81,7 @@ test('a server that keeps failing gives a failure naming the public URL without 
   await t.ctx.close();
   const r = results.get('loras/style.safetensors')!.resolution;
   assert.is(r.status, 'failed');
-  assert.is((r as { reason: string }).reason, 'https://civitai.com/api/v1/model-versions/7: HTTP 502: injected 502');
+  assert.is((r as { reason: string }).reason, 'https://civitai.com/api/v1/model-versions/7 (via CIVITAI_ENDPOINT): HTTP 502: injected 502');
   assert.is(t.sleeps.length, 3, 'retries as configured, then gives up');
 });
 
@@ -112,7 +112,7 @@ test('an answer of the wrong shape is a source error naming the URL, not a crash
   await Promise.all([t.ctx.close(), server.close()]);
   const r = results.get('vae/x.safetensors')!.resolution;
   assert.is(r.status, 'failed');
-  assert.match((r as { reason: string }).reason, /^https:\/\/huggingface\.co\/api\/models\/x\/y\/revision\/main: unexpected answer at sha: /);
+  assert.match((r as { reason: string }).reason, /^https:\/\/huggingface\.co\/api\/models\/x\/y\/revision\/main \(via HF_ENDPOINT\): unexpected answer at sha: /);
 });
 
 test('with a warm cache a second resolve makes zero requests (a refused gated repo too); offline with the servers gone answers from the cache', async () => {
@@ -207,6 +207,29 @@ test('a server quoting the token it refused: the token is cut from reasons, diag
     await Promise.all([hf.close(), civitai.close()]);
     [hf, civitai] = [sharedHf, sharedCivitai];
     await cleanup();
+  }
+});
+
+test('every failure names a mirror the same way, (via HF_ENDPOINT), and a token by the variable that was set', async () => {
+  const [sharedHf, sharedCivitai] = [hf, civitai];
+  await startFakes();
+  try {
+    hf.failNext({ status: 401, times: 50, path: '/api/models/org/models/' });
+    civitai.failNext({ status: 503, times: 50, path: '/api/' });
+    const t = await testContext({ hf, civitai, env: { HF_API_TOKEN: 'hf_api_style_token' } });
+    const results = await resolveAll([
+      request('vae/ae.safetensors', { urls: ['https://huggingface.co/org/models/resolve/main/vae/ae.safetensors'] }),
+      request('vae/none.safetensors', { urls: ['https://huggingface.co/org/none/resolve/main/none.safetensors'] }),
+      request('loras/style.safetensors', { urls: ['https://civitai.com/api/download/models/7'] }),
+    ], createSources([{ type: 'huggingface', repos: [] }, { type: 'civitai' }]), t.ctx);
+    await t.ctx.close();
+    const reason = (key: string) => (results.get(key)!.resolution as { reason: string }).reason;
+    assert.is(reason('vae/ae.safetensors'), 'huggingface.co (via HF_ENDPOINT) rejected HF_API_TOKEN (injected 401)');
+    assert.is(reason('vae/none.safetensors'), 'repository org/none not found on huggingface.co (via HF_ENDPOINT), or HF_API_TOKEN has no access to it');
+    assert.is(reason('loras/style.safetensors'), 'https://civitai.com/api/v1/model-versions/7 (via CIVITAI_ENDPOINT): HTTP 503: injected 503');
+  } finally {
+    await Promise.all([hf.close(), civitai.close()]);
+    [hf, civitai] = [sharedHf, sharedCivitai];
   }
 });
 

@@ -48,7 +48,7 @@ async function resolve(requests: ResolveRequest[], ctx: SourceContext): Promise<
         break;
       }
       const failure = lookup.failures.get(hash);
-      if (failure && !hashFailures.has(request.key)) hashFailures.set(request.key, explainCivitaiFailure(failure, ctx.env.civitaiToken !== null));
+      if (failure && !hashFailures.has(request.key)) hashFailures.set(request.key, explainCivitaiFailure(failure, ctx.env.civitaiTokenVar));
     }
   }
   await Promise.all(
@@ -95,7 +95,7 @@ async function contentHashes(requests: ResolveRequest[], ctx: SourceContext): Pr
 async function byName(request: ResolveRequest, ctx: SourceContext): Promise<Resolution> {
   const name = basename(request.name);
   const search = await searchByFileName(ctx.api, name);
-  if (!search.ok) return explainCivitaiFailure(search, ctx.env.civitaiToken !== null);
+  if (!search.ok) return explainCivitaiFailure(search, ctx.env.civitaiTokenVar);
   const candidates = search.data;
   if (candidates.length === 0) return miss(`no file named ${name} on Civitai`);
   if (candidates.length > 1) {

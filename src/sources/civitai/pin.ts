@@ -4,7 +4,7 @@
  * Civitai URL (civitai, url, catalog).
  */
 import type { LockEntry } from '../../core/types.js';
-import type { ApiAnswer, ApiFailure, SourceApi } from '../api.js';
+import { shownUrl, type ApiAnswer, type ApiFailure, type SourceApi } from '../api.js';
 import { basename, failed, pinned } from '../resolution.js';
 import type { Resolution, ResolveRequest, SourceContext } from '../types.js';
 import { ModelSchema, VersionSchema, type CivitaiFile, type CivitaiVersion } from './schema.js';
@@ -84,7 +84,7 @@ export function pinFile(version: { id: number }, file: CivitaiFile, request: Res
 
 /** A Civitai download or model-page URL → the pinned file. */
 export async function pinCivitaiUrl(ref: CivitaiRef, request: ResolveRequest, ctx: SourceContext, opts: CivitaiPinOptions): Promise<Resolution> {
-  const explain = (f: ApiFailure): Resolution => explainCivitaiFailure(f, ctx.env.civitaiToken !== null);
+  const explain = (f: ApiFailure): Resolution => explainCivitaiFailure(f, ctx.env.civitaiTokenVar);
   let versionId = ref.versionId;
   if (versionId === null && ref.modelId !== null) {
     const model = await ctx.api.call({ service: 'civitai', path: `/api/v1/models/${ref.modelId}`, schema: ModelSchema, cache: 'mutable' });
@@ -120,22 +120,26 @@ function describeQuery(query: FileQuery): string {
   return parts.length ? parts.join('&') : 'the primary-file rule';
 }
 
-/** Civitai answers in words a user can act on (civitai-api.md §2–4). */
-export function explainCivitaiFailure(f: ApiFailure, hasToken: boolean): Resolution {
+/**
+ * Civitai answers in words a user can act on (civitai-api.md §2–4). `tokenVar` is the variable
+ * the token came from (`CIVITAI_TOKEN` or `CIVITAI_API_TOKEN`), null when none is set.
+ */
+export function explainCivitaiFailure(f: ApiFailure, tokenVar: string | null): Resolution {
   const said = f.serverMessage ? ` (${f.serverMessage})` : '';
+  const url = shownUrl(f);
   switch (f.status) {
     case 401:
-      return hasToken
-        ? failed(`Civitai refused CIVITAI_TOKEN for ${f.url}${said}`, 'check that the token is valid')
-        : failed(`Civitai needs a login for ${f.url}${said}`, 'set CIVITAI_TOKEN (an API key from civitai.com/user/account)');
+      return tokenVar
+        ? failed(`Civitai refused ${tokenVar} for ${url}${said}`, 'check that the token is valid')
+        : failed(`Civitai needs a login for ${url}${said}`, 'set CIVITAI_TOKEN (an API key from civitai.com/user/account)');
     case 403:
-      return failed(`no access to ${f.url} on Civitai${said}`);
+      return failed(`no access to ${url} on Civitai${said}`);
     case 404:
-      return failed(`not found on Civitai: ${f.url}${said}`);
+      return failed(`not found on Civitai: ${url}${said}`);
     case 410:
-      return failed(`archived on Civitai, no longer downloadable: ${f.url}`);
+      return failed(`archived on Civitai, no longer downloadable: ${url}`);
     case 429:
-      return failed(`rate limited by Civitai; try again later (${f.url})`);
+      return failed(`rate limited by Civitai; try again later (${url})`);
   }
   return failed(f.message);
 }

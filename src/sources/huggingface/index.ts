@@ -37,9 +37,9 @@ export function createHuggingfaceSource(config: { repos: string[] }): Source {
 
   async function searchRepo(repo: (typeof repos)[number], request: ResolveRequest, ctx: SourceContext): Promise<Resolution> {
     const revision = await fetchRevision(ctx.api, repo, repo.revision);
-    if (!revision.ok) return explainHfFailure(revision, repo, ctx.env.hfToken !== null);
+    if (!revision.ok) return explainHfFailure(revision, repo, ctx.env.hfTokenVar);
     const listing = await listFiles(ctx.api, repo, revision.data.sha, '', true);
-    if (!listing.ok) return explainHfFailure(listing, repo, ctx.env.hfToken !== null);
+    if (!listing.ok) return explainHfFailure(listing, repo, ctx.env.hfTokenVar);
     const found = findFile(listing.data, request.folder, request.name);
     if (found.length === 0) return miss();
     if (found.length > 1) {

@@ -72,7 +72,7 @@ export interface PinOptions {
 
 export async function pinHfFile(ref: HfFileRef, request: ResolveRequest, ctx: SourceContext, opts: PinOptions): Promise<Resolution> {
   const { api } = ctx;
-  const explain = (f: ApiFailure): Resolution => explainHfFailure(f, ref, ctx.env.hfToken !== null);
+  const explain = (f: ApiFailure): Resolution => explainHfFailure(f, ref, ctx.env.hfTokenVar);
   let revision = opts.known?.revision;
   if (!revision) {
     const answer = await fetchRevision(api, ref, ref.revision);
@@ -137,25 +137,30 @@ async function probeAccess(api: SourceApi, at: HfFileRef, token: string | null):
   return answer.ok ? answer.data.denied : answer;
 }
 
-/** Hub failures in words a user can act on (huggingface-api.md §5: `X-Error-Code` first). */
-export function explainHfFailure(f: ApiFailure, ref: HfRepo & { revision?: string; path?: string }, hasToken: boolean): Resolution {
+/**
+ * Hub failures in words a user can act on (huggingface-api.md §5: `X-Error-Code` first).
+ * `tokenVar` is the variable HF_TOKEN came from (`HF_TOKEN` or `HF_API_TOKEN`), null when none
+ * is set; a mirror is named as `(via HF_ENDPOINT)`, as in every other failure.
+ */
+export function explainHfFailure(f: ApiFailure, ref: HfRepo & { revision?: string; path?: string }, tokenVar: string | null): Resolution {
   const repo = repoLabel(ref);
+  const hub = `huggingface.co${f.via ? ` (via ${f.via})` : ''}`;
   switch (f.errorCode) {
     case 'GatedRepo':
       return failed(
         `gated repository ${repo}: accept the licence at ${repoPage(ref)} and set HF_TOKEN`,
-        hasToken ? 'HF_TOKEN is set, but its account has not been granted access yet' : 'HF_TOKEN is not set',
+        tokenVar ? `${tokenVar} is set, but its account has not been granted access yet` : 'HF_TOKEN is not set',
       );
     case 'RepoNotFound':
-      return hasToken
-        ? failed(`repository ${repo} not found on huggingface.co, or HF_TOKEN has no access to it`)
-        : failed(`repository ${repo} not found on huggingface.co (if it is private, set HF_TOKEN)`);
+      return tokenVar
+        ? failed(`repository ${repo} not found on ${hub}, or ${tokenVar} has no access to it`)
+        : failed(`repository ${repo} not found on ${hub} (if it is private, set HF_TOKEN)`);
     case 'RevisionNotFound':
       return failed(`revision ${ref.revision ?? '?'} not found in ${repo}`);
     case 'EntryNotFound':
       return failed(`no file ${ref.path ?? '?'} in ${repo} at ${ref.revision ?? '?'}`);
   }
-  if (f.status === 401 && hasToken) return failed(`huggingface.co rejected HF_TOKEN (${f.serverMessage ?? 'invalid credentials'})`);
-  if (f.status === 429) return failed(`rate limited by huggingface.co; try again later (${f.url})`);
+  if (f.status === 401 && tokenVar) return failed(`${hub} rejected ${tokenVar} (${f.serverMessage ?? 'invalid credentials'})`);
+  if (f.status === 429) return failed(`rate limited by ${hub}; try again later (${f.url})`);
   return failed(f.message);
 }
