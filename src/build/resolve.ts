@@ -9,6 +9,7 @@ import { createSourceContext, createSources, readSourceEnv, resolveAll, type Tri
 import type { ResolveRequest } from '../sources/types.js';
 import { httpOptionsFromEnv } from '../io/http.js';
 import type { ModelDemand } from './demand.js';
+import { troubleDiagnostics } from './source-troubles.js';
 import type { LocalState } from './local.js';
 import { type ProgressSink, silentProgress, waitNotes } from './progress.js';
 
@@ -39,9 +40,10 @@ export async function resolveDemands(
     declaredSha256: d.declaredSha256,
     local: local?.matches.get(d.key)?.file ?? null,
   }));
+  const env = readSourceEnv(opts.env);
   const ctx = await createSourceContext({
     offline: opts.offline,
-    env: readSourceEnv(opts.env),
+    env,
     configDir: config.configDir,
     cacheDir: config.cacheDir,
     hashLocal: (file) => {
@@ -93,6 +95,9 @@ export async function resolveDemands(
       if (request.declaredSha256) original.sha256 = request.declaredSha256;
       entries.set(request.key, { original, unresolved: { reason: unresolvedReason(tried, request), sha256: localSha.get(request.key) ?? null } });
     }
+    // Said once per service and cause, not per model (the lock and report.md have each reason).
+    const unresolved = requests.filter((r) => entries.get(r.key)?.unresolved).map((r) => ({ key: r.key, tried: traces.get(r.key)!.tried }));
+    for (const d of troubleDiagnostics(unresolved, env)) opts.report(d);
     return { entries, traces };
   } finally {
     await ctx.close();

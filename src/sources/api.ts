@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import * as v from 'valibot';
 import type { AnswerCache } from '../io/cache.js';
-import type { HeaderBag, HttpClient } from '../io/http.js';
+import type { HeaderBag, HttpClient, HttpResult } from '../io/http.js';
 import type { SourceEnv } from './types.js';
 
 /** The services behind the sources; also the cache namespaces. */
@@ -43,7 +43,7 @@ export interface ApiSuccess<T> {
 
 export interface ApiFailure {
   ok: false;
-  kind: 'http' | 'network' | 'schema' | 'offline';
+  kind: 'http' | 'network' | 'timeout' | 'schema' | 'offline';
   /** HTTP status, for `http`. */
   status?: number;
   /** `X-Error-Code` (Hugging Face). */
@@ -53,8 +53,13 @@ export interface ApiFailure {
   /** Canonical URL without query; the message already names it. */
   url: string;
   message: string;
+  /** The service asked, and the host that answered (or not): a mirror's when one is set. */
+  service?: Service;
+  host?: string;
   /** The endpoint variable the call went through (`HF_ENDPOINT`), when it points at a mirror. */
   via?: string;
+  /** The failure in a few words, without the URL: `HTTP 401`, `network error (ECONNREFUSED)`. */
+  detail?: string;
 }
 
 /** The variable that moves each service to a mirror (DESIGN §2). */
@@ -63,6 +68,15 @@ export const ENDPOINT_VARIABLE: Readonly<Record<Service, string>> = { huggingfac
 /** How every message names a URL: the public one, and the mirror variable when one was in the way. */
 export function shownUrl(f: Pick<ApiFailure, 'url' | 'via'>): string {
   return f.via ? `${f.url} (via ${f.via})` : f.url;
+}
+
+/**
+ * Cuts the tokens' own text from `text`: a server may quote the token it refused, and its words
+ * reach the lock's reasons, report.md, the cache and the terminal.
+ */
+export function scrubTokens(text: string, env: Pick<SourceEnv, 'hfToken' | 'civitaiToken'>): string {
+  const secrets = [env.hfToken, env.civitaiToken].filter((t): t is string => typeof t === 'string' && t.length >= 4);
+  return secrets.reduce((t, secret) => t.split(secret).join('<token>'), text);
 }
 
 export type ApiAnswer<T> = ApiSuccess<T> | ApiFailure;
@@ -115,12 +129,16 @@ export function createSourceApi(opts: SourceApiOptions): SourceApi {
   const offlineFailure = (url: string): ApiFailure => ({ ok: false, kind: 'offline', url, message: 'offline: not in lock or cache' });
   // A server may quote the token it refused ("token hf_… invalid"): its words reach the lock's
   // reasons, report.md, download.sh and the cache, so the tokens' own text is cut from them.
-  const secrets = [opts.env.hfToken, opts.env.civitaiToken].filter((t): t is string => typeof t === 'string' && t.length >= 4);
-  const hide = (text: string): string => secrets.reduce((t, secret) => t.split(secret).join('<token>'), text);
+  const hide = (text: string): string => scrubTokens(text, opts.env);
   const withoutTokens = <T>(answer: ApiAnswer<T>): ApiAnswer<T> => {
-    if (answer.ok || secrets.length === 0) return answer;
+    if (answer.ok) return answer;
     return { ...answer, message: hide(answer.message), ...(answer.serverMessage ? { serverMessage: hide(answer.serverMessage) } : {}) };
   };
+  /** A transport failure (no HTTP answer) as an API failure. */
+  const transportFailure = (s: Service, url: string, res: Extract<HttpResult, { ok: false }>): ApiFailure => ({
+    ok: false, kind: res.kind === 'timeout' ? 'timeout' : res.kind === 'too-large' ? 'schema' : 'network', url, message: res.message,
+    service: s, host: res.host, detail: res.detail, ...viaOf(s),
+  });
 
   // Concurrent asks for the same answer (many files of one repo) share one request.
   const inflight = new Map<string, Promise<ApiAnswer<unknown>>>();
@@ -173,13 +191,13 @@ export function createSourceApi(opts: SourceApiOptions): SourceApi {
       headers: call.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
       body: call.body === undefined ? undefined : JSON.stringify(call.body),
     });
-    if (!res.ok) return { ok: false, kind: 'network', url, message: res.message, ...viaOf(call.service) };
+    if (!res.ok) return transportFailure(call.service, url, res);
     const headers: Record<string, string> = {};
     for (const name of call.keepHeaders ?? []) {
       const value = res.headers.get(name);
       if (value !== null) headers[name] = value;
     }
-    const where = { url, ...viaOf(call.service) };
+    const where = { url, service: call.service, host: hostOf(res.url), ...viaOf(call.service) };
     const failure = httpFailure(res.status, res.headers, res.body, where);
     if (failure) return failure;
     if (!call.schema) return { ok: true, status: res.status, headers, data: null as T };
@@ -187,13 +205,13 @@ export function createSourceApi(opts: SourceApiOptions): SourceApi {
     try {
       json = JSON.parse(res.body.toString('utf8'));
     } catch {
-      return { ok: false, kind: 'schema', ...where, message: `${shownUrl(where)}: answer is not JSON (${describeBody(res.body)})` };
+      return { ok: false, kind: 'schema', ...where, detail: 'an answer that is not JSON', message: `${shownUrl(where)}: answer is not JSON (${describeBody(res.body)})` };
     }
     const parsed = v.safeParse(call.schema, json);
     if (!parsed.success) {
       const issue = parsed.issues[0];
       const at = v.getDotPath(issue) ?? '(root)';
-      return { ok: false, kind: 'schema', ...where, message: `${shownUrl(where)}: unexpected answer at ${at}: ${issue.message}` };
+      return { ok: false, kind: 'schema', ...where, detail: 'an answer of an unexpected shape', message: `${shownUrl(where)}: unexpected answer at ${at}: ${issue.message}` };
     }
     return { ok: true, status: res.status, headers, data: parsed.output };
   }
@@ -226,8 +244,8 @@ export function createSourceApi(opts: SourceApiOptions): SourceApi {
           method: 'GET', url: endpoint(service) + path, label: label(service, url), redirect: 'follow', maxBytes,
           authorization: tok ? `Bearer ${tok}` : null,
         });
-        if (!res.ok) return { ok: false, kind: 'network', url, message: res.message, ...viaOf(service) };
-        const failure = httpFailure(res.status, res.headers, res.body, { url, ...viaOf(service) });
+        if (!res.ok) return transportFailure(service, url, res);
+        const failure = httpFailure(res.status, res.headers, res.body, { url, service, host: hostOf(res.url), ...viaOf(service) });
         if (failure) return failure;
         const sha256 = createHash('sha256').update(res.body).digest('hex');
         return { ok: true, status: res.status, headers: {}, data: { sha256, size: res.body.length } };
@@ -237,12 +255,25 @@ export function createSourceApi(opts: SourceApiOptions): SourceApi {
 }
 
 /** A non-2xx/3xx answer as a failure with the server's own reason; null when it is a success. */
-function httpFailure(status: number, headers: HeaderBag, body: Buffer, where: Pick<ApiFailure, 'url' | 'via'>): ApiFailure | null {
+function httpFailure(
+  status: number, headers: HeaderBag, body: Buffer, where: Pick<ApiFailure, 'url' | 'service' | 'host' | 'via'>,
+): ApiFailure | null {
   if (status < 400) return null;
   const errorCode = headers.get('x-error-code') ?? undefined;
   const serverMessage = headers.get('x-error-message') ?? serverWords(body);
   const message = `${shownUrl(where)}: HTTP ${status}${errorCode ? ` ${errorCode}` : ''}${serverMessage ? `: ${serverMessage}` : ''}`;
-  return { ok: false, kind: 'http', status, ...where, message, ...(errorCode ? { errorCode } : {}), ...(serverMessage ? { serverMessage } : {}) };
+  return {
+    ok: false, kind: 'http', status, ...where, message, detail: `HTTP ${status}`,
+    ...(errorCode ? { errorCode } : {}), ...(serverMessage ? { serverMessage } : {}),
+  };
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
 }
 
 function serverWords(body: Buffer): string | undefined {

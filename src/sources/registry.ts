@@ -10,7 +10,7 @@ import { createEmbeddedSource } from './embedded/index.js';
 import { createHuggingfaceSource } from './huggingface/index.js';
 import type { KnownService } from './known-urls.js';
 import { failed, miss } from './resolution.js';
-import type { Resolution, ResolveRequest, Source, SourceConfig, SourceContext } from './types.js';
+import type { Resolution, ResolveRequest, ServiceTrouble, Source, SourceConfig, SourceContext } from './types.js';
 import { createUrlSource } from './url/index.js';
 
 export interface Tried {
@@ -18,6 +18,8 @@ export interface Tried {
   status: Resolution['status'];
   /** `pinned <url>`, a failure's reason, a miss's reason, or '' for a plain miss. */
   answer: string;
+  /** When the failure was the service's rather than the model's (see ServiceTrouble). */
+  trouble?: ServiceTrouble;
 }
 
 /** Where resolving is: the source asked now (0-based `index` of `sources`) and how many of its models it answered. */
@@ -95,7 +97,10 @@ export async function resolveAll(
     report();
     for (const request of pending) {
       const answer = answers.get(request.key) ?? miss();
-      tried.get(request.key)!.push({ source: source.id, status: answer.status, answer: describe(answer) });
+      tried.get(request.key)!.push({
+        source: source.id, status: answer.status, answer: describe(answer),
+        ...(answer.status === 'failed' && answer.trouble ? { trouble: answer.trouble } : {}),
+      });
       if (answer.status === 'pinned') decided.set(request.key, answer);
       else if (answer.status === 'failed' && !firstFailure.has(request.key)) firstFailure.set(request.key, answer);
     }

@@ -2,7 +2,7 @@
 import type { LockEntry, LockedModel, ModelKey } from '../core/types.js';
 import { scrubCredentials } from '../scan/refs/credentials.js';
 import type { ApiFailure } from './api.js';
-import type { Resolution, ResolveRequest, SourceContext } from './types.js';
+import type { Resolution, ResolveRequest, ServiceTrouble, SourceContext } from './types.js';
 
 /** Answers every request on its own, all at once, keyed by model: the shape of most sources. */
 export async function resolveEach(
@@ -33,6 +33,39 @@ export function failed(reason: string, hint?: string): Resolution {
 /** A failure no service-specific rule explained: the message already names the URL. */
 export function failedCall(failure: ApiFailure): Resolution {
   return failed(failure.message);
+}
+
+/**
+ * `resolution` with the service trouble behind `failure`, if it is one: not a model-specific
+ * answer (404, no such file) but the service failing (see ServiceTrouble).
+ */
+export function withTrouble(resolution: Resolution, failure: ApiFailure, tokenVar: string | null): Resolution {
+  if (resolution.status !== 'failed' || !failure.service || resolution.trouble) return resolution;
+  const kind = troubleKind(failure);
+  if (!kind) return resolution;
+  const trouble: ServiceTrouble = {
+    service: failure.service, kind, detail: failure.detail ?? failure.message,
+    ...(failure.host ? { host: failure.host } : {}), ...(failure.via ? { via: failure.via } : {}),
+    ...(kind === 'auth' ? { tokenVar } : {}),
+  };
+  return { ...resolution, trouble };
+}
+
+function troubleKind(f: ApiFailure): ServiceTrouble['kind'] | null {
+  switch (f.kind) {
+    case 'network':
+      return 'unreachable';
+    case 'timeout':
+      return 'timeout';
+    case 'schema':
+      return 'bad-answer';
+    case 'http':
+      if (f.status === 401 && !f.errorCode) return 'auth';
+      if (f.status === 429) return 'rate-limited';
+      return f.status !== undefined && f.status >= 500 ? 'server-error' : null;
+    case 'offline':
+      return null;
+  }
 }
 
 /**

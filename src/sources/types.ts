@@ -24,7 +24,7 @@ export type Resolution =
   /** This source does not know the model; the next source is asked. */
   | { status: 'miss'; reason?: string }
   /** This source knows the model but cannot pin it (gated, auth, offline…); the next is asked. */
-  | { status: 'failed'; reason: string; hint?: string };
+  | { status: 'failed'; reason: string; hint?: string; trouble?: ServiceTrouble };
 
 /** Runtime settings read from the environment. Tokens never leave this object except as headers. */
 export interface SourceEnv {
@@ -35,6 +35,23 @@ export interface SourceEnv {
   /** The variable each token came from (`HF_TOKEN` or `HF_API_TOKEN`…), so messages name the one the user set. */
   hfTokenVar: string | null;
   civitaiTokenVar: string | null;
+}
+
+/**
+ * A service failing as a whole rather than on one model: unreachable, not answering in time,
+ * refusing the token, a gated repository, rate limits, server errors, unreadable answers. The
+ * build says it once for every model it cost (the lock and report.md say it per model).
+ */
+export interface ServiceTrouble {
+  service: 'huggingface' | 'civitai';
+  kind: 'unreachable' | 'timeout' | 'auth' | 'gated' | 'rate-limited' | 'server-error' | 'bad-answer';
+  /** In a few words, without a URL: `HTTP 401`, `network error (ECONNREFUSED)`; for `gated`, the repository. */
+  detail: string;
+  /** The host that failed, a mirror's when one is set (then `via` names its variable). */
+  host?: string;
+  via?: string;
+  /** For `auth`: the token variable that was sent, or null when none was set. */
+  tokenVar?: string | null;
 }
 
 export interface SourceContext {

@@ -98,6 +98,7 @@ test('an unreachable mirror is named by its variable, the URL by its public form
   assert.equal(results.get('vae/x.safetensors')!.resolution, {
     status: 'failed',
     reason: 'https://huggingface.co/api/models/x/y/revision/main (via HF_ENDPOINT): network error (ECONNREFUSED)',
+    trouble: { service: 'huggingface', kind: 'unreachable', detail: 'network error (ECONNREFUSED)', host: new URL(gone.url).host, via: 'HF_ENDPOINT' },
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import type { LockEntry } from '../../core/types.js';
 import { shownUrl, type ApiAnswer, type ApiFailure, type SourceApi } from '../api.js';
-import { basename, failed, pinned } from '../resolution.js';
+import { basename, failed, pinned, withTrouble } from '../resolution.js';
 import type { Resolution, ResolveRequest, SourceContext } from '../types.js';
 import { ModelSchema, VersionSchema, type CivitaiFile, type CivitaiVersion } from './schema.js';
 import { canonicalDownloadUrl, FILE_QUERY_KEYS, modelPageUrl, type CivitaiRef, type FileQuery } from './url.js';
@@ -84,11 +84,11 @@ export function pinFile(version: { id: number }, file: CivitaiFile, request: Res
 
 /** A Civitai download or model-page URL → the pinned file. */
 export async function pinCivitaiUrl(ref: CivitaiRef, request: ResolveRequest, ctx: SourceContext, opts: CivitaiPinOptions): Promise<Resolution> {
-  const explain = (f: ApiFailure): Resolution => explainCivitaiFailure(f, ctx.env.civitaiTokenVar);
+  const explainFailure = (f: ApiFailure): Resolution => explainCivitaiFailure(f, ctx.env.civitaiTokenVar);
   let versionId = ref.versionId;
   if (versionId === null && ref.modelId !== null) {
     const model = await ctx.api.call({ service: 'civitai', path: `/api/v1/models/${ref.modelId}`, schema: ModelSchema, cache: 'mutable' });
-    if (!model.ok) return explain(model);
+    if (!model.ok) return explainFailure(model);
     const newest = [...model.data.modelVersions].sort((a, b) => (b.publishedAt ?? '').localeCompare(a.publishedAt ?? '') || b.id - a.id)[0];
     if (!newest) return failed(`Civitai model ${ref.modelId} has no published version`);
     versionId = newest.id;
@@ -101,7 +101,7 @@ export async function pinCivitaiUrl(ref: CivitaiRef, request: ResolveRequest, ct
   }
   if (versionId === null) return failed('Civitai URL names no model version');
   const version = await fetchVersion(ctx.api, versionId);
-  if (!version.ok) return explain(version);
+  if (!version.ok) return explainFailure(version);
   const file = pickFile(version.data.files, ref.query, request.declaredSha256);
   if (!file) return failed(`no file of Civitai version ${versionId} matches ${describeQuery(ref.query)}`);
   const sha256 = sha256Of(file);
@@ -121,10 +121,15 @@ function describeQuery(query: FileQuery): string {
 }
 
 /**
- * Civitai answers in words a user can act on (civitai-api.md §2–4). `tokenVar` is the variable
- * the token came from (`CIVITAI_TOKEN` or `CIVITAI_API_TOKEN`), null when none is set.
+ * Civitai answers in words a user can act on (civitai-api.md §2–4), with the service trouble
+ * behind them for the build's summary. `tokenVar` is the variable the token came from
+ * (`CIVITAI_TOKEN` or `CIVITAI_API_TOKEN`), null when none is set.
  */
 export function explainCivitaiFailure(f: ApiFailure, tokenVar: string | null): Resolution {
+  return withTrouble(explain(f, tokenVar), f, tokenVar);
+}
+
+function explain(f: ApiFailure, tokenVar: string | null): Resolution {
   const said = f.serverMessage ? ` (${f.serverMessage})` : '';
   const url = shownUrl(f);
   switch (f.status) {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type * as v from 'valibot';
 import type { HashOrigin, LockEntry } from '../../core/types.js';
 import type { ApiAnswer, ApiFailure, SourceApi } from '../api.js';
-import { failed, pinned } from '../resolution.js';
+import { failed, pinned, withTrouble } from '../resolution.js';
 import type { Resolution, ResolveRequest, SourceContext } from '../types.js';
 import { RevisionSchema, TreePageSchema, type Revision } from './schema.js';
 import {
@@ -138,19 +138,21 @@ async function probeAccess(api: SourceApi, at: HfFileRef, token: string | null):
 }
 
 /**
- * Hub failures in words a user can act on (huggingface-api.md §5: `X-Error-Code` first).
- * `tokenVar` is the variable HF_TOKEN came from (`HF_TOKEN` or `HF_API_TOKEN`), null when none
- * is set; a mirror is named as `(via HF_ENDPOINT)`, as in every other failure.
+ * Hub failures in words a user can act on (huggingface-api.md §5: `X-Error-Code` first), with the
+ * service trouble behind them for the build's summary. `tokenVar` is the variable HF_TOKEN came
+ * from (`HF_TOKEN` or `HF_API_TOKEN`), null when none is set; a mirror is named as `(via HF_ENDPOINT)`.
  */
 export function explainHfFailure(f: ApiFailure, ref: HfRepo & { revision?: string; path?: string }, tokenVar: string | null): Resolution {
   const repo = repoLabel(ref);
   const hub = `huggingface.co${f.via ? ` (via ${f.via})` : ''}`;
   switch (f.errorCode) {
     case 'GatedRepo':
-      return failed(
-        `gated repository ${repo}: accept the licence at ${repoPage(ref)} and set HF_TOKEN`,
-        tokenVar ? `${tokenVar} is set, but its account has not been granted access yet` : 'HF_TOKEN is not set',
-      );
+      return {
+        status: 'failed',
+        reason: `gated repository ${repo}: accept the licence at ${repoPage(ref)} and set HF_TOKEN`,
+        hint: tokenVar ? `${tokenVar} is set, but its account has not been granted access yet` : 'HF_TOKEN is not set',
+        trouble: { service: 'huggingface', kind: 'gated', detail: repoPage(ref), ...(f.host ? { host: f.host } : {}), ...(f.via ? { via: f.via } : {}), tokenVar },
+      };
     case 'RepoNotFound':
       return tokenVar
         ? failed(`repository ${repo} not found on ${hub}, or ${tokenVar} has no access to it`)
@@ -160,7 +162,10 @@ export function explainHfFailure(f: ApiFailure, ref: HfRepo & { revision?: strin
     case 'EntryNotFound':
       return failed(`no file ${ref.path ?? '?'} in ${repo} at ${ref.revision ?? '?'}`);
   }
-  if (f.status === 401 && tokenVar) return failed(`${hub} rejected ${tokenVar} (${f.serverMessage ?? 'invalid credentials'})`);
-  if (f.status === 429) return failed(`rate limited by ${hub}; try again later (${f.url})`);
-  return failed(f.message);
+  const explained = f.status === 401 && tokenVar
+    ? failed(`${hub} rejected ${tokenVar} (${f.serverMessage ?? 'invalid credentials'})`)
+    : f.status === 429
+      ? failed(`rate limited by ${hub}; try again later (${f.url})`)
+      : failed(f.message);
+  return withTrouble(explained, f, tokenVar);
 }
