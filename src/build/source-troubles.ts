@@ -5,6 +5,7 @@
  * service and cause, naming the host and what to do. The lock and report.md keep each model's
  * own reason; a warning per model would bury this under hundreds of lines.
  */
+import { byString } from '../core/stable-json.js';
 import type { Diagnostic, ModelKey } from '../core/types.js';
 import { scrubTokens } from '../sources/api.js';
 import type { Tried } from '../sources/registry.js';
@@ -27,7 +28,7 @@ export function troubleDiagnostics(unresolved: readonly { key: ModelKey; tried: 
     }
   }
   return [...groups.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(([a], [b]) => byString(a, b))
     .map(([, { trouble, keys }]) => {
       const { message, hint } = explain(trouble, `${keys.size} model${keys.size === 1 ? '' : 's'} unresolved`);
       return { code: 'source-failed', severity: 'warning', message: scrubTokens(message, env), hint: scrubTokens(hint, env) } satisfies Diagnostic;

@@ -78,6 +78,7 @@ function definesNoConfig(shown: string, why: string): UserError {
 export async function loadConfig(opts: { cwd: string; file?: string }): Promise<Config> {
   const { cwd } = opts;
   const show = (filepath: string) => shownPath(cwd, filepath);
+  const tsLoader = definingConfig(withConfigHooks((filepath, content) => loadTsConfigFile(filepath, content, show(filepath))), cwd);
   let result;
   try {
     const explorer = cosmiconfig('comfygen', {
@@ -88,8 +89,8 @@ export async function loadConfig(opts: { cwd: string; file?: string }): Promise<
       // Only code configs need the module hooks (registering them starts a loader
       // thread); TypeScript goes through the transpile cache.
       loaders: {
-        '.ts': definingConfig(withConfigHooks((filepath, content) => loadTsConfigFile(filepath, content, show(filepath))), cwd),
-        '.mts': definingConfig(withConfigHooks((filepath, content) => loadTsConfigFile(filepath, content, show(filepath))), cwd),
+        '.ts': tsLoader,
+        '.mts': tsLoader,
         '.js': definingConfig(withConfigHooks(defaultLoaders['.js']), cwd),
         '.mjs': definingConfig(withConfigHooks(defaultLoaders['.mjs']), cwd),
         // cosmiconfig's JSON loader prints its code frame twice and names no line.

@@ -1,11 +1,13 @@
 /**
  * A small JSON-file cache for lock-time lookups (class → pack, zip URL → sha256). Read once,
- * written once at the end, atomically. With no cache folder it is a plain in-memory map.
+ * written once at the end, atomically (io/cache-file.ts). With no cache folder it is a plain in-memory map.
  * Zip hashes never expire (registry versions are immutable); class answers are refreshed by
  * `--update`, which skips the cache.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { byString } from '../core/stable-json.js';
+import { writeCacheFile } from '../io/cache-file.js';
 
 export interface JsonCache<T> {
   get(key: string): T | undefined;
@@ -34,15 +36,8 @@ export async function openJsonCache<T>(cacheDir: string | null, name: string): P
     /** Best effort: a cache that cannot be written (`.comfygen` is a file, read-only) costs the next run a lookup, never this build. */
     async save() {
       if (file === null || !dirty) return;
-      const sorted = Object.fromEntries([...data.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-      const temp = `${file}.${process.pid}.tmp`;
-      try {
-        await mkdir(dirname(file), { recursive: true });
-        await writeFile(temp, `${JSON.stringify(sorted, null, 2)}\n`);
-        await rename(temp, file);
-      } catch {
-        await rm(temp, { force: true }).catch(() => undefined);
-      }
+      const sorted = Object.fromEntries([...data.entries()].sort(([a], [b]) => byString(a, b)));
+      writeCacheFile(file, `${JSON.stringify(sorted, null, 2)}\n`);
     },
   };
 }
