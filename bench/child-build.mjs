@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const [distDir, configFile, flag] = process.argv.slice(2);
-const { runBuild } = await import(pathToFileURL(join(distDir, 'src/build/run-build.js')).href);
+const { runBuild } = await import(pathToFileURL(join(distDir, 'src/pipeline/run-build.js')).href);
 const phases = {};
 const progress = flag === '--phases' ? (e) => {
   if (e.step === 'scan' && (e.kind === 'start' || e.kind === 'done')) phases[`scan_${e.kind}`] = performance.now() / 1000;
@@ -18,7 +18,7 @@ if (progress) phases.end = performance.now() / 1000;
 process.stdout.write(`${JSON.stringify({
   exitCode: result.exitCode,
   workflows: result.workflowCount,
-  // An unchanged build replays the last one (src/build/build-stamp.ts) and parses nothing.
+  // An unchanged build replays the last one (src/pipeline/build-stamp.ts) and parses nothing.
   unchanged: result.unchanged,
   refs: result.unchanged ? null : result.workflows.reduce((n, wf) => n + wf.refs.length, 0),
   demands: result.demands.length,

@@ -1,5 +1,5 @@
 /** `comfygen build` and `comfygen check`: run the pipeline, print what changed and why. */
-import { runBuild, type BuildResult } from '../build/run-build.js';
+import { runBuild, type BuildResult } from '../pipeline/run-build.js';
 import { visible } from '../core/visible.js';
 import { countBySeverity, formatChanges, formatDiagnostics } from './format.js';
 import { chooseRenderer, createProgress } from './progress.js';
@@ -14,7 +14,7 @@ export interface BuildFlags {
   quiet?: boolean;
   force?: boolean;
   /** Set by `--watch`: scan results shared between rebuilds. */
-  scanMemo?: import('../build/scan-memo.js').ScanMemo;
+  scanMemo?: import('../pipeline/scan-memo.js').ScanMemo;
 }
 
 export interface Io {

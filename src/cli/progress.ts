@@ -4,7 +4,7 @@
  * is every few seconds and every note at once; nothing with --quiet or --json.
  */
 import { Listr } from 'listr2';
-import type { ProgressEvent, ProgressSink } from '../build/progress.js';
+import type { ProgressEvent, ProgressSink } from '../pipeline/progress.js';
 
 export interface ProgressRenderer {
   sink: ProgressSink;

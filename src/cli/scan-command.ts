@@ -1,7 +1,7 @@
 /** `comfygen scan`: extraction only, no network, no writes (DESIGN §3). */
 import { relative, resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
-import { findWorkflowFiles } from '../build/workflow-files.js';
+import { findWorkflowFiles } from '../pipeline/workflow-files.js';
 import type { ScannedWorkflow } from '../core/types.js';
 import { visible } from '../core/visible.js';
 import { scanFiles } from '../scan/index.js';

@@ -11,7 +11,7 @@ import type { Config } from '../config/normalize.js';
 import { UserError } from '../core/errors.js';
 import { visible } from '../core/visible.js';
 import { loadRoots } from '../inventory/index.js';
-import { createScanMemo } from '../build/scan-memo.js';
+import { createScanMemo } from '../pipeline/scan-memo.js';
 import { type BuildFlags, buildCommand, type Io } from './build-command.js';
 
 export interface WatchOptions {

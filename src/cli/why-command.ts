@@ -3,7 +3,7 @@
  * machine has, what each source answered, and the pin. It runs the pipeline offline and as a dry
  * run, so asking never writes an output and never touches the network.
  */
-import { runBuild, type BuildResult } from '../build/run-build.js';
+import { runBuild, type BuildResult } from '../pipeline/run-build.js';
 import type { LocalMatch, LockEntry, LockedModel, NodeUse } from '../core/types.js';
 import { visible } from '../core/visible.js';
 import { UserError } from '../core/errors.js';

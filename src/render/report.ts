@@ -3,7 +3,7 @@
  * why. Depends only on the workflows and the lock (never on this machine's files), so `check`
  * gives the same answer everywhere.
  */
-import type { ModelDemand } from '../build/demand.js';
+import type { ModelDemand } from '../pipeline/demand.js';
 import { someNames } from '../core/some-names.js';
 import type { LockedModel, Lockfile, ScannedWorkflow } from '../core/types.js';
 import { MARKER } from './marker.js';

@@ -1,7 +1,7 @@
 /** report.md: what a reviewer reads in a pull request, so it must stay readable at any scale. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { aggregateDemand } from '../../src/build/demand.js';
+import { aggregateDemand } from '../../src/pipeline/demand.js';
 import type { Lockfile, ScannedWorkflow } from '../../src/core/types.js';
 import { renderReport } from '../../src/render/report.js';
 

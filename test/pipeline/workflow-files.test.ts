@@ -2,7 +2,7 @@ import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runBuild } from '../../src/build/run-build.js';
+import { runBuild } from '../../src/pipeline/run-build.js';
 import { tempDir } from '../helpers/tmp.js';
 
 test('a glob matching every file skips what comfygen reads and writes: a second build changes nothing', async () => {

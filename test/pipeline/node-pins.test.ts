@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runBuild } from '../../src/build/run-build.js';
+import { runBuild } from '../../src/pipeline/run-build.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const COMMIT = '0123456789abcdef0123456789abcdef01234567';

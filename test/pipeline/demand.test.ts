@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { aggregateDemand, unsafeName } from '../../src/build/demand.js';
+import { aggregateDemand, unsafeName } from '../../src/pipeline/demand.js';
 import type { ModelRef, ScannedWorkflow } from '../../src/core/types.js';
 
 const ref = (folder: string, name: string, extra: Partial<ModelRef> = {}): ModelRef => ({

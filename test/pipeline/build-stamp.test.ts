@@ -8,8 +8,8 @@ import { appendFile, mkdir, readFile, rm, stat, utimes, writeFile } from 'node:f
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runBuild } from '../../src/build/run-build.js';
-import { createScanMemo } from '../../src/build/scan-memo.js';
+import { runBuild } from '../../src/pipeline/run-build.js';
+import { createScanMemo } from '../../src/pipeline/scan-memo.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 

@@ -2,7 +2,7 @@ import { utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createScanMemo } from '../../src/build/scan-memo.js';
+import { createScanMemo } from '../../src/pipeline/scan-memo.js';
 import { scanFiles } from '../../src/scan/index.js';
 import { tempDir } from '../helpers/tmp.js';
 

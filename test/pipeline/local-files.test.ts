@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runBuild } from '../../src/build/run-build.js';
+import { runBuild } from '../../src/pipeline/run-build.js';
 import { createHasher } from '../../src/io/hash.js';
-import type { ProgressEvent } from '../../src/build/progress.js';
+import type { ProgressEvent } from '../../src/pipeline/progress.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const lora = (name: string) => JSON.stringify({ 1: { class_type: 'LoraLoader', inputs: { lora_name: name, strength_model: 1 } } });

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runBuild } from '../../src/build/run-build.js';
+import { runBuild } from '../../src/pipeline/run-build.js';
 import { tempDir } from '../helpers/tmp.js';
 
 test('a cache that cannot be written (here .comfygen is a file) costs speed, never the build', async () => {

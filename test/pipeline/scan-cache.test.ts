@@ -8,9 +8,9 @@ import { copyFile, mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createScanMemo } from '../../src/build/scan-memo.js';
+import { createScanMemo } from '../../src/pipeline/scan-memo.js';
 import type { ScannedWorkflow } from '../../src/core/types.js';
-import { stampFiles } from '../../src/build/file-stamp.js';
+import { stampFiles } from '../../src/pipeline/file-stamp.js';
 import { digestFiles, scanFiles, scanFilesPacked } from '../../src/scan/index.js';
 import { tempDir } from '../helpers/tmp.js';
 

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runBuild } from '../../src/build/run-build.js';
+import { runBuild } from '../../src/pipeline/run-build.js';
 import { tempDir } from '../helpers/tmp.js';
 
 test('build --update never trades a pin for "unresolved": when no source pins the model now, the old pin stays', async () => {
