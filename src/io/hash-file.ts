@@ -1,6 +1,6 @@
 /**
- * Digests of one file, only the algorithms asked for: SHA-256 (node:crypto) and BLAKE3 (the
- * native `blake3` addon, imported on first use so a build that only pins SHA-256 never loads it).
+ * Digests of one file, only the algorithms asked for: SHA-256 (node:crypto) and BLAKE3
+ * (`./blake3.ts`, loaded on first use so a build that only pins SHA-256 never loads it).
  *
  * Reads are synchronous into one reused 4 MiB buffer per thread. On a worker nothing else waits
  * for the thread, and over page-cached files this beat overlapping async reads (each read then
@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { loadBlake3 } from './blake3.js';
 
 export type HashAlgorithm = 'sha256' | 'blake3';
 
@@ -44,13 +45,6 @@ interface Digester {
 /** Starts one digest per requested algorithm for a new file; made by `prepareDigests`. */
 export type StartDigests = () => Digester;
 
-let blake3: Promise<typeof import('blake3')> | null = null;
-
-function loadBlake3(): Promise<typeof import('blake3')> {
-  // load() readies the wasm fallback; for the native addon it is a no-op.
-  return (blake3 ??= import('blake3').then(async (m) => (await m.load(), m)));
-}
-
 /** Sorted, de-duplicated algorithms; none given means SHA-256 alone. */
 export function normalizeAlgorithms(algorithms: readonly HashAlgorithm[] | undefined): HashAlgorithm[] {
   if (!algorithms || algorithms.length === 0) return ['sha256'];
@@ -61,7 +55,7 @@ export function normalizeAlgorithms(algorithms: readonly HashAlgorithm[] | undef
 
 /** Loads what the algorithms need (the BLAKE3 addon only when asked), once. */
 export async function prepareDigests(algorithms: readonly HashAlgorithm[]): Promise<StartDigests> {
-  const b3 = algorithms.includes('blake3') ? await loadBlake3() : null;
+  const b3 = algorithms.includes('blake3') ? loadBlake3() : null;
   const sha = algorithms.includes('sha256');
   return () => {
     const sha256 = sha ? createHash('sha256') : null;
@@ -74,7 +68,7 @@ export async function prepareDigests(algorithms: readonly HashAlgorithm[]): Prom
       finish() {
         const out: Digests = {};
         if (sha256) out.sha256 = sha256.digest('hex');
-        if (blake) out.blake3 = blake.digest().toString('hex');
+        if (blake) out.blake3 = blake.digest();
         return out;
       },
     };

@@ -1,17 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runCli } from '../helpers/cli.js';
+import { referenceBlake3 } from '../helpers/tools.js';
 import { MINE, makeProject, sha } from './project.js';
 
-function b3sum(path: string): string {
-  const out = spawnSync('b3sum', [path], { encoding: 'utf8' });
-  assert.is(out.status, 0, out.stderr);
-  return out.stdout.split(/\s/)[0]!;
-}
+const b3sum = referenceBlake3;
 
 interface InvFile { name: string; sha256: string | null; blake3: string | null }
 const byName = (stdout: string) => new Map((JSON.parse(stdout).files as InvFile[]).map((f) => [f.name, f]));

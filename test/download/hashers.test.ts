@@ -2,8 +2,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { hash as blake3 } from 'blake3';
+import { hash as blake3 } from 'blake3-wasm';
 import { baseEnv, bytes, lockOf, pathWithout, pin, runScript, serverAndDir, sha256, summary, writeScript } from './harness.js';
+import { needing } from '../helpers/tools.js';
 
 const body = bytes(50_000, 77);
 const fx = serverAndDir(test, 'comfygen-dl-hashers-', (s) => {
@@ -39,7 +40,7 @@ test('with no sha256 tool at all, the script stops before downloading', async ()
   assert.is(fx.server.requests.length, before);
 });
 
-test('b3sum decides when a BLAKE3 pin exists; a disagreeing BLAKE3 pin falls back to sha256', async () => {
+needing(test, 'b3sum')('b3sum decides when a BLAKE3 pin exists; a disagreeing BLAKE3 pin falls back to sha256', async () => {
   const b3 = Buffer.from(blake3(body) as Uint8Array).toString('hex');
   // The sha256 pin is wrong on purpose: only b3sum's verdict can let this file through.
   const fast = await run([], { sha256: '0'.repeat(64), blake3: b3 });

@@ -26,7 +26,7 @@
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { crc32 } from 'node:zlib';
-import { createHash as blake3 } from 'blake3';
+import { createHash as blake3 } from 'blake3-wasm';
 import { sendBytes, sendJson, startFakeServer, toBuffer, type FakeRequest, type FakeServer } from './fake-server.js';
 
 export interface FakeCivitaiFile {

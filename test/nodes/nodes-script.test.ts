@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { NodeLockEntry } from '../../src/core/types.js';
 import { markerLine } from '../../src/render/marker.js';
 import { renderNodesScript } from '../../src/render/nodes-script.js';
+import { needing } from '../helpers/tools.js';
 
 const SHA = 'a'.repeat(64);
 const COMMIT = 'b'.repeat(40);
@@ -88,7 +89,7 @@ test('two packs in one folder (even differing in case): the second is refused', 
   assert.equal(calls, [`pack_git <a/pack> <Pack> <https://github.com/a/Pack> <${COMMIT}>`, 'pack_invalid <pack> <custom_nodes/pack is already the folder of a/pack>']);
 });
 
-test('shellcheck accepts nodes.sh, hostile values and an empty lock included', () => {
+needing(test, 'shellcheck')('shellcheck accepts nodes.sh, hostile values and an empty lock included', () => {
   const hostile: Record<string, NodeLockEntry> = {
     ...LOCK,
     x: { original: { cnr_id: "x'$(id)" }, locked: { type: 'git', repo: 'https://github.com/o/r`id`', commit: COMMIT } },
