@@ -4,13 +4,15 @@
  * Scans every file under templates/ and examples/, compares with expected.json and prints, per
  * subset, active-ref recall, all-ref recall, embedded-URL recall and the refs found beyond it.
  * Exits 1 on a crash, a file not reported, an error diagnostic on a listed file, active-ref
- * recall below 0.99 or embedded-URL recall below 1.
+ * recall below 0.99, embedded-URL recall below 1, or a scan result the scan cache's compact
+ * form (src/scan/codec.ts) does not give back exactly, under its own path or another.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelRef, ScannedWorkflow } from '../src/core/types.js';
 import { normalizeModelUrl, scanFiles } from '../src/scan/index.js';
+import { StringTable, decodeWorkflow, encodeWorkflow } from '../src/scan/codec.js';
 
 interface ExpectedFile {
   path: string;
@@ -49,6 +51,11 @@ class Ratio {
 }
 
 async function main(): Promise<number> {
+  if (!existsSync(join(corpus, 'expected.json'))) {
+    console.error(`corpus check: no corpus at ${corpus} (expected.json is missing), so nothing was checked.\n` +
+      'It is the real-world workflow set that sits beside a checkout as ../shared/corpus; give another folder as the argument: npm run corpus -- DIR');
+    return 2;
+  }
   const expected = (JSON.parse(readFileSync(join(corpus, 'expected.json'), 'utf8')) as { files: ExpectedFile[] }).files;
   const files = SUBSETS.flatMap((s) => listFiles(join(corpus, s))).map((absPath) => ({ absPath, relPath: relative(corpus, absPath).split('\\').join('/') }));
   const started = performance.now();
@@ -103,6 +110,8 @@ async function main(): Promise<number> {
     if (urls.value < 1) failures.push(`${subset}: embedded-URL recall ${urls.value.toFixed(4)} < 1`);
   }
 
+  failures.push(...await codecFailures(files, scanned));
+
   const listed = new Set(expected.map((e) => e.path));
   const unlisted = scanned.filter((wf) => !listed.has(wf.path));
   if (unlisted.length > 0) console.log(`\n${unlisted.length} file(s) not in expected.json were scanned: ${unlisted.map((wf) => wf.path).join(', ')}`);
@@ -113,6 +122,28 @@ async function main(): Promise<number> {
   }
   console.log('\ncorpus check passed');
   return 0;
+}
+
+/**
+ * The scan cache keeps results in a compact form, reused for the same bytes under another path:
+ * every real result must come back exactly, from its own encoding and from one made elsewhere.
+ */
+async function codecFailures(files: { absPath: string; relPath: string }[], scanned: ScannedWorkflow[]): Promise<string[]> {
+  const failures: string[] = [];
+  const byPath = new Map(scanned.map((wf) => [wf.path, wf]));
+  const elsewhere = await scanFiles(files.map((f) => ({ ...f, relPath: `elsewhere/${f.relPath}` })));
+  for (const moved of elsewhere) {
+    const own = byPath.get(moved.path.slice('elsewhere/'.length))!;
+    for (const [from, label] of [[own, 'its own'], [moved, 'another path\'s']] as const) {
+      const table = new StringTable();
+      const encoded = encodeWorkflow(from, table);
+      const back = encoded && decodeWorkflow(own.path, JSON.parse(JSON.stringify(encoded)), JSON.parse(JSON.stringify(table.strings)));
+      if (!back) failures.push(`${own.path}: the scan cache's compact form cannot hold this result`);
+      else if (JSON.stringify(back) !== JSON.stringify(own)) failures.push(`${own.path}: the compact form from ${label} result decodes to something else`);
+    }
+  }
+  console.log(`\ncompact form (scan cache): ${scanned.length} results round-tripped, ${failures.length} differ`);
+  return failures;
 }
 
 function urlsOf(ref: ModelRef | undefined): string[] {

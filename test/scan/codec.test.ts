@@ -1,14 +1,17 @@
 /**
  * The scan cache's compact form must give back exactly what the scanner returned, for every
- * workflow the scanner can produce: the real-world corpus and the synthetic fixtures.
+ * workflow the scanner can produce: the examples and synthetic files here; `npm run corpus`
+ * holds the real-world corpus (../shared/corpus) to the same two checks.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { StringTable, decodeWorkflow, encodeWorkflow } from '../../src/scan/codec.js';
 import type { ScannedWorkflow } from '../../src/core/types.js';
 import { scanFiles } from '../../src/scan/index.js';
+import { apiNode, png, tEXt, uiNode, uiWorkflow } from './builders.js';
 
 function filesUnder(dir: string): { absPath: string; relPath: string }[] {
   if (!existsSync(dir)) return [];
@@ -18,6 +21,28 @@ function filesUnder(dir: string): { absPath: string; relPath: string }[] {
     .map((absPath) => ({ absPath, relPath: absPath.slice(dir.length + 1) }));
 }
 
+/** Files whose scans carry diagnostics, of several formats. */
+const dir = mkdtempSync(join(tmpdir(), 'comfygen-codec-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+function syntheticFiles(): { absPath: string; relPath: string }[] {
+  const files: [string, string | Uint8Array][] = [
+    ['bad/truncated.json', '{"nodes": [ truncated'],
+    ['bad/not-a-workflow.json', '{"hello": 1}'],
+    ['api/linked.json', JSON.stringify({ 1: apiNode('CheckpointLoaderSimple', { ckpt_name: ['2', 0] }), 2: apiNode('PrimitiveNode', { value: 7 }) })],
+    ['png/linked.png', png([tEXt('workflow', JSON.stringify(uiWorkflow([uiNode({ id: 1, type: 'LoraLoader', widgets: [3, 1, 1] })])))])],
+  ];
+  for (const [rel, content] of files) {
+    mkdirSync(join(dir, rel, '..'), { recursive: true });
+    writeFileSync(join(dir, rel), content);
+  }
+  return filesUnder(dir);
+}
+
+function workflows(): { absPath: string; relPath: string }[] {
+  return [...filesUnder(join(process.cwd(), 'examples')), ...syntheticFiles()];
+}
+
 function roundTrip(workflows: ScannedWorkflow[]): ScannedWorkflow[] {
   const table = new StringTable();
   const encoded = workflows.map((wf) => encodeWorkflow(wf, table));
@@ -25,8 +50,8 @@ function roundTrip(workflows: ScannedWorkflow[]): ScannedWorkflow[] {
   return workflows.map((wf, i) => (encoded[i] ? decodeWorkflow(wf.path, JSON.parse(JSON.stringify(encoded[i])), strings) : wf));
 }
 
-test('every corpus and example workflow survives the compact form byte for byte', async () => {
-  const files = [...filesUnder(join(process.cwd(), '..', 'shared', 'corpus')), ...filesUnder(join(process.cwd(), 'examples'))];
+test('every example and synthetic workflow survives the compact form byte for byte', async () => {
+  const files = workflows();
   assert.ok(files.length >= 3, 'some workflows to check');
   const scanned = await scanFiles(files, { workers: 0 });
   assert.ok(scanned.some((wf) => wf.refs.some((r) => r.embedded)), 'embedded hints are covered');
@@ -36,8 +61,8 @@ test('every corpus and example workflow survives the compact form byte for byte'
   assert.is(JSON.stringify(roundTrip(scanned)), JSON.stringify(scanned));
 });
 
-test('the compact form does not depend on the path: every corpus and example workflow, scanned under another name, decodes to its own result', async () => {
-  const files = [...filesUnder(join(process.cwd(), '..', 'shared', 'corpus')), ...filesUnder(join(process.cwd(), 'examples'))];
+test('the compact form does not depend on the path: every example and synthetic workflow, scanned under another name, decodes to its own result', async () => {
+  const files = workflows();
   const here = await scanFiles(files, { workers: 0 });
   const elsewhere = await scanFiles(files.map((f) => ({ ...f, relPath: `elsewhere/${f.relPath}` })), { workers: 0 });
   assert.ok(here.some((wf) => wf.diagnostics.length > 0), 'diagnostics (which name their file) are covered');
