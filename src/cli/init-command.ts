@@ -1,14 +1,18 @@
 /**
  * `comfygen init [DIR]`: finds a ComfyUI install nearby and writes a commented comfy.config.ts
- * that uses its models folder, its extra_model_paths.yaml and its saved workflows. Never
+ * that uses its models folder, its extra_model_paths.yaml and its saved workflows, with globs
+ * for the workflows already in the project in every format the scanner reads. Never
  * overwrites an existing config.
  */
-import { existsSync, lstatSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
+import { escapePath } from 'tinyglobby';
 import { CONFIG_FILES } from '../config/load.js';
 import { UserError } from '../core/errors.js';
+import { byString } from '../core/stable-json.js';
+import { WORKFLOW_EXTENSIONS, findWorkflowsUnder } from '../pipeline/stray-workflows.js';
 import { compileTemplate } from '../render/templates.js';
 import type { Io } from './build-command.js';
 
@@ -16,7 +20,8 @@ export interface ComfyInstall {
   dir: string;
   modelsDir: string | null;
   extraModelPaths: string | null;
-  workflowsDir: string | null;
+  /** `user/<name>/workflows` of every ComfyUI user (the frontend saves workflows there). */
+  workflowsDirs: string[];
 }
 
 const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
@@ -30,11 +35,17 @@ export function findComfyInstall(dir: string, explicit: string | undefined, home
       dir: c,
       modelsDir: isDir(join(c, 'models')) ? join(c, 'models') : null,
       extraModelPaths: existsSync(join(c, 'extra_model_paths.yaml')) ? join(c, 'extra_model_paths.yaml') : null,
-      workflowsDir: isDir(join(c, 'user', 'default', 'workflows')) ? join(c, 'user', 'default', 'workflows') : null,
+      workflowsDirs: userWorkflowDirs(c),
     };
   }
   if (explicit) throw new UserError(`--comfy ${explicit}: no ComfyUI install there (expected a folder with main.py or models/)`);
   return null;
+}
+
+function userWorkflowDirs(comfy: string): string[] {
+  const users = join(comfy, 'user');
+  if (!isDir(users)) return [];
+  return readdirSync(users).sort(byString).map((u) => join(users, u, 'workflows')).filter(isDir);
 }
 
 /** The most `..` a written path may climb; further out, `~/…` or an absolute path reads better. */
@@ -66,13 +77,11 @@ export async function initCommand(dirArg: string | undefined, flags: { comfy?: s
   if (existing) throw alreadyThere(shownPath(join(dir, existing)));
   const comfy = findComfyInstall(dir, flags.comfy, home);
   const q = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-  const workflows = ['workflows/**/*.json', 'workflows/**/*.png'];
-  if (comfy?.workflowsDir) workflows.push(`${configPath(comfy.workflowsDir, dir, home)}/**/*.json`);
   const view = {
-    workflows: workflows.map(q),
+    workflows: (await workflowGlobs(dir, comfy, home)).map(q),
     roots: comfy?.modelsDir ? [q(configPath(comfy.modelsDir, dir, home))] : [],
     extraModelPaths: comfy?.extraModelPaths ? [q(configPath(comfy.extraModelPaths, dir, home))] : [],
-    target: q('/workspace/ComfyUI/models'),
+    comfyuiDir: q(BOX_COMFYUI),
   };
   const file = join(dir, 'comfy.config.ts');
   try {
@@ -91,6 +100,27 @@ export async function initCommand(dirArg: string | undefined, flags: { comfy?: s
   const cd = dir === io.cwd ? '' : `cd ${relative(io.cwd, dir) || dir} && `;
   io.stdout.write(`next: ${cd}npx comfygen build\n`);
   return 0;
+}
+
+/** Where ComfyUI lives on the GPU box (RunPod and most images); download.sh installs into its models/. */
+const BOX_COMFYUI = '/workspace/ComfyUI';
+const EVERY_FORMAT = `{${WORKFLOW_EXTENSIONS.join(',')}}`;
+
+/**
+ * `workflows/` in every format the scanner reads; each other folder of the project that holds
+ * workflows already (found by content, as a build would); workflows lying at the project's top
+ * by name (a top-level `*.json` would take in package.json and the like); and ComfyUI's own
+ * workflow folders.
+ */
+async function workflowGlobs(dir: string, comfy: ComfyInstall | null, home: string): Promise<string[]> {
+  const globs = new Set([`workflows/**/*.${EVERY_FORMAT}`]);
+  const found = await findWorkflowsUnder(dir, { listed: (rel) => rel.startsWith('workflows/'), sniffBudget: 500 });
+  for (const rel of found.workflows) {
+    const slash = rel.indexOf('/');
+    globs.add(slash < 0 ? escapePath(rel) : `${escapePath(rel.slice(0, slash))}/**/*.${EVERY_FORMAT}`);
+  }
+  for (const wfDir of comfy?.workflowsDirs ?? []) globs.add(`${escapePath(configPath(wfDir, dir, home))}/**/*.${EVERY_FORMAT}`);
+  return [...globs];
 }
 
 function isThere(path: string): boolean {

@@ -56,7 +56,8 @@ export function normalizeConfig(user: UserConfig, configPath: string): Config {
     models: {
       roots: [...(user.models?.roots ?? [])],
       extraModelPaths: [...(user.models?.extraModelPaths ?? [])],
-      target: user.models?.target ?? 'ComfyUI/models',
+      // By default the models/ folder of the ComfyUI that nodes.sh installs packs into.
+      target: user.models?.target ?? `${(user.comfyui?.dir ?? 'ComfyUI').replace(/\/+$/, '')}/models`,
     },
     sources,
     outputDir,

@@ -19,6 +19,7 @@ import { type LocalState, inspectLocal, walkLocal } from './local.js';
 import { type ProgressSink, silentProgress, step } from './progress.js';
 import type { ResolveTrace } from './resolve.js';
 import type { ScanMemo } from './scan-memo.js';
+import { findStrayWorkflows } from './stray-workflows.js';
 import { findWorkflowFiles } from './workflow-files.js';
 
 export interface BuildOptions {
@@ -65,6 +66,8 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   const config = await step(progress, 'config', 'Load config', () => loadConfig({ cwd: opts.cwd, file: opts.configFile }));
 
   const found = await findWorkflowFiles(config);
+  // Workflows the globs miss get one warning, on every build (a replayed one included).
+  const straying = findStrayWorkflows(config, new Set(found.map((f) => f.relPath)));
   // Taken once, before anything is read: the scan cache and the build stamp both record the
   // state that was scanned, even if a workflow changes while the build runs.
   const { files, stamps, aliases } = oncePerFile(found, stampFiles(found));
@@ -80,7 +83,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     const stamp = readStamp(config);
     const current = stamp ? stampKeys(config, files, stamps, null, stamp.outputs, offline) : null;
     if (stamp && current) {
-      if (current.key !== null && current.key === stamp.key) return replayUnchanged(config, stamp, current.read, env, progress);
+      if (current.key !== null && current.key === stamp.key) return replayUnchanged(config, stamp, current.read, env, progress, await straying);
       if (stamp.content !== null) {
         // New identities, maybe the same bytes: digest the workflows (without parsing them).
         memo = await newMemo();
@@ -90,7 +93,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
           // Known by identity again from now on: the next build replays without reading them.
           memo.restamp(files, { cacheFile, stamps, digests });
           writeStamp(config, { ...stamp, key: byContent.key });
-          return replayUnchanged(config, stamp, current.read, env, progress);
+          return replayUnchanged(config, stamp, current.read, env, progress, await straying);
         }
       }
     }
@@ -122,6 +125,9 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   diagnostics.push(...aggregated.diagnostics);
   const demands = aggregated.demands;
   const scanned = diagnostics.length;
+  // After `scanned`, so the build stamp does not keep it: it is looked for afresh on every build.
+  const stray = await straying;
+  if (stray) diagnostics.push(stray);
 
   const previous = await readLock(config.lockPath);
   const toResolve = pickKeysToResolve(demands, previous, { check, frozen: opts.frozen === true, offline, update: opts.update ?? false });
@@ -213,7 +219,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
 }
 
 /** Nothing changed since a build that settled: walk the local models, replay the rest. */
-async function replayUnchanged(config: Config, stamp: BuildStamp, outputs: Map<string, string>, env: NodeJS.ProcessEnv, progress: ProgressSink): Promise<BuildResult> {
+async function replayUnchanged(config: Config, stamp: BuildStamp, outputs: Map<string, string>, env: NodeJS.ProcessEnv, progress: ProgressSink, stray: Diagnostic | null): Promise<BuildResult> {
   progress({ step: 'scan', kind: 'skip', detail: `${stamp.workflows} workflow(s) unchanged since the last build` });
   const demands = demandsFromStamp(stamp);
   const local = await inspectLocal(config, demands, walkLocal(config, env), { progress });
@@ -223,7 +229,7 @@ async function replayUnchanged(config: Config, stamp: BuildStamp, outputs: Map<s
     progress({ step: 'resolve', kind: 'skip', detail: 'every model is already in the lock' });
     const differing = await local.finishContentMatches(lock);
     progress({ step: 'render', kind: 'skip', detail: 'the lock and every output are up to date' });
-    const diagnostics = [...stamp.before, ...local.diagnostics, ...differing, ...stamp.after];
+    const diagnostics = [...stamp.before, ...(stray ? [stray] : []), ...local.diagnostics, ...differing, ...stamp.after];
     const writes: PlannedWrite[] = stamp.outputs.map((o) => ({ path: o.path, content: outputs.get(o.path) ?? '', mode: o.mode, absPath: join(config.configDir, o.path), status: 'unchanged' }));
     const exitCode = diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
     return { config, workflows: [], workflowCount: stamp.workflows, unchanged: true, demands, lock, changes: [], writes, diagnostics, local, traces: new Map(), exitCode };

@@ -4,13 +4,16 @@
  * matching every file): the outputs, the cache, the lock, the config, and model roots inside
  * the project.
  */
+import { homedir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { escapePath, glob } from 'tinyglobby';
 import type { Config } from '../config/normalize.js';
 import { byString } from '../core/stable-json.js';
 
-export async function findWorkflowFiles(config: Config): Promise<{ absPath: string; relPath: string }[]> {
-  const found = await glob(config.workflows, {
+export async function findWorkflowFiles(config: Config, home = process.env.HOME || homedir()): Promise<{ absPath: string; relPath: string }[]> {
+  // `~/` is the home folder, as in model roots (init writes ComfyUI's own workflow folder so).
+  const patterns = config.workflows.map((g) => (g.startsWith('~/') ? `${escapePath(home.split('\\').join('/'))}${g.slice(1)}` : g));
+  const found = await glob(patterns, {
     cwd: config.configDir,
     onlyFiles: true,
     dot: false,
