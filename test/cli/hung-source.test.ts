@@ -25,9 +25,11 @@ test('a hung Civitai: named while waited for, given up on within the stated time
   const cli = spawnCli(['build'], dir, { HF_ENDPOINT: hf.url, CIVITAI_ENDPOINT: hung.url, COMFYGEN_API_TIMEOUT_SECONDS: '0.4' });
   try {
     const started = Date.now();
-    await cli.waitFor(new RegExp(`… Resolve 4 model\\(s\\): waiting for ${host}: no answer for 0\\.2 s to https://civitai\\.com/\\S+ \\(via CIVITAI_ENDPOINT\\); giving up after 2 attempt\\(s\\) of 0\\.4 s`), 5000);
-    assert.is(await Promise.race([cli.exited, new Promise((r) => setTimeout(() => r('still running'), 8000))]), 0, cli.err());
-    assert.ok(Date.now() - started < 8000);
+    await cli.waitFor(new RegExp(`… Resolve 4 model\\(s\\): waiting for ${host}: no answer for 0\\.2 s to https://civitai\\.com/\\S+ \\(via CIVITAI_ENDPOINT\\); giving up after 2 attempt\\(s\\) of 0\\.4 s`), 60_000);
+    assert.is(await Promise.race([cli.exited, new Promise((r) => setTimeout(() => r('still running'), 60_000))]), 0, cli.err());
+    // Bounds are generous (a loaded CI machine may take seconds to start Node): without the timeout
+    // the build would wait on the hung host forever, which they still catch.
+    assert.ok(Date.now() - started < 60_000);
     assert.match(cli.err(), new RegExp(`${host} is not answering \\(no answer within 0\\.4 s\\); not asking it again this run`));
     // Three models' requests went out together: each tried twice (one retry), none more.
     assert.ok(hung.count() <= 6, `${hung.count()} requests`);

@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runCli } from '../helpers/cli.js';
 import { makeProject } from './project.js';
+import { spawnCli } from './spawn.js';
 
 test('watch --help prints the watch command\'s own help and exits 0', async () => {
   const r = await runCli(['watch', '--help'], process.cwd());
@@ -15,17 +16,16 @@ test('watch --help prints the watch command\'s own help and exits 0', async () =
 
 test('watch builds, keeps watching, and stops cleanly on SIGINT', async () => {
   const p = await makeProject();
+  const cli = spawnCli(['watch', '--offline', '--quiet'], p.dir);
   try {
-    const running = runCli(['watch', '--offline', '--quiet'], p.dir);
-    const started = Date.now();
-    while (!existsSync(join(p.dir, 'generated', 'report.md')) && Date.now() - started < 15_000) await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 200));
-    process.emit('SIGINT');
-    const r = await running;
-    assert.is(r.code, 0, r.stderr);
-    assert.match(r.stderr, /watching for changes/);
-    assert.match(r.stderr, /stopped watching/);
+    // Waits for what the watcher says, not for a time: a loaded machine may take seconds to start.
+    await cli.waitFor(/watching for changes/, 60_000);
+    assert.ok(existsSync(join(p.dir, 'generated', 'report.md')), 'built before watching');
+    cli.child.kill('SIGINT');
+    assert.is(await cli.exited, 0, cli.err());
+    assert.match(cli.err(), /stopped watching/);
   } finally {
+    if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
     await p.cleanup();
   }
 });

@@ -79,15 +79,11 @@ test('a host that never answers costs two timeouts once: it is named, then not a
     // Sent while the hung host holds its only slot: another host answers at once all the same.
     const other = await http.send({ method: 'GET', url: `${fine.url}/b` });
     assert.ok(other.ok && other.status === 200);
-    const started = Date.now();
     const a = await first;
     assert.ok(!a.ok && a.kind === 'timeout');
     assert.is(hung.count(), 2, 'one retry of a timeout, not four');
-    assert.equal(sleeps, [1000]);
-    assert.ok(Date.now() - started < 1000);
-    const before = Date.now();
+    assert.equal(sleeps, [1000], 'one back-off, and only through the injected sleep');
     const b = await http.send({ method: 'GET', url: `${hung.url}/b?token=x` });
-    assert.ok(Date.now() - before < 100, 'not asked again');
     assert.equal(b, { ok: false, kind: 'timeout', host, detail: 'no answer within 0.15 s',
       message: `${hung.url}/b: not asked, the host failed an earlier request in this run (no answer within 0.15 s)` });
     assert.is(hung.count(), 2);
