@@ -69,7 +69,7 @@ test('init beside ../ComfyUI writes ../ComfyUI paths, no absolute ones, and the 
     const written = await readFile(join(project, 'comfy.config.ts'), 'utf8');
     assert.ok(written.includes(`roots: ['../ComfyUI/models']`), written);
     assert.ok(written.includes(`extraModelPaths: ['../ComfyUI/extra_model_paths.yaml']`), written);
-    assert.ok(written.includes(`'../ComfyUI/user/default/workflows/**/*.json'`), written);
+    assert.ok(written.includes(`'../ComfyUI/user/default/workflows/**/*.{json,png,webp,flac,mp4,mov}'`), written);
     assert.not.ok(written.includes(dir), 'the machine-specific temp path is not in the config');
 
     const scan = await runCli(['scan', '--json'], project);

@@ -16,10 +16,18 @@ export interface Spawned {
   exited: Promise<number | null>;
 }
 
+/** Children still running; killed when the test process exits, so a failed test leaves none behind. */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export function spawnCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Spawned {
   const child = spawn(process.execPath, ['--import', TSX, RUN_MAIN, ...args], {
     cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.on('exit', () => running.delete(child));
   let out = '';
   let err = '';
   child.stdout!.on('data', (c) => (out += c));
@@ -30,7 +38,9 @@ export function spawnCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {
     out: () => out,
     err: () => err,
     exited,
-    waitFor: (pattern, ms = 10_000, from = 0) => new Promise((resolve, reject) => {
+    // A wait for what the program says; the bound only ends a wait that would never end (a loaded
+    // CI machine may take many seconds just to start Node and load TypeScript).
+    waitFor: (pattern, ms = 60_000, from = 0) => new Promise((resolve, reject) => {
       const started = Date.now();
       const poll = setInterval(() => {
         if (pattern.test((out + err).slice(from))) {

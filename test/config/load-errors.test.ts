@@ -100,9 +100,13 @@ test('a TypeScript config stopped while it loads leaves nothing beside it', asyn
   try {
     await writeFile(join(dir, 'comfy.config.ts'), "console.error('config started');\nawait new Promise(() => setInterval(() => {}, 1000));\nexport default { workflows: ['a.json'] };\n");
     const run = spawnCli(['scan'], dir);
-    await run.waitFor(/config started/);
-    run.child.kill('SIGTERM');
-    await run.exited;
+    try {
+      await run.waitFor(/config started/);
+      run.child.kill('SIGTERM');
+      await run.exited;
+    } finally {
+      if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL'); // never left running
+    }
     assert.equal((await readdir(dir)).sort(), ['.comfygen', 'comfy.config.ts']);
   } finally {
     await cleanup();
