@@ -3,8 +3,10 @@
  *
  * Two implementations, both installing as published with no native build at the user's end:
  * - `@napi-rs/blake-hash` (optional dependency): the Rust `blake3` crate with SIMD, as prebuilt
- *   N-API binaries for 14 platforms; ≈5.8 GiB/s a core here, the speed of the native addon of
- *   `blake3@3` and of `b3sum --num-threads 1`.
+ *   N-API binaries for 11 platforms; ≈5.8 GiB/s a core here, the speed of the native addon of
+ *   `blake3@3` and of `b3sum --num-threads 1`. Pinned to 1.3.4: 1.3.6 published binaries for
+ *   Linux x64 only (its lock entries for the other platforms name versions that do not exist,
+ *   which breaks `npm ci` everywhere).
  * - `blake3-wasm@2.1.5` (dependency): the blake3 family's WebAssembly build, ≈0.6 GiB/s, for a
  *   platform without a prebuilt binary. (`blake3@3.0.0`, `blake3-wasm@3.0.0` and
  *   `@c4312/blake3-native@3.0.0` all depend on `@c4312/blake3-internal@2.1.7`, which was never
@@ -48,7 +50,8 @@ function loadNapi(): Blake3 | null {
     implementation: 'napi',
     createHash() {
       const h = new mod.Blake3Hasher();
-      return { update: (chunk) => void h.update(chunk), digest: () => h.digest('hex') };
+      // A Buffer view of the same bytes (no copy): 1.3.4's binding is typed for Buffers.
+      return { update: (chunk) => void h.update(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)), digest: () => h.digest('hex') };
     },
   };
 }
