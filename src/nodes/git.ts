@@ -55,7 +55,9 @@ function firstLine(text: string): string {
 }
 
 async function lsRemote(url: string, patterns: string[]): Promise<GitAnswer<Map<string, string>>> {
-  const run = await git(['ls-remote', '--', url, ...patterns]);
+  // A pattern lists an annotated tag's own object only; its commit is the `^{}` line, asked for by name.
+  const peeled = patterns.filter((p) => p.startsWith('refs/tags/')).map((p) => `${p}^{}`);
+  const run = await git(['ls-remote', '--', url, ...patterns, ...peeled]);
   if (run.code !== 0) return classify(run, 'ref');
   const refs = new Map<string, string>();
   for (const line of run.stdout.split('\n')) {
@@ -108,8 +110,12 @@ export async function openGitStore(cacheDir: string | null): Promise<GitStore> {
       const run = await git(['fetch', '-q', '--depth', '1', '--no-tags', '--', url, `+${commit}:refs/comfygen/${commit}`], dir);
       if (run.code !== 0) return classify(run, `commit ${commit}`);
     }
-    const time = await commitTime(dir, commit);
-    return time === null ? { kind: 'missing', reason: `commit ${commit} is not in the repository` } : { kind: 'found', value: { commit, time } };
+    // A tag object's id is not a commit a checkout can be at: pin what it points to.
+    const peeled = await git(['rev-parse', '--verify', '--quiet', `${commit}^{commit}`], dir);
+    const target = peeled.stdout.trim();
+    if (peeled.code !== 0 || !isFullCommit(target)) return { kind: 'missing', reason: `${commit} is not a commit` };
+    const time = await commitTime(dir, target);
+    return time === null ? { kind: 'missing', reason: `commit ${commit} is not in the repository` } : { kind: 'found', value: { commit: target, time } };
   }
 
   async function prefixCommit(canonical: string, url: string, prefix: string): Promise<GitAnswer<{ commit: string; time: number }>> {
