@@ -3,6 +3,7 @@
  * is an input, so the same config normalises the same way on every machine.
  */
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import { canonicalRepo } from '../nodes/ids.js';
 import type { SourceConfig } from '../sources/types.js';
 import type { UserConfig } from './schema.js';
 
@@ -23,9 +24,18 @@ export interface Config {
   outputDir: string;
   lockPath: string;
   cacheDir: string;
-  comfyui: { dir: string };
+  /**
+   * `install`: pin ComfyUI itself (lock `comfyui`) and render install.sh; on by default when a
+   * `repo` or `ref` is configured. `repo` is canonical; `ref` null = derive from the workflows.
+   */
+  comfyui: { dir: string; install: boolean; repo: string; ref: string | null };
+  /** `plan`: read every pinned tree's requirements into requirements.txt; `resolve`: pin them with pip. */
+  python: { plan: boolean; resolve: boolean };
   nodes: { install: boolean; pins: NonNullable<NonNullable<UserConfig['nodes']>['pins']> };
 }
+
+/** Where ComfyUI comes from unless `comfyui.repo` says otherwise. */
+export const DEFAULT_COMFYUI_REPO = 'https://github.com/comfyanonymous/ComfyUI';
 
 export const DEFAULT_SOURCES: readonly SourceConfig[] = [
   { type: 'embedded' },
@@ -47,6 +57,12 @@ export function normalizeConfig(user: UserConfig, configPath: string): Config {
         return { type: s.type };
     }
   });
+  const comfyui = {
+    dir: user.comfyui?.dir ?? 'ComfyUI',
+    install: user.comfyui?.install ?? (user.comfyui?.repo !== undefined || user.comfyui?.ref !== undefined),
+    repo: canonicalRepo(user.comfyui?.repo ?? DEFAULT_COMFYUI_REPO) ?? DEFAULT_COMFYUI_REPO,
+    ref: user.comfyui?.ref ?? null,
+  };
   const outDir = user.output?.dir ?? 'generated';
   const outputDir = (isAbsolute(outDir) ? relative(configDir, outDir) : join(outDir)).split('\\').join('/') || '.';
   return {
@@ -63,7 +79,8 @@ export function normalizeConfig(user: UserConfig, configPath: string): Config {
     outputDir,
     lockPath: join(configDir, 'comfy.lock.json'),
     cacheDir: join(configDir, '.comfygen'),
-    comfyui: { dir: user.comfyui?.dir ?? 'ComfyUI' },
+    comfyui,
+    python: { plan: user.python?.plan ?? comfyui.install, resolve: user.python?.resolve ?? true },
     nodes: { install: user.nodes?.install ?? true, pins: { ...(user.nodes?.pins ?? {}) } },
   };
 }

@@ -3,6 +3,7 @@
  * error that names the key instead of a silently ignored setting.
  */
 import * as v from 'valibot';
+import { canonicalRepo } from '../nodes/ids.js';
 import { scrubCredentials } from '../scan/refs/credentials.js';
 
 const nonEmpty = v.pipe(v.string(), v.minLength(1, 'expected a non-empty string'));
@@ -48,7 +49,18 @@ export const ConfigSchema = v.strictObject({
   ),
   sources: v.optional(v.array(SourceSchema)),
   output: v.optional(v.strictObject({ dir: v.optional(nonEmpty) })),
-  comfyui: v.optional(v.strictObject({ dir: v.optional(nonEmpty) })),
+  comfyui: v.optional(
+    v.strictObject({
+      dir: v.optional(nonEmpty),
+      install: v.optional(v.boolean()),
+      repo: v.optional(v.pipe(v.string(), v.check((r) => canonicalRepo(r) !== null, "expected a GitHub 'owner/repo' or an https URL of a git repository"))),
+      ref: v.optional(v.pipe(
+        v.string(),
+        v.regex(/^(?!-)(?!.*\.\.)[A-Za-z0-9._\/+-]{1,200}$/, "expected a tag, a branch or a 40-hex commit, e.g. 'v0.3.59'"),
+      )),
+    }),
+  ),
+  python: v.optional(v.strictObject({ plan: v.optional(v.boolean()), resolve: v.optional(v.boolean()) })),
   nodes: v.optional(v.strictObject({ install: v.optional(v.boolean()), pins: v.optional(v.record(nonEmpty, PackPin)) })),
 });
 

@@ -150,10 +150,55 @@ export interface NodeLockEntry {
   unresolved?: { reason: string };
 }
 
+/** ComfyUI itself, pinned like a git pack (DESIGN §10). */
+export interface ComfyuiLockEntry {
+  /** The ref asked for: `comfyui.ref`, or the release tag of the newest `comfy-core` the workflows recorded. */
+  original: { ref?: string };
+  /** `config`: comfyui.ref; `comfygen`: nothing asked for a version, the default branch's tip was taken. */
+  chosenBy?: 'config' | 'comfygen';
+  locked?: { repo: string; commit: string };
+  unresolved?: { reason: string };
+}
+
+/** What one pinned tree (ComfyUI or a pack) asks pip for, read at its pin. */
+export interface PythonSourceEntry {
+  /** The pin it was read at: a commit, or a registry zip's sha256. */
+  pin: string;
+  /** The file the requirements came from (`requirements.txt`, `pyproject.toml`), or null: neither. */
+  file: string | null;
+  /** Canonical PEP 508 requirements, in file order. */
+  requirements: string[];
+  /** Lines that are not part of the plan (pip options, VCS and URL requirements), with why. */
+  skipped?: { line: string; reason: string }[];
+  /** Set when the tree could not be read: its requirements are unknown. */
+  unread?: string;
+}
+
+/** The exact versions pip chose for the plan, and every published sha256 of each. */
+export interface PythonResolution {
+  /** sha256 of the resolver's input (the merged plan): the resolution answers exactly that plan. */
+  inputs: string;
+  /** The Python (major.minor) it was resolved for. */
+  python: string;
+  packages: Record<string, { version: string; hashes: string[]; requiredBy?: string[] }>;
+  /** Torch-family packages the plan needs only as dependencies: checked on the box, never installed. */
+  checked?: string[];
+}
+
+export interface PythonLock {
+  comfyui?: PythonSourceEntry;
+  nodes: Record<string, PythonSourceEntry>;
+  resolved?: PythonResolution;
+  /** Why the plan is not resolved to exact versions (a general reason, never this machine's details). */
+  unresolved?: { reason: string };
+}
+
 export interface Lockfile {
   version: 1;
   models: Record<ModelKey, LockEntry>;
   nodes?: Record<string, NodeLockEntry>;
+  comfyui?: ComfyuiLockEntry;
+  python?: PythonLock;
 }
 
 export type LockChange =

@@ -22,10 +22,42 @@ const Entry = v.pipe(
   }),
   v.check((e) => (e.locked === undefined) !== (e.unresolved === undefined), 'expected either "locked" or "unresolved", not both and not neither'),
 );
+const ComfyuiEntry = v.pipe(
+  v.looseObject({
+    original: v.looseObject({ ref: v.optional(v.string()) }),
+    locked: v.optional(v.looseObject({ repo: v.string(), commit: v.pipe(v.string(), v.regex(/^[0-9a-f]{40}$/, 'expected a 40-hex commit')) })),
+    unresolved: v.optional(v.looseObject({ reason: v.string() })),
+  }),
+  v.check((e) => (e.locked === undefined) !== (e.unresolved === undefined), 'expected either "locked" or "unresolved", not both and not neither'),
+);
+const PythonSource = v.looseObject({
+  pin: v.string(),
+  file: v.nullable(v.string()),
+  requirements: v.array(v.string()),
+  skipped: v.optional(v.array(v.looseObject({ line: v.string(), reason: v.string() }))),
+  unread: v.optional(v.string()),
+});
+const PythonSchema = v.looseObject({
+  comfyui: v.optional(PythonSource),
+  nodes: v.record(v.string(), PythonSource),
+  resolved: v.optional(v.looseObject({
+    inputs: v.string(),
+    python: v.string(),
+    packages: v.record(v.string(), v.looseObject({
+      version: v.string(),
+      hashes: v.array(v.pipe(v.string(), v.regex(/^sha256:[0-9a-f]{64}$/, "expected 'sha256:' and 64 hex characters"))),
+      requiredBy: v.optional(v.array(v.string())),
+    })),
+    checked: v.optional(v.array(v.string())),
+  })),
+  unresolved: v.optional(v.looseObject({ reason: v.string() })),
+});
 const LockSchema = v.looseObject({
   version: v.literal(1),
   models: v.record(v.string(), Entry),
   nodes: v.optional(v.record(v.string(), v.looseObject({ original: v.looseObject({}) }))),
+  comfyui: v.optional(ComfyuiEntry),
+  python: v.optional(PythonSchema),
 });
 
 export function parseLock(text: string, where: string): Lockfile {

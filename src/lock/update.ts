@@ -4,7 +4,7 @@
  * (a workflow could not be read, so "no workflow needs it" is not known). Pure.
  */
 import { byString, stableStringify } from '../core/stable-json.js';
-import type { LockChange, LockEntry, Lockfile, ModelKey, NodeLockEntry } from '../core/types.js';
+import type { ComfyuiLockEntry, LockChange, LockEntry, Lockfile, ModelKey, NodeLockEntry, PythonLock } from '../core/types.js';
 
 export interface LockPlan {
   lock: Lockfile;
@@ -18,7 +18,7 @@ export function updateLock(
   needed: readonly ModelKey[],
   fresh: ReadonlyMap<ModelKey, LockEntry>,
   nodes?: Record<string, NodeLockEntry>,
-  opts: { keepUnneeded?: boolean } = {},
+  opts: { keepUnneeded?: boolean; comfyui?: ComfyuiLockEntry; python?: PythonLock } = {},
 ): LockPlan {
   const before = previous?.models ?? {};
   const keys = new Set(needed);
@@ -40,8 +40,17 @@ export function updateLock(
     nextNodes = { ...previous?.nodes, ...nodes };
   }
   if (nextNodes || previous?.nodes) diffMaps(previous?.nodes ?? {}, nextNodes ?? {}, changes, 'node:');
+  // ComfyUI and the Python plan: present while the config asks for them, gone when it stops.
+  for (const key of ['comfyui', 'python'] as const) {
+    const [was, now] = [previous?.[key], opts[key]];
+    if (now !== undefined && was === undefined) changes.push({ kind: 'added', key });
+    else if (now === undefined && was !== undefined) changes.push({ kind: 'removed', key });
+    else if (now !== undefined && stableStringify(now) !== stableStringify(was)) changes.push({ kind: 'updated', key });
+  }
   const lock: Lockfile = { version: 1, models };
   if (nextNodes && Object.keys(nextNodes).length > 0) lock.nodes = sortRecord(nextNodes);
+  if (opts.comfyui) lock.comfyui = opts.comfyui;
+  if (opts.python) lock.python = opts.python;
   return { lock, changes: changes.sort((a, b) => byString(a.key, b.key)), kept };
 }
 

@@ -15,8 +15,9 @@ export interface JsonCache<T> {
   save(): Promise<void>;
 }
 
-export async function openJsonCache<T>(cacheDir: string | null, name: string): Promise<JsonCache<T>> {
-  const file = cacheDir === null ? null : join(cacheDir, 'nodes', `${name}.json`);
+/** `.comfygen/<folder>/<name>.json` (folder `nodes` unless given). */
+export async function openJsonCache<T>(cacheDir: string | null, name: string, folder = 'nodes'): Promise<JsonCache<T>> {
+  const file = cacheDir === null ? null : join(cacheDir, folder, `${name}.json`);
   const data = new Map<string, T>();
   if (file !== null) {
     try {

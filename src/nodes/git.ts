@@ -19,8 +19,15 @@ export interface GitStore {
   defaultHead(url: string): Promise<GitAnswer<string>>;
   /** The commit of tag `<version>` or `v<version>`, peeled. */
   tagCommit(url: string, version: string): Promise<GitAnswer<string>>;
+  /** The commit a tag (peeled) or else a branch named `ref` points at. */
+  refCommit(url: string, ref: string): Promise<GitAnswer<string>>;
   /** Fetch a full commit, or expand a 4–39 hex prefix, and say when it was committed. */
   commit(canonical: string, url: string, commit: string): Promise<GitAnswer<{ commit: string; time: number }>>;
+  /**
+   * A file of a full commit (null when the commit has no such file). The commit is fetched into
+   * the cache when absent, unless `url` is null (offline: only what the cache already holds).
+   */
+  readFile(canonical: string, url: string | null, commit: string, path: string): Promise<GitAnswer<string | null>>;
   dispose(): Promise<void>;
 }
 
@@ -148,6 +155,29 @@ export async function openGitStore(cacheDir: string | null): Promise<GitStore> {
         if (sha) return { kind: 'found', value: sha };
       }
       return { kind: 'missing', reason: `the repository has no tag ${version} or v${version}` };
+    },
+    async refCommit(url, ref) {
+      const names = [`refs/tags/${ref}`, `refs/heads/${ref}`];
+      const refs = await lsRemote(url, names);
+      if (refs.kind !== 'found') return refs;
+      const sha = refs.value.get(`${names[0]}^{}`) ?? refs.value.get(names[0]!) ?? refs.value.get(names[1]!);
+      return sha ? { kind: 'found', value: sha } : { kind: 'missing', reason: `the repository has no tag or branch ${ref}` };
+    },
+    readFile(canonical, url, commit, path) {
+      return serial(canonical, async (): Promise<GitAnswer<string | null>> => {
+        if (!isFullCommit(commit)) return { kind: 'missing', reason: `${commit} is not a full commit` };
+        const dir = await bare(canonical, 'pins');
+        const present = await git(['cat-file', '-e', `${commit}^{commit}`], dir);
+        if (present.code !== 0) {
+          if (url === null) return { kind: 'missing', reason: `commit ${commit} is not in the cache (offline)` };
+          const run = await git(['fetch', '-q', '--depth', '1', '--no-tags', '--', url, `+${commit}:refs/comfygen/${commit}`], dir);
+          if (run.code !== 0) return classify(run, `commit ${commit}`);
+        }
+        const kind = await git(['cat-file', '-t', `${commit}:${path}`], dir);
+        if (kind.code !== 0 || kind.stdout.trim() !== 'blob') return { kind: 'found', value: null };
+        const shown = await git(['cat-file', 'blob', `${commit}:${path}`], dir);
+        return shown.code === 0 ? { kind: 'found', value: shown.stdout } : { kind: 'error', message: firstLine(shown.stderr) };
+      });
     },
     commit(canonical, url, commit) {
       return serial(canonical, () => (isFullCommit(commit) ? fullCommit(canonical, url, commit) : prefixCommit(canonical, url, commit)));

@@ -4,7 +4,7 @@
  */
 import type { HttpOptions } from '../io/http.js';
 
-export type StepId = 'config' | 'scan' | 'inventory' | 'hash' | 'resolve' | 'nodes' | 'render' | 'write';
+export type StepId = 'config' | 'scan' | 'inventory' | 'hash' | 'resolve' | 'nodes' | 'comfyui' | 'python' | 'render' | 'write';
 
 export type ProgressEvent =
   | { step: StepId; kind: 'start'; title: string }

@@ -4,7 +4,10 @@ import type { Config } from '../config/normalize.js';
 import type { Lockfile, RenderedFile, ScannedWorkflow } from '../core/types.js';
 import { renderDownloadScript } from '../render/download-script.js';
 import { renderExtraModelPaths } from '../render/extra-model-paths.js';
+import { comfyuiWanted } from '../comfyui/pin.js';
 import { renderGitignore } from '../render/gitignore.js';
+import { renderInstallScript } from '../render/install-script.js';
+import { renderRequirements } from '../render/requirements-txt.js';
 import { renderNodesScript } from '../render/nodes-script.js';
 import { seenFromOutput } from '../render/output-path.js';
 import { renderReport } from '../render/report.js';
@@ -18,7 +21,7 @@ export function renderOutputs(config: Config, workflows: readonly ScannedWorkflo
   const target = seenFromOutput(config.models.target, config.configDir, outDir);
   const files: RenderedFile[] = [
     { path: out('download.sh'), content: renderDownloadScript(lock, { target }), mode: 0o755 },
-    { path: out('report.md'), content: renderReport(workflows, demands, lock, packNotes), mode: 0o644 },
+    { path: out('report.md'), content: renderReport(workflows, demands, lock, packNotes, { because: config.comfyui.install ? comfyuiWanted(config.comfyui, workflows).because : undefined }), mode: 0o644 },
     {
       path: out('extra_model_paths.yaml'),
       content: renderExtraModelPaths({
@@ -32,8 +35,20 @@ export function renderOutputs(config: Config, workflows: readonly ScannedWorkflo
     },
     { path: out('gitignore.fragment'), content: renderGitignore({ target: config.models.target, roots: config.models.roots }), mode: 0o644 },
   ];
+  const comfyuiDir = seenFromOutput(config.comfyui.dir, config.configDir, outDir);
   if (config.nodes.install) {
-    files.push({ path: out('nodes.sh'), content: renderNodesScript(lock.nodes ?? {}, { comfyuiDir: seenFromOutput(config.comfyui.dir, config.configDir, outDir) }), mode: 0o755 });
+    files.push({ path: out('nodes.sh'), content: renderNodesScript(lock.nodes ?? {}, { comfyuiDir }), mode: 0o755 });
+  }
+  if (config.python.plan) {
+    files.push({ path: out('requirements.txt'), content: renderRequirements(lock.python ?? { nodes: {} }), mode: 0o644 });
+  }
+  if (config.comfyui.install) {
+    const { because } = comfyuiWanted(config.comfyui, workflows);
+    files.push({
+      path: out('install.sh'),
+      content: renderInstallScript(lock, { comfyuiDir, because, havePlan: config.python.plan, haveNodes: config.nodes.install }),
+      mode: 0o755,
+    });
   }
   return files;
 }

@@ -130,7 +130,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   if (stray) diagnostics.push(stray);
 
   const previous = await readLock(config.lockPath);
-  const toResolve = pickKeysToResolve(demands, previous, { check, frozen: opts.frozen === true, offline, update: opts.update ?? false });
+  const toResolve = pickKeysToResolve(demands, previous, { check, frozen: opts.frozen === true, offline, update: opts.update ?? false, packs: Object.keys(config.nodes.pins) });
 
   const local = walking ? await inspectLocal(config, demands, walking, { progress }) : null;
   if (local) diagnostics.push(...local.diagnostics);
@@ -155,11 +155,15 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     }
     const nodesFrom = diagnostics.length;
     const { nodes, notes: packNotes } = await resolveNodeLock(config, workflows, previous, { offline, check, frozen: opts.frozen === true, update: opts.update ?? false, env, progress, report: (d) => diagnostics.push(d) });
+    // ComfyUI and the Python plan come after the packs: the plan reads every pinned tree.
+    const environment = config.comfyui.install || config.python.plan
+      ? await (await import('./environment.js')).resolveEnvironment(config, workflows, previous, nodes, { offline, check, frozen: opts.frozen === true, update: opts.update ?? false, env, progress, report: (d) => diagnostics.push(d) })
+      : {};
     const nodeDiagnostics = diagnostics.slice(nodesFrom);
     // A workflow that could not be read says nothing about what it needs: the lock keeps the
     // pins no readable workflow names (and download.sh still installs them) until it reads.
     const unread = workflows.filter((wf) => wf.diagnostics.some((d) => d.severity === 'error' && UNREAD_CODES.has(d.code)));
-    const plan = updateLock(previous, demands.map((d) => d.key), fresh, nodes, { keepUnneeded: unread.length > 0 });
+    const plan = updateLock(previous, demands.map((d) => d.key), fresh, nodes, { keepUnneeded: unread.length > 0, ...environment });
     const { lock, changes } = plan;
     const kept = plan.kept.length;
     if (kept > 0) {
@@ -195,8 +199,11 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
       // every build, so such a state is no fixpoint; and a build that went online for models or
       // packs may have reported network trouble a rebuild would not, so only a build that did
       // not (or could not) go online is replayed.
-      const allLocked = Object.values(lock.models).every((e) => e.locked) && Object.values(lock.nodes ?? {}).every((e) => e.locked);
-      const stayedHome = toResolve.length === 0 && stableStringify(previous?.nodes ?? {}) === stableStringify(lock.nodes ?? {});
+      // A Python plan that pip could not pin (it was not there, the index did not answer) is asked again next build.
+      const allLocked = Object.values(lock.models).every((e) => e.locked) && Object.values(lock.nodes ?? {}).every((e) => e.locked)
+        && (lock.comfyui === undefined || lock.comfyui.locked !== undefined) && (lock.python?.unresolved === undefined || !config.python.resolve);
+      const stayedHome = toResolve.length === 0 && stableStringify(previous?.nodes ?? {}) === stableStringify(lock.nodes ?? {})
+        && stableStringify(previous?.comfyui ?? null) === stableStringify(lock.comfyui ?? null) && stableStringify(previous?.python ?? null) === stableStringify(lock.python ?? null);
       const settled = offline || (allLocked && stayedHome);
       // A lock kept for unread workflows is no fixpoint either: its warning must be said each time.
       if (stampable && settled && kept === 0 && !writes.some((w) => w.status === 'foreign')) {
@@ -249,13 +256,15 @@ function relativeToConfig(config: Config, abs: string): string {
 export function pickKeysToResolve(
   demands: readonly ModelDemand[],
   previous: Lockfile | null,
-  opts: { check: boolean; frozen: boolean; offline: boolean; update: boolean | string[] },
+  opts: { check: boolean; frozen: boolean; offline: boolean; update: boolean | string[]; packs?: string[] },
 ): ModelDemand[] {
   if (opts.check || opts.frozen) return [];
   const prior = previous?.models ?? {};
   const updateAll = opts.update === true;
   const updateList = Array.isArray(opts.update) ? opts.update : [];
-  const unknown = updateList.filter((u) => !demands.some((d) => matchesKey(d.key, u)));
+  // Names of the other lock sections are --update's too: packs, `comfyui` and `python`.
+  const others = new Set(['comfyui', 'python', ...Object.keys(previous?.nodes ?? {}), ...(opts.packs ?? [])].map((k) => k.toLowerCase()));
+  const unknown = updateList.filter((u) => !demands.some((d) => matchesKey(d.key, u)) && !others.has(u.toLowerCase()));
   if (unknown.length > 0) throw new UserError(`--update: no model matches ${unknown.join(', ')}`);
   const named = (key: string) => updateList.some((u) => matchesKey(key, u));
   return demands.filter((d) => {
