@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { git } from '../helpers/git-fixtures.js';
 import { runScript, snapshot } from '../nodes/build.js';
-import { MODEL, boxState, makeEnvProject, type EnvFixture } from './fixture.js';
+import { buildWheel } from '../helpers/fake-index.js';
+import { MODEL, WHEELS, boxState, makeEnvProject, type EnvFixture } from './fixture.js';
 
 const execAsync = promisify(execFile);
 let fx: EnvFixture;
@@ -161,6 +162,18 @@ test('flags pass through to nodes.sh and download.sh; download.sh\'s status 3 (u
   assert.match(usage.stderr, /unknown step: everything/);
 });
 
+test('--wheels DIR: the plan installs from a folder of wheels with no index at all, hashes still checked', async () => {
+  const wheels = join(fx.dir, 'wheels');
+  mkdirSync(wheels);
+  for (const w of WHEELS) writeFileSync(join(wheels, fx.index.fileName(w.name, w.version)), buildWheel(w));
+  const venv = join(fx.dir, 'venv-wheels');
+  const run = await runScript(script, ['--only', 'venv,python', '--wheels', wheels], boxEnv({ COMFY_VENV: venv, PIP_NO_INDEX: '1', PIP_INDEX_URL: 'http://127.0.0.1:9/simple', PIP_NO_CACHE_DIR: '1' }));
+  assert.match(run.stdout, /ok venv: created/, run.stderr);
+  assert.match(run.stderr, /FAILED python: installed requirements.txt; the torch family does not match/, 'only torch is missing');
+  const have = installed(venv);
+  assert.equal([have.alpha, have.beta, have.gamma, have['needs-torch'], have.numpy], ['1.1', '1.0', '1.5', '1.0', '2.0.0']);
+});
+
 test('with uv on PATH, install.sh creates the venv and installs the plan with uv (pip variables passed on)', async () => {
   const bin = join(fx.dir, 'uv-bin');
   mkdirSync(bin);
@@ -175,11 +188,11 @@ esac
 exit 9
 `, { mode: 0o755 });
   const venv = join(fx.dir, 'venv-uv');
-  const run = await runScript(script, ['--only', 'venv,python'], boxEnv({ COMFY_VENV: venv, PATH: `${bin}:${process.env.PATH}` }));
+  const run = await runScript(script, ['--only', 'venv,python'], boxEnv({ COMFY_VENV: venv, PATH: `${bin}:${process.env.PATH}`, PIP_FIND_LINKS: join(fx.dir, 'wheels') }));
   assert.match(run.stdout, /ok venv: created/);
   const calls = readFileSync(log, 'utf8').split('\n');
   assert.match(calls[0]!, /^venv -q --python python3 -- .*venv-uv$/);
-  assert.match(calls[1]!, new RegExp(`^pip install --python ${venv}/bin/python -r .*requirements.txt --require-hashes --no-deps --index-url ${fx.index.url.replace(/[.]/g, '\\.')}$`));
+  assert.match(calls[1]!, new RegExp(`^pip install --python ${venv}/bin/python -r .*requirements.txt --require-hashes --no-deps --index-url ${fx.index.url.replace(/[.]/g, '\\.')} --find-links ${fx.dir}/wheels$`));
   assert.is(installed(venv).alpha, '1.1');
 });
 
