@@ -213,4 +213,24 @@ test('without pip (or with python.resolve off) the plan keeps its ranges and say
   }
 });
 
+test('comfyui.ref and comfyui.repo are checked before anything runs: an option-like ref never reaches git', async () => {
+  const { dir, cleanup } = await tempDir('comfygen-env-config-');
+  try {
+    for (const [comfyui, message] of [
+      [{ ref: '--upload-pack=touch PWNED' }, /comfyui\.ref: expected a tag, a branch or a 40-hex commit/],
+      [{ ref: 'v1..2' }, /comfyui\.ref: expected a tag/],
+      [{ repo: 'not a repo' }, /comfyui\.repo: expected a GitHub 'owner\/repo' or an https URL/],
+      [{ install: 'yes' }, /comfyui\.install: expected boolean/],
+    ] as const) {
+      writeFileSync(join(dir, 'comfy.config.json'), JSON.stringify({ workflows: ['w/*.json'], comfyui }));
+      const run = await runCli(['build'], dir, {});
+      assert.is(run.code, 2);
+      assert.match(run.stderr, message);
+    }
+    assert.equal(readdirSync(dir), ['comfy.config.json']);
+  } finally {
+    await cleanup();
+  }
+});
+
 test.run();
