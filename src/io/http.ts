@@ -8,7 +8,10 @@
  * Waits are bounded: a timed-out attempt is retried `timeoutRetries` times (default once), and a
  * host that still fails a request (no answer, or a network error after every retry) is not asked
  * again this run, so a hung server costs about (1 + timeoutRetries) × timeoutMs once, not per
- * request. `onSlow` / `onHostDown` say which host is keeping everyone waiting.
+ * request. A host that cannot be reached at all (its name does not resolve, or it refuses the
+ * connection: no network, a wrong endpoint) is not retried: backoff cannot help, and an offline
+ * laptop must not wait it out per host. `onSlow` / `onHostDown` say which host is keeping
+ * everyone waiting.
  */
 import pLimit from 'p-limit';
 import type { Dispatcher, fetch as undiciFetch } from 'undici';
@@ -37,7 +40,7 @@ export interface HttpOptions {
   /** A host has not answered for `slowAfterMs`; called once per host. */
   onSlow?: (wait: { host: string; label: string; waitedMs: number; timeoutMs: number; attempts: number }) => void;
   /** A host failed a request for good: its other requests fail at once from now on. */
-  onHostDown?: (down: { host: string; detail: string }) => void;
+  onHostDown?: (down: { host: string; detail: string; kind: HostDown }) => void;
 }
 
 export interface HttpRequest {
@@ -47,7 +50,7 @@ export interface HttpRequest {
   body?: string;
   /** Full `Authorization` value; sent to the request's own origin only, never across a redirect to another. */
   authorization?: string | null;
-  /** `manual` (default) returns a 3xx as is; `follow` follows up to 5 hops (GET/HEAD). */
+  /** `manual` (default) returns a 3xx as is; `follow` follows up to 5 hops (GET/HEAD), and more is a failure. */
   redirect?: 'manual' | 'follow';
   /** Refuse bodies larger than this (default 64 MiB): API answers and small files only. */
   maxBytes?: number;
@@ -64,7 +67,11 @@ export type HttpResult =
   | { ok: true; status: number; url: string; headers: HeaderBag; body: Buffer }
   | {
     ok: false;
-    kind: 'network' | 'timeout' | 'too-large';
+    /**
+     * `unreachable`: the name does not resolve or the connection is refused (not retried);
+     * `network`: the connection broke (retried); `redirects`: more than 5 hops, or a loop.
+     */
+    kind: 'unreachable' | 'network' | 'timeout' | 'too-large' | 'redirects';
     message: string;
     /** The failure without the URL: `network error (ECONNREFUSED)`, `no answer within 20 s`. */
     detail: string;
@@ -79,6 +86,18 @@ export interface HttpClient {
 }
 
 const RETRY_STATUS = (status: number): boolean => status === 429 || status >= 500;
+/** How a host failed for good. */
+export type HostDown = 'unreachable' | 'network' | 'timeout';
+const MAX_REDIRECTS = 5;
+/**
+ * Errors that mean the host cannot be reached at all: its name does not resolve (no network, no
+ * DNS, a typo in an endpoint) or nothing listens there. Retrying with backoff only delays the
+ * answer (an offline build once waited ~15 s per host for it).
+ */
+const UNREACHABLE_CODES = new Set([
+  'ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_NODATA', 'EAI_FAIL', 'EAI_ADDRFAMILY',
+  'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EHOSTDOWN', 'EADDRNOTAVAIL',
+]);
 /** undici costs ~90 ms to load: only a build that goes online pays it. */
 const lazyFetch: typeof undiciFetch = async (...args) => (await import('undici')).fetch(...args);
 const sleepReal = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
@@ -107,7 +126,7 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
     return limit;
   };
   /** Hosts that failed a request for good, with how. */
-  const down = new Map<string, { kind: 'network' | 'timeout'; detail: string }>();
+  const down = new Map<string, { kind: HostDown; detail: string }>();
   const slowNoticed = new Set<string>();
   let requests = 0;
 
@@ -137,8 +156,13 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
           ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
         });
         const location = res.headers.get('location');
-        if (req.redirect === 'follow' && location && res.status >= 300 && res.status < 400 && hop < 5) {
+        if (req.redirect === 'follow' && location && res.status >= 300 && res.status < 400) {
           await res.body?.cancel();
+          if (hop === MAX_REDIRECTS) {
+            // Never the body of the last 3xx as if it were the file: a loop once pinned the empty file.
+            const detail = `more than ${MAX_REDIRECTS} redirects`;
+            return { ok: false, kind: 'redirects', message: `${label}: ${detail}`, detail, host };
+          }
           const next = new URL(location, url);
           // A token never follows a redirect to another host (CDNs and Civitai's storage reject it).
           if (next.origin !== new URL(url).origin) authorization = null;
@@ -174,9 +198,9 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
       const retryable = result.ok ? RETRY_STATUS(result.status) : result.kind === 'network' || (result.kind === 'timeout' && timeouts <= opts.timeoutRetries);
       const wait = retryable && n < opts.retries ? retryDelay(result.ok ? result.headers : null, n, opts) : Infinity;
       if (wait > opts.maxRetryAfterMs) {
-        if (!result.ok && result.kind !== 'too-large' && !down.has(result.host)) {
+        if (!result.ok && isHostDown(result.kind) && !down.has(result.host)) {
           down.set(result.host, { kind: result.kind, detail: result.detail });
-          options.onHostDown?.({ host: result.host, detail: result.detail });
+          options.onHostDown?.({ host: result.host, detail: result.detail, kind: result.kind });
         }
         return result;
       }
@@ -239,15 +263,19 @@ function hostOf(url: string): string {
   }
 }
 
+const isHostDown = (kind: string): kind is HostDown => kind === 'unreachable' || kind === 'network' || kind === 'timeout';
+
 function transportFailure(err: unknown, label: string, timeoutMs: number, host: string): HttpResult {
-  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  const e = err as { name?: string; message?: string; code?: string; cause?: { code?: string; message?: string } };
   if (e.name === 'TimeoutError' || e.name === 'AbortError') {
     const detail = `no answer within ${timeoutMs / 1000} s`;
     return { ok: false, kind: 'timeout', message: `${label}: ${detail}`, detail, host };
   }
-  const why = e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
+  const code = e.cause?.code ?? e.code;
+  const why = code ?? e.cause?.message ?? e.message ?? String(err);
   const detail = `network error (${why})`;
-  return { ok: false, kind: 'network', message: `${label}: ${detail}`, detail, host };
+  const kind = code !== undefined && UNREACHABLE_CODES.has(code) ? 'unreachable' : 'network';
+  return { ok: false, kind, message: `${label}: ${detail}`, detail, host };
 }
 
 /**

@@ -8,6 +8,16 @@ function trimSlash(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
+/** The variables that move the registry and GitHub to a mirror (DESIGN §9). */
+export const REGISTRY_VARIABLE = 'COMFY_REGISTRY_ENDPOINT';
+export const GITHUB_VARIABLE = 'GITHUB_ENDPOINT';
+
+/** The endpoints this machine uses; a variable that is unset or blank means the public host. */
+export function nodeEndpoints(env: NodeJS.ProcessEnv): { registryEndpoint: string; githubEndpoint: string } {
+  const pick = (name: string, fallback: string) => trimSlash(env[name]?.trim() || fallback);
+  return { registryEndpoint: pick(REGISTRY_VARIABLE, CANONICAL_REGISTRY), githubEndpoint: pick(GITHUB_VARIABLE, CANONICAL_GITHUB) };
+}
+
 /** Where to fetch a canonical repository from (GitHub URLs follow `GITHUB_ENDPOINT`). */
 export function gitFetchUrl(canonical: string, githubEndpoint: string): string {
   const prefix = `${CANONICAL_GITHUB}/`;

@@ -27,6 +27,7 @@ export async function getJson(http: HttpClient, url: string): Promise<JsonAnswer
 export async function hashDownload(http: HttpClient, url: string): Promise<{ ok: true; sha256: string; size: number } | HttpFailure> {
   const res = await http.send({ method: 'GET', url, redirect: 'follow', maxBytes: MAX_ZIP_BYTES });
   if (!res.ok) return { ok: false, status: null, message: res.message };
-  if (res.status >= 400) return { ok: false, status: res.status, message: `HTTP ${res.status}` };
+  // Only a 2xx body is the zip: anything else hashed would pin the wrong bytes.
+  if (res.status < 200 || res.status > 299) return { ok: false, status: res.status, message: `HTTP ${res.status}` };
   return { ok: true, sha256: createHash('sha256').update(res.body).digest('hex'), size: res.body.length };
 }

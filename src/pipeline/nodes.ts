@@ -3,6 +3,7 @@ import type { Config } from '../config/normalize.js';
 import type { Diagnostic, Lockfile, NodeLockEntry, ScannedWorkflow } from '../core/types.js';
 import { type PackNote, collectPacks, resolvePacks } from '../nodes/index.js';
 import { createHttpClient, httpOptionsFromEnv } from '../io/http.js';
+import { nodeEndpoints } from '../nodes/endpoints.js';
 import { type ProgressSink, step, waitNotes } from './progress.js';
 
 export async function resolveNodeLock(
@@ -24,8 +25,7 @@ export async function resolveNodeLock(
       offline: opts.offline || opts.frozen,
       update: opts.check || opts.frozen ? false : opts.update,
       pins: config.nodes.pins,
-      registryEndpoint: (opts.env.COMFY_REGISTRY_ENDPOINT ?? 'https://api.comfy.org').replace(/\/+$/, ''),
-      githubEndpoint: (opts.env.GITHUB_ENDPOINT ?? 'https://github.com').replace(/\/+$/, ''),
+      ...nodeEndpoints(opts.env),
       cacheDir: opts.check ? null : config.cacheDir,
       http: createHttpClient({ ...httpOptionsFromEnv(opts.env), ...waitNotes(opts.progress, 'nodes') }),
       report: opts.report,

@@ -34,7 +34,10 @@ export function waitNotes(sink: ProgressSink, id: StepId): Pick<HttpOptions, 'on
   return {
     onSlow: (w) => sink({ step: id, kind: 'note',
       detail: `waiting for ${w.host}: no answer for ${seconds(w.waitedMs)} to ${w.label}; giving up after ${w.attempts} attempt(s) of ${seconds(w.timeoutMs)}` }),
-    onHostDown: (d) => sink({ step: id, kind: 'note', detail: `${d.host} is not answering (${d.detail}); not asking it again this run` }),
+    // A host that cannot be reached fails at once: nobody waited, and the build's warning names it.
+    onHostDown: (d) => {
+      if (d.kind !== 'unreachable') sink({ step: id, kind: 'note', detail: `${d.host} is not answering (${d.detail}); not asking it again this run` });
+    },
   };
 }
 

@@ -134,9 +134,9 @@ export function createSourceApi(opts: SourceApiOptions): SourceApi {
     if (answer.ok) return answer;
     return { ...answer, message: hide(answer.message), ...(answer.serverMessage ? { serverMessage: hide(answer.serverMessage) } : {}) };
   };
-  /** A transport failure (no HTTP answer) as an API failure. */
+  /** A transport failure (no HTTP answer) as an API failure; an oversized answer or a redirect loop is a bad answer. */
   const transportFailure = (s: Service, url: string, res: Extract<HttpResult, { ok: false }>): ApiFailure => ({
-    ok: false, kind: res.kind === 'timeout' ? 'timeout' : res.kind === 'too-large' ? 'schema' : 'network', url, message: res.message,
+    ok: false, kind: res.kind === 'timeout' ? 'timeout' : res.kind === 'too-large' || res.kind === 'redirects' ? 'schema' : 'network', url, message: res.message,
     service: s, host: res.host, detail: res.detail, ...viaOf(s),
   });
 
@@ -245,8 +245,13 @@ export function createSourceApi(opts: SourceApiOptions): SourceApi {
           authorization: tok ? `Bearer ${tok}` : null,
         });
         if (!res.ok) return transportFailure(service, url, res);
-        const failure = httpFailure(res.status, res.headers, res.body, { url, service, host: hostOf(res.url), ...viaOf(service) });
+        const where = { url, service, host: hostOf(res.url), ...viaOf(service) };
+        const failure = httpFailure(res.status, res.headers, res.body, where);
         if (failure) return failure;
+        // Only a 2xx body is the file: hashing anything else would pin the wrong bytes (a 304's empty body).
+        if (res.status < 200 || res.status > 299) {
+          return { ok: false, kind: 'schema', ...where, detail: `HTTP ${res.status} instead of the file`, message: `${shownUrl(where)}: HTTP ${res.status} instead of the file` };
+        }
         const sha256 = createHash('sha256').update(res.body).digest('hex');
         return { ok: true, status: res.status, headers: {}, data: { sha256, size: res.body.length } };
       }

@@ -1,6 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { nodeEndpoints } from '../../src/nodes/endpoints.js';
 import { canonicalRepo, compareSemver, isAuxId, isRegistryId, isSafeDir, normalizeVersion } from '../../src/nodes/ids.js';
+import { readSourceEnv } from '../../src/sources/index.js';
 
 test('workflow versions: semver (leading v dropped), 4–40 hex lower-cased, unknown; anything else is invalid', () => {
   assert.equal(normalizeVersion('v1.2.3'), { kind: 'semver', ver: '1.2.3' });
@@ -10,6 +12,15 @@ test('workflow versions: semver (leading v dropped), 4–40 hex lower-cased, unk
   assert.equal(normalizeVersion('unknown'), { kind: 'unknown', ver: 'unknown' });
   assert.equal(normalizeVersion(null), { kind: 'unknown', ver: 'unknown' });
   for (const bad of ['abc', 'nightly', '1.2', '1.2.3; rm -rf /', '$(id)', 'a'.repeat(41)]) assert.is(normalizeVersion(bad), null, bad);
+});
+
+test('an endpoint variable that is set but empty (or blank) means the public host, not an empty endpoint', () => {
+  const blank = { COMFY_REGISTRY_ENDPOINT: '', GITHUB_ENDPOINT: '  ', HF_ENDPOINT: '', CIVITAI_ENDPOINT: ' ' };
+  assert.equal(nodeEndpoints(blank), { registryEndpoint: 'https://api.comfy.org', githubEndpoint: 'https://github.com' });
+  const env = readSourceEnv(blank);
+  assert.equal([env.hfEndpoint, env.civitaiEndpoint], ['https://huggingface.co', 'https://civitai.com']);
+  assert.equal(nodeEndpoints({ COMFY_REGISTRY_ENDPOINT: 'http://127.0.0.1:9/', GITHUB_ENDPOINT: 'file:///srv/git//' }),
+    { registryEndpoint: 'http://127.0.0.1:9', githubEndpoint: 'file:///srv/git' });
 });
 
 test('pack ids follow the registry and GitHub rules', () => {

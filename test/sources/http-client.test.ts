@@ -1,8 +1,24 @@
 /** src/io/http.ts: the transport rules every source relies on. */
+import { createServer, type Socket } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { Agent } from 'undici';
 import { createHttpClient, httpOptionsFromEnv, retryDelay } from '../../src/io/http.js';
 import { sendJson, startFakeServer } from '../helpers/fake-server.js';
+
+/** A dispatcher whose name lookups fail as on a machine without network, counting each one. */
+function noDns(code = 'ENOTFOUND'): { dispatcher: Agent; lookups: string[] } {
+  const lookups: string[] = [];
+  const dispatcher = new Agent({
+    connect: {
+      lookup: (hostname, _opts, callback) => {
+        lookups.push(hostname);
+        callback(Object.assign(new Error(`getaddrinfo ${code} ${hostname}`), { code, hostname }), '', 4);
+      },
+    },
+  });
+  return { dispatcher, lookups };
+}
 
 test('a token follows a same-origin redirect but never one to another origin', async () => {
   const storage = await startFakeServer((_req, res) => sendJson(res, 200, { ok: true }));
@@ -56,7 +72,7 @@ test('transport failures are data naming the URL without its query, and the host
     const gone = await startFakeServer(() => {});
     await gone.close();
     const refused = await http.send({ method: 'GET', url: `${gone.url}/y?token=abc` });
-    assert.equal(refused, { ok: false, kind: 'network', message: `${gone.url}/y: network error (ECONNREFUSED)`,
+    assert.equal(refused, { ok: false, kind: 'unreachable', message: `${gone.url}/y: network error (ECONNREFUSED)`,
       detail: 'network error (ECONNREFUSED)', host: new URL(gone.url).host });
   } finally {
     await server.close();
@@ -91,6 +107,72 @@ test('a host that never answers costs two timeouts once: it is named, then not a
     assert.equal(down, [`${host}: no answer within 0.15 s`]);
   } finally {
     await Promise.all([hung.close(), fine.close()]);
+  }
+});
+
+test('a name that does not resolve is asked once, without backoff, and the host not again this run', async () => {
+  for (const code of ['ENOTFOUND', 'EAI_AGAIN']) {
+    const { dispatcher, lookups } = noDns(code);
+    const sleeps: number[] = [];
+    const down: string[] = [];
+    try {
+      const http = createHttpClient({ dispatcher, retries: 4, sleep: async (ms) => void sleeps.push(ms), onHostDown: (d) => down.push(`${d.host} ${d.kind}`) });
+      // Sent together: each is tried once, none again.
+      const results = await Promise.all(['/a', '/b'].map((path) => http.send({ method: 'GET', url: `https://huggingface.co${path}` })));
+      results.push(await http.send({ method: 'GET', url: 'https://huggingface.co/c' }));
+      for (const r of results) assert.equal(r.ok ? r.status : [r.kind, r.detail, r.host], ['unreachable', `network error (${code})`, 'huggingface.co']);
+      assert.equal(lookups, ['huggingface.co', 'huggingface.co'], 'one lookup per request sent, no retry, the later request not sent');
+      assert.equal(sleeps, [], 'no backoff');
+      assert.equal(down, ['huggingface.co unreachable']);
+      assert.match((results[2] as { message: string }).message, 'not asked, the host failed an earlier request in this run');
+    } finally {
+      await dispatcher.close();
+    }
+  }
+});
+
+test('a refused connection is not retried either; a connection that breaks is, with backoff', async () => {
+  const gone = await startFakeServer(() => {});
+  await gone.close();
+  let accepted = 0;
+  const breaking = createServer((socket: Socket) => {
+    accepted++;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => breaking.listen(0, '127.0.0.1', resolve));
+  const sleeps: number[] = [];
+  try {
+    const http = createHttpClient({ retries: 3, baseDelayMs: 7, sleep: async (ms) => void sleeps.push(ms) });
+    const refused = await http.send({ method: 'GET', url: `${gone.url}/x` });
+    assert.ok(!refused.ok && refused.kind === 'unreachable');
+    assert.equal(sleeps, []);
+    assert.is(http.requests, 1);
+    const reset = await http.send({ method: 'GET', url: `http://127.0.0.1:${(breaking.address() as { port: number }).port}/y` });
+    assert.ok(!reset.ok && reset.kind === 'network', JSON.stringify(reset));
+    assert.equal(sleeps, [7, 14, 28], 'a broken connection is retried with backoff');
+    assert.is(accepted, 4);
+  } finally {
+    await new Promise((resolve) => breaking.close(resolve));
+  }
+});
+
+test('following more than 5 redirects, or a loop, is a failure, never the last 3xx as the answer', async () => {
+  const server = await startFakeServer((req, res) => {
+    const n = Number(req.url.pathname.slice(1));
+    if (req.url.pathname === '/loop') return void res.writeHead(302, { location: '/loop' }).end();
+    if (n < 9) return void res.writeHead(302, { location: `/${n + 1}` }).end();
+    sendJson(res, 200, { arrived: n });
+  });
+  try {
+    const http = createHttpClient({ retries: 0 });
+    const five = await http.send({ method: 'GET', url: `${server.url}/4`, redirect: 'follow' });
+    assert.ok(five.ok && five.status === 200, 'five redirects are followed');
+    for (const path of ['/3', '/loop']) {
+      const r = await http.send({ method: 'GET', url: `${server.url}${path}`, redirect: 'follow' });
+      assert.equal(r.ok ? r.status : [r.kind, r.detail], ['redirects', 'more than 5 redirects']);
+    }
+  } finally {
+    await server.close();
   }
 });
 
