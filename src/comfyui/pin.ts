@@ -78,7 +78,7 @@ async function resolve(want: WantedComfyui, opts: PinComfyuiOptions): Promise<Ou
   let commit: string;
   if (want.ref !== null && isFullCommit(want.ref)) commit = want.ref;
   else {
-    const found = want.ref === null ? await opts.git.defaultHead(url) : await opts.git.refCommit(url, want.ref);
+    const found = want.ref === null ? await opts.git.defaultHead(want.repo, url) : await opts.git.refCommit(want.repo, url, want.ref);
     if (found.kind === 'error') return { reason: found.message, transient: true };
     if (found.kind === 'missing') return { reason: found.reason, transient: false };
     commit = found.value;

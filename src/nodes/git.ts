@@ -10,17 +10,23 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { unavailableHost, type PackFailure } from './context.js';
+import { GITHUB_VARIABLE } from './endpoints.js';
 import { isFullCommit } from './ids.js';
 
-export type GitAnswer<T> = { kind: 'found'; value: T } | { kind: 'missing'; reason: string } | { kind: 'error'; message: string };
+export type GitAnswer<T> = { kind: 'found'; value: T } | { kind: 'missing'; reason: string } | ({ kind: 'error' } & PackFailure);
 
+/**
+ * Every call names the repository twice: `canonical` (what the lock and its messages say) and
+ * `url` (where this machine fetches it: `GITHUB_ENDPOINT` applied).
+ */
 export interface GitStore {
   /** The commit the default branch points at. */
-  defaultHead(url: string): Promise<GitAnswer<string>>;
+  defaultHead(canonical: string, url: string): Promise<GitAnswer<string>>;
   /** The commit of tag `<version>` or `v<version>`, peeled. */
-  tagCommit(url: string, version: string): Promise<GitAnswer<string>>;
+  tagCommit(canonical: string, url: string, version: string): Promise<GitAnswer<string>>;
   /** The commit a tag (peeled) or else a branch named `ref` points at. */
-  refCommit(url: string, ref: string): Promise<GitAnswer<string>>;
+  refCommit(canonical: string, url: string, ref: string): Promise<GitAnswer<string>>;
   /** Fetch a full commit, or expand a 4–39 hex prefix, and say when it was committed. */
   commit(canonical: string, url: string, commit: string): Promise<GitAnswer<{ commit: string; time: number }>>;
   /**
@@ -44,8 +50,15 @@ function git(args: string[], cwd?: string): Promise<GitRun> {
   });
 }
 
-/** Missing commit or repository (an answer) versus anything else (network, auth: an error). */
-function classify(run: GitRun, what: string): GitAnswer<never> {
+/** Where a repository is asked for, and how messages name it. */
+interface Remote { canonical: string; url: string }
+
+/**
+ * Missing commit or repository (an answer about the pack) versus the host failing (unreachable, too
+ * slow, rate limits, server errors, or anything git could not explain: transient, so the lock keeps
+ * what it had). The lock's words name the canonical host only; the terminal gets git's own.
+ */
+function classify(run: GitRun, what: string, remote: Remote): GitAnswer<never> {
   const text = run.stderr;
   if (/not our ref|couldn't find remote ref|unadvertised object|no such remote ref|is not a commit/i.test(text)) {
     return { kind: 'missing', reason: `${what} is not in the repository (force-pushed, or a local commit?)` };
@@ -53,7 +66,22 @@ function classify(run: GitRun, what: string): GitAnswer<never> {
   if (/repository not found|does not appear to be a git repository|not found|terminal prompts disabled|could not read username/i.test(text)) {
     return { kind: 'missing', reason: 'the repository does not exist or is private' };
   }
-  return { kind: 'error', message: firstLine(text) };
+  const kind = /could not resolve host|couldn't resolve host|could not resolve hostname|failed to connect|connection refused|couldn't connect|no route to host|network is unreachable/i.test(text)
+    ? 'unreachable'
+    : /timed out/i.test(text) ? 'timeout' : /returned error: 429/.test(text) ? 'rate-limited' : 'server-error';
+  const via = remote.url === remote.canonical ? undefined : GITHUB_VARIABLE;
+  return {
+    kind: 'error', transient: true, message: unavailableHost(hostOf(remote.canonical)),
+    trouble: { service: 'git', kind, detail: firstLine(text), host: hostOf(remote.url), ...(via ? { via } : {}) },
+  };
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
 }
 
 function firstLine(text: string): string {
@@ -61,11 +89,7 @@ function firstLine(text: string): string {
   return (lines.find((l) => l.startsWith('fatal:')) ?? lines[0] ?? 'git failed').slice(0, 300);
 }
 
-async function lsRemote(url: string, patterns: string[]): Promise<GitAnswer<Map<string, string>>> {
-  // A pattern lists an annotated tag's own object only; its commit is the `^{}` line, asked for by name.
-  const peeled = patterns.filter((p) => p.startsWith('refs/tags/')).map((p) => `${p}^{}`);
-  const run = await git(['ls-remote', '--', url, ...patterns, ...peeled]);
-  if (run.code !== 0) return classify(run, 'ref');
+function parseRefs(run: GitRun): GitAnswer<Map<string, string>> {
   const refs = new Map<string, string>();
   for (const line of run.stdout.split('\n')) {
     const [sha, ref] = line.split('\t');
@@ -78,6 +102,27 @@ export async function openGitStore(cacheDir: string | null): Promise<GitStore> {
   let temp = cacheDir === null ? await mkdtemp(join(tmpdir(), 'comfygen-git-')) : null;
   let root = temp ?? join(cacheDir!, 'nodes', 'git');
   let fallback: Promise<string> | null = null;
+  // A host that could not be reached (or did not answer) is not asked again this run: every
+  // other pack on it gets the same answer at once, as the HTTP client does for API hosts.
+  const down = new Map<string, GitAnswer<never> & { kind: 'error' }>();
+  async function ask(remote: Remote, what: string, args: string[], cwd?: string): Promise<GitRun | GitAnswer<never>> {
+    const host = remote.url.startsWith('file:') ? null : hostOf(remote.url);
+    const gone = host === null ? undefined : down.get(host);
+    if (gone) return { ...gone, message: unavailableHost(hostOf(remote.canonical)) };
+    const run = await git(args, cwd);
+    if (run.code === 0) return run;
+    const answer = classify(run, what, remote);
+    if (host !== null && answer.kind === 'error' && (answer.trouble?.kind === 'unreachable' || answer.trouble?.kind === 'timeout')) down.set(host, answer);
+    return answer;
+  }
+  const failed = (r: GitRun | GitAnswer<never>): r is GitAnswer<never> => 'kind' in r;
+  async function lsRemote(remote: Remote, patterns: string[]): Promise<GitAnswer<Map<string, string>>> {
+    // A pattern lists an annotated tag's own object only; its commit is the `^{}` line, asked for by name.
+    const peeled = patterns.filter((p) => p.startsWith('refs/tags/')).map((p) => `${p}^{}`);
+    const run = await ask(remote, 'ref', ['ls-remote', '--', remote.url, ...patterns, ...peeled]);
+    return failed(run) ? run : parseRefs(run);
+  }
+
   // One operation at a time per bare repository (git locks its shallow file and refs).
   const queues = new Map<string, Promise<unknown>>();
   const serial = <T>(key: string, job: () => Promise<T>): Promise<T> => {
@@ -114,8 +159,8 @@ export async function openGitStore(cacheDir: string | null): Promise<GitStore> {
     const dir = await bare(canonical, 'pins');
     const present = await git(['cat-file', '-e', `${commit}^{commit}`], dir);
     if (present.code !== 0) {
-      const run = await git(['fetch', '-q', '--depth', '1', '--no-tags', '--', url, `+${commit}:refs/comfygen/${commit}`], dir);
-      if (run.code !== 0) return classify(run, `commit ${commit}`);
+      const run = await ask({ canonical, url }, `commit ${commit}`, ['fetch', '-q', '--depth', '1', '--no-tags', '--', url, `+${commit}:refs/comfygen/${commit}`], dir);
+      if (failed(run)) return run;
     }
     // A tag object's id is not a commit a checkout can be at: pin what it points to.
     const peeled = await git(['rev-parse', '--verify', '--quiet', `${commit}^{commit}`], dir);
@@ -128,8 +173,8 @@ export async function openGitStore(cacheDir: string | null): Promise<GitStore> {
   async function prefixCommit(canonical: string, url: string, prefix: string): Promise<GitAnswer<{ commit: string; time: number }>> {
     // A prefix cannot be fetched by name: fetch every branch and tag, then expand it locally.
     const dir = await bare(canonical, 'full');
-    const run = await git(['fetch', '-q', '--no-tags', '--', url, '+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*'], dir);
-    if (run.code !== 0) return classify(run, `commit ${prefix}`);
+    const run = await ask({ canonical, url }, `commit ${prefix}`, ['fetch', '-q', '--no-tags', '--', url, '+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*'], dir);
+    if (failed(run)) return run;
     const parsed = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${prefix}^{commit}`], dir);
     const commit = parsed.stdout.trim();
     if (parsed.code !== 0 || !isFullCommit(commit)) {
@@ -140,15 +185,15 @@ export async function openGitStore(cacheDir: string | null): Promise<GitStore> {
   }
 
   return {
-    async defaultHead(url) {
-      const refs = await lsRemote(url, ['HEAD']);
+    async defaultHead(canonical, url) {
+      const refs = await lsRemote({ canonical, url }, ['HEAD']);
       if (refs.kind !== 'found') return refs;
       const head = refs.value.get('HEAD');
       return head ? { kind: 'found', value: head } : { kind: 'missing', reason: 'the repository has no default branch' };
     },
-    async tagCommit(url, version) {
+    async tagCommit(canonical, url, version) {
       const names = [version, `v${version}`].map((t) => `refs/tags/${t}`);
-      const refs = await lsRemote(url, names);
+      const refs = await lsRemote({ canonical, url }, names);
       if (refs.kind !== 'found') return refs;
       for (const name of names) {
         const sha = refs.value.get(`${name}^{}`) ?? refs.value.get(name);
@@ -156,12 +201,15 @@ export async function openGitStore(cacheDir: string | null): Promise<GitStore> {
       }
       return { kind: 'missing', reason: `the repository has no tag ${version} or v${version}` };
     },
-    async refCommit(url, ref) {
+    async refCommit(canonical, url, ref) {
       const names = [`refs/tags/${ref}`, `refs/heads/${ref}`];
-      const refs = await lsRemote(url, names);
+      const refs = await lsRemote({ canonical, url }, names);
       if (refs.kind !== 'found') return refs;
       const sha = refs.value.get(`${names[0]}^{}`) ?? refs.value.get(names[0]!) ?? refs.value.get(names[1]!);
       return sha ? { kind: 'found', value: sha } : { kind: 'missing', reason: `the repository has no tag or branch ${ref}` };
+    },
+    commit(canonical, url, commit) {
+      return serial(canonical, () => (isFullCommit(commit) ? fullCommit(canonical, url, commit) : prefixCommit(canonical, url, commit)));
     },
     readFile(canonical, url, commit, path) {
       return serial(canonical, async (): Promise<GitAnswer<string | null>> => {
@@ -170,17 +218,14 @@ export async function openGitStore(cacheDir: string | null): Promise<GitStore> {
         const present = await git(['cat-file', '-e', `${commit}^{commit}`], dir);
         if (present.code !== 0) {
           if (url === null) return { kind: 'missing', reason: `commit ${commit} is not in the cache (offline)` };
-          const run = await git(['fetch', '-q', '--depth', '1', '--no-tags', '--', url, `+${commit}:refs/comfygen/${commit}`], dir);
-          if (run.code !== 0) return classify(run, `commit ${commit}`);
+          const run = await ask({ canonical, url }, `commit ${commit}`, ['fetch', '-q', '--depth', '1', '--no-tags', '--', url, `+${commit}:refs/comfygen/${commit}`], dir);
+          if (failed(run)) return run;
         }
         const kind = await git(['cat-file', '-t', `${commit}:${path}`], dir);
         if (kind.code !== 0 || kind.stdout.trim() !== 'blob') return { kind: 'found', value: null };
         const shown = await git(['cat-file', 'blob', `${commit}:${path}`], dir);
-        return shown.code === 0 ? { kind: 'found', value: shown.stdout } : { kind: 'error', message: firstLine(shown.stderr) };
+        return shown.code === 0 ? { kind: 'found', value: shown.stdout } : { kind: 'error', message: `${path} of ${commit} cannot be read from the cache`, transient: false };
       });
-    },
-    commit(canonical, url, commit) {
-      return serial(canonical, () => (isFullCommit(commit) ? fullCommit(canonical, url, commit) : prefixCommit(canonical, url, commit)));
     },
     async dispose() {
       await Promise.allSettled(queues.values());

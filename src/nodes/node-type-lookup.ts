@@ -72,7 +72,9 @@ async function lookUp(ctx: ResolveContext, d: Untagged, classes: JsonCache<strin
   if (cached !== undefined) return cached;
   const answer = await ctx.registry.packForClass(d.nodeType);
   if (answer.kind === 'error') {
-    ctx.report({ code: 'registry-error', severity: 'warning', message: `node type ${d.nodeType}: ${answer.message}`, file: d.workflows[0] });
+    // A registry that is down is said once for everything it cost (`source-failed`).
+    if (answer.trouble) ctx.affected({ key: `node type:${d.nodeType}`, troubles: [answer.trouble], kept: false });
+    if (!answer.transient) ctx.report({ code: 'registry-error', severity: 'warning', message: `node type ${d.nodeType}: ${answer.message}`, file: d.workflows[0] });
     return undefined;
   }
   const id = answer.kind === 'found' ? answer.value.id : null;

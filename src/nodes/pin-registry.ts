@@ -2,11 +2,11 @@
  * Pins that come from the Comfy Registry: a version's zip (with a sha256 computed here, since the
  * registry publishes none), the newest usable version, and a pack's repository for git pins.
  */
-import { canonicalRegistryUrl, registryFetchUrl } from './endpoints.js';
+import { canonicalRegistryUrl, REGISTRY_VARIABLE, registryFetchUrl } from './endpoints.js';
 import { hashDownload } from './http.js';
-import { canonicalRepo, compareSemver, isRegistryId, isSafeHttpsUrl, normalizeVersion } from './ids.js';
-import { isUsableVersion, isWithdrawn, type RegistryVersion } from './registry.js';
-import { unresolved, type Outcome, type ResolveContext } from './context.js';
+import { CANONICAL_REGISTRY, canonicalRepo, compareSemver, isRegistryId, isSafeHttpsUrl, normalizeVersion } from './ids.js';
+import { isUsableVersion, isWithdrawn, registryFailure, type RegistryVersion } from './registry.js';
+import { failedWith, unresolved, type Outcome, type ResolveContext, type Unresolved } from './context.js';
 
 export async function registryVersionPin(ctx: ResolveContext, key: string, id: string, version: string): Promise<Outcome> {
   let lookup = await ctx.registry.version(id, version);
@@ -14,39 +14,39 @@ export async function registryVersionPin(ctx: ResolveContext, key: string, id: s
   if (lookup.kind === 'missing') {
     // Tell "unknown pack" from "unknown version"; the node lookup also follows a case redirect.
     const node = await ctx.registry.node(id);
-    if (node.kind === 'error') return unresolved(node.message, true);
+    if (node.kind === 'error') return failedWith(node);
     if (node.kind === 'missing') return unresolved(`the Comfy Registry does not know the pack ${id}`);
     realId = node.value.id;
     lookup = realId === id ? lookup : await ctx.registry.version(realId, version);
     if (lookup.kind === 'missing') return unresolved(`the Comfy Registry has no version ${version} of ${realId}`);
   }
-  if (lookup.kind === 'error') return unresolved(lookup.message, true);
+  if (lookup.kind === 'error') return failedWith(lookup);
   return pinVersion(ctx, key, realId, lookup.value);
 }
 
 /** The newest usable version by semver (the registry's own "latest" has sorted versions as text). */
 export async function registryLatestPin(ctx: ResolveContext, key: string, id: string): Promise<Outcome | { noVersions: true; repository: string | null }> {
   const node = await ctx.registry.node(id);
-  if (node.kind === 'error') return unresolved(node.message, true);
+  if (node.kind === 'error') return failedWith(node);
   if (node.kind === 'missing') return unresolved(`the Comfy Registry does not know the pack ${id}`);
   if (isWithdrawn(node.value.status)) return unresolved(`the Comfy Registry lists ${node.value.id} as ${node.value.status}`);
   const listed = await ctx.registry.versions(node.value.id);
-  if (listed.kind === 'error') return unresolved(listed.message, true);
+  if (listed.kind === 'error') return failedWith(listed);
   const candidates = (listed.kind === 'found' ? listed.value : [])
     .filter((v) => isUsableVersion(v) && normalizeVersion(v.version)?.kind === 'semver')
     .sort((a, b) => compareSemver(b.version, a.version));
   const newest = candidates[0] ?? node.value.latest_version ?? null;
   if (newest === null) return { noVersions: true, repository: node.value.repository ?? null };
   const full = newest.downloadUrl ? { kind: 'found' as const, value: newest } : await ctx.registry.version(node.value.id, newest.version);
-  if (full.kind === 'error') return unresolved(full.message, true);
+  if (full.kind === 'error') return failedWith(full);
   if (full.kind === 'missing') return unresolved(`the Comfy Registry lists version ${newest.version} of ${node.value.id} but does not serve it`);
   return pinVersion(ctx, key, node.value.id, full.value);
 }
 
 /** The canonical repository the registry records for a pack. */
-export async function registryRepository(ctx: ResolveContext, id: string): Promise<{ repo: string } | { unresolved: string; transient?: boolean }> {
+export async function registryRepository(ctx: ResolveContext, id: string): Promise<{ repo: string } | Unresolved> {
   const node = await ctx.registry.node(id);
-  if (node.kind === 'error') return { unresolved: node.message, transient: true };
+  if (node.kind === 'error') return failedWith(node);
   if (node.kind === 'missing') {
     return { unresolved: `the Comfy Registry does not know the pack ${id}, so its repository is unknown` };
   }
@@ -83,7 +83,7 @@ async function pinVersion(ctx: ResolveContext, key: string, id: string, version:
   let hashed = ctx.zipHashes.get(url);
   if (hashed === undefined) {
     const download = await hashDownload(ctx.http, registryFetchUrl(url, ctx.opts.registryEndpoint));
-    if (!download.ok) return unresolved(`downloading ${id} ${ver.ver} to hash it failed: ${download.message}`, true);
+    if (!download.ok) return failedWith(registryFailure(download, url, url.startsWith(`${CANONICAL_REGISTRY}/`) && ctx.opts.registryEndpoint !== CANONICAL_REGISTRY ? REGISTRY_VARIABLE : undefined), `downloading ${id} ${ver.ver} to hash it failed`);
     hashed = { sha256: download.sha256, size: download.size };
     ctx.zipHashes.set(url, hashed);
   }

@@ -5,7 +5,10 @@
  */
 import * as v from 'valibot';
 import type { HttpClient } from '../io/http.js';
-import { getJson } from './http.js';
+import { unavailableHost, type PackFailure } from './context.js';
+import { canonicalRegistryUrl, REGISTRY_VARIABLE } from './endpoints.js';
+import { getJson, troubleOf, type HttpFailure } from './http.js';
+import { CANONICAL_REGISTRY } from './ids.js';
 
 const NodeVersionSchema = v.object({
   node_id: v.optional(v.nullable(v.string())),
@@ -25,7 +28,7 @@ const NodeSchema = v.object({
 export type RegistryNode = v.InferOutput<typeof NodeSchema>;
 export type RegistryVersion = v.InferOutput<typeof NodeVersionSchema>;
 
-export type Lookup<T> = { kind: 'found'; value: T } | { kind: 'missing' } | { kind: 'error'; message: string };
+export type Lookup<T> = { kind: 'found'; value: T } | { kind: 'missing' } | ({ kind: 'error' } & PackFailure);
 
 export interface RegistryClient {
   node(id: string): Promise<Lookup<RegistryNode>>;
@@ -40,7 +43,8 @@ export interface RegistryClient {
 export function registryClient(endpoint: string, http: HttpClient): RegistryClient {
   const base = endpoint.replace(/\/+$/, '');
   const seg = encodeURIComponent;
-  const read = <S extends v.GenericSchema>(url: string, schema: S) => readJson(http, url, schema);
+  const via = base === CANONICAL_REGISTRY ? undefined : REGISTRY_VARIABLE;
+  const read = <S extends v.GenericSchema>(url: string, schema: S) => readJson(http, url, schema, { shown: canonicalRegistryUrl(url, base).replace(/\?.*$/s, ''), via });
   return {
     node: (id) => read(`${base}/nodes/${seg(id)}`, NodeSchema),
     versions: (id) => read(`${base}/nodes/${seg(id)}/versions?statuses=NodeVersionStatusActive&statuses=NodeVersionStatusPending`, v.array(NodeVersionSchema)),
@@ -50,19 +54,41 @@ export function registryClient(endpoint: string, http: HttpClient): RegistryClie
   };
 }
 
-async function readJson<S extends v.GenericSchema>(http: HttpClient, url: string, schema: S): Promise<Lookup<v.InferOutput<S>>> {
+async function readJson<S extends v.GenericSchema>(
+  http: HttpClient, url: string, schema: S, where: { shown: string; via: string | undefined },
+): Promise<Lookup<v.InferOutput<S>>> {
   const answer = await getJson(http, url);
   if (!answer.ok) {
     if (answer.status === 404) return { kind: 'missing' };
-    return { kind: 'error', message: `Comfy Registry: ${answer.message} for ${url}` };
+    return { kind: 'error', ...registryFailure(answer, where.shown, where.via) };
   }
   const parsed = v.safeParse(schema, answer.body);
   if (!parsed.success) {
     const issue = parsed.issues[0];
-    const where = issue ? v.getDotPath(issue) ?? '(root)' : '(root)';
-    return { kind: 'error', message: `Comfy Registry answered an unexpected shape for ${url} at ${where}: ${issue?.message ?? ''}` };
+    const at = issue ? v.getDotPath(issue) ?? '(root)' : '(root)';
+    return {
+      kind: 'error', transient: false,
+      message: `the Comfy Registry answered an unexpected shape for ${where.shown} at ${at}: ${issue?.message ?? ''}`,
+      trouble: { service: 'comfy-registry', kind: 'bad-answer', detail: 'an answer of an unexpected shape', host: hostOf(url), ...(where.via ? { via: where.via } : {}) },
+    };
   }
   return { kind: 'found', value: parsed.output };
+}
+
+/** A failed registry request (or zip download) as the lock and the terminal say it; `shown` is the canonical URL. */
+export function registryFailure(f: HttpFailure, shown: string, via: string | undefined): PackFailure {
+  const t = troubleOf(f);
+  const trouble = t ? { service: 'comfy-registry' as const, kind: t.kind, detail: f.detail, host: f.host, ...(via ? { via } : {}) } : undefined;
+  if (t?.transient) return { message: unavailableHost(new URL(CANONICAL_REGISTRY).host), transient: true, trouble };
+  return { message: `the Comfy Registry answered ${f.detail} for ${shown}`, transient: false, ...(trouble ? { trouble } : {}) };
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '';
+  }
 }
 
 /** Versions the registry still serves and does not warn about. */

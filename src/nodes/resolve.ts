@@ -5,6 +5,8 @@
  */
 import pLimit from 'p-limit';
 import { someNames } from '../core/some-names.js';
+import { stableStringify } from '../core/stable-json.js';
+import type { Affected } from '../sources/types.js';
 import type { Diagnostic, NodeLockEntry } from '../core/types.js';
 import { createHttpClient } from '../io/http.js';
 import { openJsonCache } from './cache.js';
@@ -23,6 +25,11 @@ export interface ResolvedPacks {
   /** Everything also passed to `opts.report`, sorted. */
   diagnostics: Diagnostic[];
   notes: PackNote[];
+  /**
+   * Packs (`node:<key>`) and node types (`node type:<Type>`) a failing service left unresolved,
+   * not looked up or as the lock had them, with the trouble: said once per cause by the build.
+   */
+  affected: Affected[];
 }
 
 export async function resolvePacks(demand: readonly PackDemand[], previous: Record<string, NodeLockEntry>, opts: ResolvePacksOptions): Promise<ResolvedPacks> {
@@ -34,14 +41,19 @@ export async function resolvePacks(demand: readonly PackDemand[], previous: Reco
   };
   const prev = lowerKeys(previous);
   const pins = lowerKeys(opts.pins);
-  const updating = (key: string) => opts.update === true || (Array.isArray(opts.update) && opts.update.some((k) => k.toLowerCase() === key));
+  // `--update` names a pack by its lock key, as `node:<key>` (how lock changes print it) or bare.
+  const named = new Set(Array.isArray(opts.update) ? opts.update.map((k) => k.toLowerCase().replace(/^node:/, '')) : []);
+  const updating = (key: string) => opts.update === true || named.has(key);
   const [classes, zipHashes, git] = await Promise.all([
     openJsonCache<string | null>(opts.cacheDir, 'classes'),
     openJsonCache<{ sha256: string; size: number }>(opts.cacheDir, 'zip-sha256'),
     openGitStore(opts.cacheDir),
   ]);
   const http = opts.http ?? createHttpClient();
-  const ctx: ResolveContext = { opts, registry: registryClient(opts.registryEndpoint, http), http, git, zipHashes, report, note: (n) => notes.push(n) };
+  const affected: Affected[] = [];
+  const ctx: ResolveContext = {
+    opts, registry: registryClient(opts.registryEndpoint, http), http, git, zipHashes, report, note: (n) => notes.push(n), affected: (a) => affected.push(a),
+  };
   try {
     const wants = new Map<string, Want>();
     for (const d of demand) {
@@ -65,7 +77,10 @@ export async function resolvePacks(demand: readonly PackDemand[], previous: Reco
     const nodes = Object.fromEntries(keys.map((key, i) => [key, entries[i]!]));
     checkDirs(nodes, report);
     await Promise.all([classes.save(), zipHashes.save()]);
-    return { nodes, diagnostics: diagnostics.sort(byText), notes: notes.sort((a, b) => cmp(a.pack, b.pack) || cmp(a.kind, b.kind)) };
+    return {
+      nodes, diagnostics: diagnostics.sort(byText), notes: notes.sort((a, b) => cmp(a.pack, b.pack) || cmp(a.kind, b.kind)),
+      affected: affected.sort((a, b) => cmp(a.key, b.key)),
+    };
   } finally {
     await git.dispose();
   }
@@ -82,21 +97,43 @@ async function lockOne(ctx: ResolveContext, want: Want, prev: NodeLockEntry | un
     } else entry = { original: originalOf(want, askedVer(want)), unresolved: { reason: 'offline: not in the lock yet; run comfygen build without --offline' } };
   } else {
     const choice: Choice = pin ? await pinFromConfig(ctx, want, pin) : await pinFromWorkflows(ctx, want);
-    entry = toEntry(ctx, want, choice, prev);
+    entry = toEntry(ctx, want, choice, prev, fits && isUpdating);
   }
   noteAbout(ctx, want, entry);
   return entry;
 }
 
-function toEntry(ctx: ResolveContext, want: Want, choice: Choice, prev: NodeLockEntry | undefined): NodeLockEntry {
+/**
+ * The entry for a resolution's outcome. A failing service (`transient`) never changes what the lock
+ * has: a pin stays, and so does an unresolved entry for the same demand (its reason too), so a
+ * build during an outage writes the lock it read. `--update` keeps a pin it cannot re-verify.
+ */
+function toEntry(ctx: ResolveContext, want: Want, choice: Choice, prev: NodeLockEntry | undefined, reverifying: boolean): NodeLockEntry {
   const { outcome, chosenBy } = choice;
   if ('unresolved' in outcome) {
-    if (outcome.transient && prev?.locked) {
-      ctx.report({ code: 'pack-lock-kept', severity: 'warning', message: `${want.key}: could not re-resolve (${outcome.unresolved}); kept the pin from the lock` });
+    const fresh: NodeLockEntry = { original: originalOf(want, askedVer(want)), ...(chosenBy ? { chosenBy } : {}), unresolved: { reason: outcome.unresolved } };
+    const troubles = outcome.trouble ? [outcome.trouble] : [];
+    if (outcome.transient && prev && (prev.locked || sameDemand(prev, fresh))) {
+      if (troubles.length > 0) ctx.affected({ key: `node:${want.key}`, troubles, kept: true });
+      return prev.locked ? keep(prev, want) : structuredClone(prev);
+    }
+    if (reverifying && prev?.locked) {
+      ctx.report({ code: 'update-kept-pin', severity: 'warning', message: `node:${want.key} could not be pinned again (${outcome.unresolved}); the pin in the lock was kept`,
+        hint: 'retry the update later; to drop the pin, remove the pack from the workflows and nodes.pins' });
       return keep(prev, want);
     }
-    ctx.report({ code: 'pack-unresolved', severity: chosenBy === 'config' ? 'error' : 'warning', message: `${want.key}: ${outcome.unresolved}`, file: want.workflows[0] });
-    return { original: originalOf(want, askedVer(want)), ...(chosenBy ? { chosenBy } : {}), unresolved: { reason: outcome.unresolved } };
+    if (outcome.transient && prev?.locked) {
+      // The workflows ask for another pin than the lock holds, and the service cannot say which.
+      ctx.report({ code: 'pack-lock-kept', severity: 'warning', message: `${want.key}: the workflows or config ask for another pin than the lock holds, and it could not be resolved now; kept the pin from the lock`, hint: 'retry later' });
+      if (troubles.length > 0) ctx.affected({ key: `node:${want.key}`, troubles, kept: true });
+      return keep(prev, want);
+    }
+    if (troubles.length > 0) ctx.affected({ key: `node:${want.key}`, troubles, kept: false });
+    // A failing service is said once for all its packs (`source-failed`), not once per pack.
+    if (!outcome.transient) {
+      ctx.report({ code: 'pack-unresolved', severity: chosenBy === 'config' ? 'error' : 'warning', message: `${want.key}: ${outcome.unresolved}`, file: want.workflows[0] });
+    }
+    return fresh;
   }
   // `original` is what the workflows said: the version that was pinned, or (config pin) the newest asked.
   const ver = chosenBy === 'config' ? askedVer(want) : outcome.ver ?? (chosenBy === undefined ? askedVer(want) : undefined);
@@ -116,6 +153,11 @@ function canKeep(prev: NodeLockEntry, want: Want, pin: PackPin | undefined): boo
   const vers = want.versions.map((v) => v.ver);
   if (prev.chosenBy === 'comfygen') return vers.every((v) => v === 'unknown');
   return vers.includes(normalizeVersion(prev.original.ver)?.ver ?? 'unknown');
+}
+
+/** An unresolved entry answers the same demand when everything but its reason is the same. */
+function sameDemand(prev: NodeLockEntry, fresh: NodeLockEntry): boolean {
+  return stableStringify({ ...prev, unresolved: undefined }) === stableStringify({ ...fresh, unresolved: undefined });
 }
 
 function keep(prev: NodeLockEntry, want: Want): NodeLockEntry {

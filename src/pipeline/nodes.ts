@@ -1,6 +1,8 @@
 /** Custom node packs in the pipeline: which packs the workflows need, pinned in the lock's `nodes` map. */
+import type { Dispatcher } from 'undici';
 import type { Config } from '../config/normalize.js';
 import type { Diagnostic, Lockfile, NodeLockEntry, ScannedWorkflow } from '../core/types.js';
+import type { Affected } from '../sources/types.js';
 import { type PackNote, collectPacks, resolvePacks } from '../nodes/index.js';
 import { createHttpClient, httpOptionsFromEnv } from '../io/http.js';
 import { nodeEndpoints } from '../nodes/endpoints.js';
@@ -10,12 +12,15 @@ export async function resolveNodeLock(
   config: Config,
   workflows: readonly ScannedWorkflow[],
   previous: Lockfile | null,
-  opts: { offline: boolean; check: boolean; frozen: boolean; update: boolean | string[]; env: NodeJS.ProcessEnv; progress: ProgressSink; report: (d: Diagnostic) => void },
-): Promise<{ nodes: Record<string, NodeLockEntry>; notes: PackNote[] }> {
-  if (!config.nodes.install) return { nodes: {}, notes: [] };
+  opts: {
+    offline: boolean; check: boolean; frozen: boolean; update: boolean | string[]; env: NodeJS.ProcessEnv; progress: ProgressSink;
+    report: (d: Diagnostic) => void; dispatcher?: Dispatcher;
+  },
+): Promise<{ nodes: Record<string, NodeLockEntry>; notes: PackNote[]; affected: Affected[] }> {
+  if (!config.nodes.install) return { nodes: {}, notes: [], affected: [] };
   const demand = collectPacks(workflows);
   // Config pins add packs no workflow names: only with neither is there nothing to do.
-  if (demand.length === 0 && Object.keys(config.nodes.pins).length === 0) return { nodes: {}, notes: [] };
+  if (demand.length === 0 && Object.keys(config.nodes.pins).length === 0) return { nodes: {}, notes: [], affected: [] };
   const named = demand.filter((d) => d.kind === 'pack').length;
   const untagged = demand.filter((d) => d.kind === 'untagged').length;
   // comfy-core (ComfyUI itself) is in the demand too, but it is not a pack to pin.
@@ -27,9 +32,9 @@ export async function resolveNodeLock(
       pins: config.nodes.pins,
       ...nodeEndpoints(opts.env),
       cacheDir: opts.check ? null : config.cacheDir,
-      http: createHttpClient({ ...httpOptionsFromEnv(opts.env), ...waitNotes(opts.progress, 'nodes') }),
+      http: createHttpClient({ ...httpOptionsFromEnv(opts.env), ...waitNotes(opts.progress, 'nodes'), dispatcher: opts.dispatcher }),
       report: opts.report,
     }),
   );
-  return { nodes: result.nodes, notes: result.notes };
+  return { nodes: result.nodes, notes: result.notes, affected: result.affected };
 }

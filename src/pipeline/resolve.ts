@@ -1,15 +1,19 @@
 /**
  * Turns demands into fresh lock entries through the configured sources (lock first: only the
  * demands picked by the caller arrive here). A model nobody can pin becomes `unresolved` with
- * the sources' answers as the reason, and the local file's sha256 when there is one.
+ * the sources' answers as the reason, and the local file's sha256 when there is one. A source
+ * that could not be asked (offline, an outage) never changes an entry the lock has; the models
+ * its service failed are returned as `affected`, for the build's one warning per cause.
  */
+import type { Dispatcher } from 'undici';
 import type { Config } from '../config/normalize.js';
 import type { Diagnostic, LockEntry, Lockfile } from '../core/types.js';
 import { createSourceContext, createSources, readSourceEnv, resolveAll, type Tried } from '../sources/index.js';
 import type { ResolveRequest } from '../sources/types.js';
 import { httpOptionsFromEnv } from '../io/http.js';
 import type { ModelDemand } from './demand.js';
-import { troubleDiagnostics } from './source-troubles.js';
+import { stableStringify } from '../core/stable-json.js';
+import type { Affected } from './source-troubles.js';
 import type { LocalState } from './local.js';
 import { type ProgressSink, silentProgress, waitNotes } from './progress.js';
 
@@ -29,8 +33,9 @@ export async function resolveDemands(
     /** `--update [KEY…]`: cached answers about branches and searches are asked again. */
     update?: boolean | string[];
     progress?: ProgressSink;
+    dispatcher?: Dispatcher;
   },
-): Promise<{ entries: Map<string, LockEntry>; traces: Map<string, ResolveTrace> }> {
+): Promise<{ entries: Map<string, LockEntry>; traces: Map<string, ResolveTrace>; affected: Affected[] }> {
   const progress = opts.progress ?? silentProgress;
   const requests: ResolveRequest[] = demands.map((d) => ({
     key: d.key,
@@ -54,6 +59,7 @@ export async function resolveDemands(
     // The whole run is refreshed: with a key list, that is those keys plus any new or unresolved ones.
     refresh: opts.update === true || (Array.isArray(opts.update) && opts.update.length > 0),
     http: { ...httpOptionsFromEnv(opts.env), ...waitNotes(progress, 'resolve') },
+    dispatcher: opts.dispatcher,
   });
   try {
     const results = await resolveAll(requests, createSources(config.sources), ctx, (p) =>
@@ -73,32 +79,49 @@ export async function resolveDemands(
     for (const message of unreadable.sort()) opts.report({ code: 'unreadable-model-file', severity: 'warning', message });
     const entries = new Map<string, LockEntry>();
     const traces = new Map<string, ResolveTrace>();
+    const affected: Affected[] = [];
+    let notRechecked = 0;
     for (const request of requests) {
       const result = results.get(request.key);
       const tried = result?.tried ?? [];
       traces.set(request.key, { tried });
-      if (result?.resolution.status === 'pinned') {
+      const before = previous?.models[request.key];
+      const original: LockEntry['original'] = {};
+      if (request.urls[0]) original.url = request.urls[0];
+      if (request.declaredSha256) original.sha256 = request.declaredSha256;
+      const troubles = tried.flatMap((t) => (t.trouble ? [t.trouble] : []));
+      const pinnedBy = tried.findIndex((t) => t.status === 'pinned');
+      // A source that could not be asked (offline, an outage) said nothing about the model: the
+      // answer is incomplete, and an incomplete answer never replaces what the lock has. A source
+      // earlier in the order counts even when a later one pinned: its pin would have won.
+      const incomplete = tried.slice(0, pinnedBy < 0 ? tried.length : pinnedBy).some((t) => t.transient);
+      if (result?.resolution.status === 'pinned' && !(incomplete && before?.locked)) {
         entries.set(request.key, { original: result.resolution.original, locked: result.resolution.locked });
         continue;
       }
-      // Re-resolving (`--update`) a pinned model that no source pins now (an outage, a search
-      // that changed): the old pin stands, so an update can never lose one.
-      const before = previous?.models[request.key];
+      if (before && incomplete && (before.locked || stableStringify(before.original) === stableStringify(original))) {
+        entries.set(request.key, before);
+        if (troubles.length > 0) affected.push({ key: request.key, troubles, kept: true });
+        else if (before.locked) notRechecked++;
+        continue;
+      }
+      // Re-resolving (`--update`) a pinned model that no source pins now (a search that changed,
+      // a file that is gone): the old pin stands, so an update can never lose one.
       if (before?.locked) {
         entries.set(request.key, before);
         opts.report({ code: 'update-kept-pin', severity: 'warning', message: `${request.key} could not be pinned again (${unresolvedReason(tried, request)}); the pin in the lock was kept`,
           hint: 'retry the update later; to drop the pin, remove the model from the workflows' });
         continue;
       }
-      const original: LockEntry['original'] = {};
-      if (request.urls[0]) original.url = request.urls[0];
-      if (request.declaredSha256) original.sha256 = request.declaredSha256;
       entries.set(request.key, { original, unresolved: { reason: unresolvedReason(tried, request), sha256: localSha.get(request.key) ?? null } });
+      if (troubles.length > 0) affected.push({ key: request.key, troubles, kept: false });
     }
-    // Said once per service and cause, not per model (the lock and report.md have each reason).
-    const unresolved = requests.filter((r) => entries.get(r.key)?.unresolved).map((r) => ({ key: r.key, tried: traces.get(r.key)!.tried }));
-    for (const d of troubleDiagnostics(unresolved, env)) opts.report(d);
-    return { entries, traces };
+    if (notRechecked > 0) {
+      // `--update --offline`: nothing could be asked; one line, not one per pin.
+      opts.report({ code: 'update-kept-pin', severity: 'warning', message: `${notRechecked} pin${notRechecked === 1 ? '' : 's'} could not be checked again offline; the lock keeps ${notRechecked === 1 ? 'it' : 'them'}`,
+        hint: 'run the update without --offline' });
+    }
+    return { entries, traces, affected };
   } finally {
     await ctx.close();
   }

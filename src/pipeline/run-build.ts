@@ -4,6 +4,7 @@
  * progress sink, results to the caller).
  */
 import { join } from 'node:path';
+import type { Dispatcher } from 'undici';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/normalize.js';
 import { UserError } from '../core/errors.js';
@@ -19,6 +20,8 @@ import { type LocalState, inspectLocal, walkLocal } from './local.js';
 import { type ProgressSink, silentProgress, step } from './progress.js';
 import type { ResolveTrace } from './resolve.js';
 import type { ScanMemo } from './scan-memo.js';
+import { type Affected, troubleDiagnostics } from './source-troubles.js';
+import { readSourceEnv } from '../sources/env.js';
 import { findStrayWorkflows } from './stray-workflows.js';
 import { findWorkflowFiles } from './workflow-files.js';
 
@@ -37,6 +40,8 @@ export interface BuildOptions {
   progress?: ProgressSink;
   /** Scan results kept between builds; `build --watch` passes one memo to all its rebuilds. */
   scanMemo?: ScanMemo;
+  /** The undici dispatcher of every API request (a proxy agent; tests inject name lookups). */
+  dispatcher?: Dispatcher;
 }
 
 export interface BuildResult {
@@ -137,13 +142,15 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
 
   const fresh = new Map<string, LockEntry>();
   let traces = new Map<string, ResolveTrace>();
+  const affected: Affected[] = [];
   try {
     if (toResolve.length > 0) {
       const resolved = await step(progress, 'resolve', `Resolve ${toResolve.length} model(s)`,
         // The sources (and their HTTP stack) load only when something needs resolving.
-        async () => (await import('./resolve.js')).resolveDemands(config, toResolve, local, previous, { offline, env, update: opts.update, progress, report: (d) => diagnostics.push(d) }),
+        async () => (await import('./resolve.js')).resolveDemands(config, toResolve, local, previous, { offline, env, update: opts.update, progress, report: (d) => diagnostics.push(d), dispatcher: opts.dispatcher }),
         (r) => `${[...r.entries.values()].filter((e) => e.locked).length} pinned`);
       traces = resolved.traces;
+      affected.push(...resolved.affected);
       for (const [key, entry] of resolved.entries) fresh.set(key, entry);
     } else if (check || opts.frozen) {
       // Nothing is resolved here, so a model the lock lacks shows up as a change: drift.
@@ -154,12 +161,14 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
       progress({ step: 'resolve', kind: 'skip', detail: 'every model is already in the lock' });
     }
     const nodesFrom = diagnostics.length;
-    const { nodes, notes: packNotes } = await resolveNodeLock(config, workflows, previous, { offline, check, frozen: opts.frozen === true, update: opts.update ?? false, env, progress, report: (d) => diagnostics.push(d) });
+    const { nodes, notes: packNotes, affected: packsAffected } = await resolveNodeLock(config, workflows, previous, { offline, check, frozen: opts.frozen === true, update: opts.update ?? false, env, progress, report: (d) => diagnostics.push(d), dispatcher: opts.dispatcher });
     // ComfyUI and the Python plan come after the packs: the plan reads every pinned tree.
     const environment = config.comfyui.install || config.python.plan
       ? await (await import('./environment.js')).resolveEnvironment(config, workflows, previous, nodes, { offline, check, frozen: opts.frozen === true, update: opts.update ?? false, env, progress, report: (d) => diagnostics.push(d) })
       : {};
     const nodeDiagnostics = diagnostics.slice(nodesFrom);
+    // Said once per service and cause, models and packs together (the lock and report.md keep each reason).
+    diagnostics.push(...troubleDiagnostics([...affected, ...packsAffected], readSourceEnv(env)));
     // A workflow that could not be read says nothing about what it needs: the lock keeps the
     // pins no readable workflow names (and download.sh still installs them) until it reads.
     const unread = workflows.filter((wf) => wf.diagnostics.some((d) => d.severity === 'error' && UNREAD_CODES.has(d.code)));

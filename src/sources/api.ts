@@ -52,6 +52,10 @@ export interface ApiFailure {
   serverMessage?: string;
   /** Canonical URL without query; the message already names it. */
   url: string;
+  /**
+   * What failed, naming the canonical URL and never the endpoint it went through (a mirror is
+   * this machine's business: `via` says it, for the terminal only).
+   */
   message: string;
   /** The service asked, and the host that answered (or not): a mirror's when one is set. */
   service?: Service;
@@ -65,7 +69,7 @@ export interface ApiFailure {
 /** The variable that moves each service to a mirror (DESIGN §2). */
 export const ENDPOINT_VARIABLE: Readonly<Record<Service, string>> = { huggingface: 'HF_ENDPOINT', civitai: 'CIVITAI_ENDPOINT' };
 
-/** How every message names a URL: the public one, and the mirror variable when one was in the way. */
+/** How the terminal names a URL: the public one, and the mirror variable when one was in the way. */
 export function shownUrl(f: Pick<ApiFailure, 'url' | 'via'>): string {
   return f.via ? `${f.url} (via ${f.via})` : f.url;
 }
@@ -123,10 +127,11 @@ export function createSourceApi(opts: SourceApiOptions): SourceApi {
     (s === 'huggingface' ? opts.env.hfEndpoint : opts.env.civitaiEndpoint).replace(/\/+$/, '');
   const token = (s: Service): string | null => (s === 'huggingface' ? opts.env.hfToken : opts.env.civitaiToken);
   const publicUrl = (s: Service, path: string): string => PUBLIC_BASE[s] + path;
-  // Every failure says when a mirror was in the way, by variable name (reasons must not vary by host).
+  // Every failure carries the mirror's variable when one was in the way, for the terminal; messages
+  // name the public URL only, since they reach the lock and report.md, which must not vary by machine.
   const viaOf = (s: Service): { via?: string } => (endpoint(s) === PUBLIC_BASE[s] ? {} : { via: ENDPOINT_VARIABLE[s] });
   const label = (s: Service, url: string): string => shownUrl({ url, ...viaOf(s) });
-  const offlineFailure = (url: string): ApiFailure => ({ ok: false, kind: 'offline', url, message: 'offline: not in lock or cache' });
+  const offlineFailure = (service: Service, url: string): ApiFailure => ({ ok: false, kind: 'offline', service, url, message: `${url}: not asked (offline), not in the cache` });
   // A server may quote the token it refused ("token hf_… invalid"): its words reach the lock's
   // reasons, report.md, download.sh and the cache, so the tokens' own text is cut from them.
   const hide = (text: string): string => scrubTokens(text, opts.env);
@@ -136,7 +141,7 @@ export function createSourceApi(opts: SourceApiOptions): SourceApi {
   };
   /** A transport failure (no HTTP answer) as an API failure; an oversized answer or a redirect loop is a bad answer. */
   const transportFailure = (s: Service, url: string, res: Extract<HttpResult, { ok: false }>): ApiFailure => ({
-    ok: false, kind: res.kind === 'timeout' ? 'timeout' : res.kind === 'too-large' || res.kind === 'redirects' ? 'schema' : 'network', url, message: res.message,
+    ok: false, kind: res.kind === 'timeout' ? 'timeout' : res.kind === 'too-large' || res.kind === 'redirects' ? 'schema' : 'network', url, message: `${url}: ${res.detail}`,
     service: s, host: res.host, detail: res.detail, ...viaOf(s),
   });
 
@@ -159,7 +164,7 @@ export function createSourceApi(opts: SourceApiOptions): SourceApi {
   ): Promise<ApiAnswer<T>> {
     const hit = await recall<ApiSuccess<T>>(service, key, freshness);
     if (hit) return hit;
-    if (opts.offline) return offlineFailure(url ?? PUBLIC_BASE[service]);
+    if (opts.offline) return offlineFailure(service, url ?? PUBLIC_BASE[service]);
     const answer = await compute();
     if (answer.ok) opts.cache.set(service, key, answer);
     return answer;
@@ -181,7 +186,7 @@ export function createSourceApi(opts: SourceApiOptions): SourceApi {
   async function fetchRaw<T>(call: ApiCall<T>): Promise<ApiAnswer<T>> {
     const method = call.method ?? 'GET';
     const url = publicUrl(call.service, call.path).replace(/[?#].*$/s, '');
-    if (opts.offline) return offlineFailure(url);
+    if (opts.offline) return offlineFailure(call.service, url);
     const tok = token(call.service);
     const res = await opts.http.send({
       method,
@@ -205,13 +210,13 @@ export function createSourceApi(opts: SourceApiOptions): SourceApi {
     try {
       json = JSON.parse(res.body.toString('utf8'));
     } catch {
-      return { ok: false, kind: 'schema', ...where, detail: 'an answer that is not JSON', message: `${shownUrl(where)}: answer is not JSON (${describeBody(res.body)})` };
+      return { ok: false, kind: 'schema', ...where, detail: 'an answer that is not JSON', message: `${url}: answer is not JSON (${describeBody(res.body)})` };
     }
     const parsed = v.safeParse(call.schema, json);
     if (!parsed.success) {
       const issue = parsed.issues[0];
       const at = v.getDotPath(issue) ?? '(root)';
-      return { ok: false, kind: 'schema', ...where, detail: 'an answer of an unexpected shape', message: `${shownUrl(where)}: unexpected answer at ${at}: ${issue.message}` };
+      return { ok: false, kind: 'schema', ...where, detail: 'an answer of an unexpected shape', message: `${url}: unexpected answer at ${at}: ${issue.message}` };
     }
     return { ok: true, status: res.status, headers, data: parsed.output };
   }
@@ -238,7 +243,7 @@ export function createSourceApi(opts: SourceApiOptions): SourceApi {
       const url = publicUrl(service, path);
       return cached(service, `SHA256 ${path}`, 'immutable', async () => withoutTokens(await hashRaw()), url);
       async function hashRaw(): Promise<ApiAnswer<{ sha256: string; size: number }>> {
-        if (opts.offline) return offlineFailure(url);
+        if (opts.offline) return offlineFailure(service, url);
         const tok = token(service);
         const res = await opts.http.send({
           method: 'GET', url: endpoint(service) + path, label: label(service, url), redirect: 'follow', maxBytes,
@@ -250,7 +255,7 @@ export function createSourceApi(opts: SourceApiOptions): SourceApi {
         if (failure) return failure;
         // Only a 2xx body is the file: hashing anything else would pin the wrong bytes (a 304's empty body).
         if (res.status < 200 || res.status > 299) {
-          return { ok: false, kind: 'schema', ...where, detail: `HTTP ${res.status} instead of the file`, message: `${shownUrl(where)}: HTTP ${res.status} instead of the file` };
+          return { ok: false, kind: 'schema', ...where, detail: `HTTP ${res.status} instead of the file`, message: `${url}: HTTP ${res.status} instead of the file` };
         }
         const sha256 = createHash('sha256').update(res.body).digest('hex');
         return { ok: true, status: res.status, headers: {}, data: { sha256, size: res.body.length } };
@@ -266,7 +271,7 @@ function httpFailure(
   if (status < 400) return null;
   const errorCode = headers.get('x-error-code') ?? undefined;
   const serverMessage = headers.get('x-error-message') ?? serverWords(body);
-  const message = `${shownUrl(where)}: HTTP ${status}${errorCode ? ` ${errorCode}` : ''}${serverMessage ? `: ${serverMessage}` : ''}`;
+  const message = `${where.url}: HTTP ${status}${errorCode ? ` ${errorCode}` : ''}${serverMessage ? `: ${serverMessage}` : ''}`;
   return {
     ok: false, kind: 'http', status, ...where, message, detail: `HTTP ${status}`,
     ...(errorCode ? { errorCode } : {}), ...(serverMessage ? { serverMessage } : {}),

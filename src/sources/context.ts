@@ -7,29 +7,10 @@ import type { Dispatcher } from 'undici';
 import type { Diagnostic } from '../core/types.js';
 import { openCache } from '../io/cache.js';
 import { createHttpClient, type HttpOptions } from '../io/http.js';
-import { createSourceApi, PUBLIC_BASE } from './api.js';
+import { createSourceApi } from './api.js';
 import type { SourceContext, SourceEnv } from './types.js';
 
-/** Endpoints and tokens from the environment (DESIGN §2). Tokens stay in memory only. */
-export function readSourceEnv(env: NodeJS.ProcessEnv = process.env): SourceEnv {
-  const pick = (...names: string[]): { name: string; value: string } | null => {
-    for (const name of names) {
-      const value = env[name]?.trim();
-      if (value) return { name, value };
-    }
-    return null;
-  };
-  const hfToken = pick('HF_TOKEN', 'HF_API_TOKEN');
-  const civitaiToken = pick('CIVITAI_TOKEN', 'CIVITAI_API_TOKEN');
-  return {
-    hfEndpoint: (pick('HF_ENDPOINT')?.value ?? PUBLIC_BASE.huggingface).replace(/\/+$/, ''),
-    civitaiEndpoint: (pick('CIVITAI_ENDPOINT')?.value ?? PUBLIC_BASE.civitai).replace(/\/+$/, ''),
-    hfToken: hfToken?.value ?? null,
-    civitaiToken: civitaiToken?.value ?? null,
-    hfTokenVar: hfToken?.name ?? null,
-    civitaiTokenVar: civitaiToken?.name ?? null,
-  };
-}
+export { readSourceEnv } from './env.js';
 
 export interface SourceContextOptions {
   offline: boolean;

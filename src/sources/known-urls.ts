@@ -21,18 +21,22 @@ export function serviceOf(url: string, ctx: SourceContext): KnownService | null 
   return null;
 }
 
-/** The service's pin for `url`, or null when the URL belongs to no service comfygen knows. */
-export function pinKnownUrl(
+/**
+ * The service's pin for `url`, or null when the URL belongs to no service comfygen knows. When the
+ * service cannot be asked (offline, an outage), the failure still says what the source knows: the
+ * URL it lists, so a local file (catalog, config) answers offline with more than "offline".
+ */
+export async function pinKnownUrl(
   url: string,
   request: ResolveRequest,
   ctx: SourceContext,
   opts: { source: string; original: LockEntry['original'] },
-): Promise<Resolution> | null {
+): Promise<Resolution | null> {
   const hf = parseHfUrl(url, endpointHosts(ctx.env.hfEndpoint));
-  if (hf) return pinHfFile(hf, request, ctx, opts);
-  const civitai = parseCivitaiUrl(url, endpointHosts(ctx.env.civitaiEndpoint));
-  if (civitai) return pinCivitaiUrl(civitai, request, ctx, opts);
-  return null;
+  const civitai = hf ? null : parseCivitaiUrl(url, endpointHosts(ctx.env.civitaiEndpoint));
+  const answer = hf ? await pinHfFile(hf, request, ctx, opts) : civitai ? await pinCivitaiUrl(civitai, request, ctx, opts) : null;
+  if (answer?.status === 'failed' && answer.transient) return { ...answer, reason: `lists ${url}; ${answer.reason}` };
+  return answer;
 }
 
 /**

@@ -20,6 +20,8 @@ export interface Tried {
   answer: string;
   /** When the failure was the service's rather than the model's (see ServiceTrouble). */
   trouble?: ServiceTrouble;
+  /** The source's service was not asked or did not answer: this answer says nothing about the model. */
+  transient?: 'offline' | 'unavailable';
 }
 
 /** Where resolving is: the source asked now (0-based `index` of `sources`) and how many of its models it answered. */
@@ -100,6 +102,7 @@ export async function resolveAll(
       tried.get(request.key)!.push({
         source: source.id, status: answer.status, answer: describe(answer),
         ...(answer.status === 'failed' && answer.trouble ? { trouble: answer.trouble } : {}),
+        ...(answer.status === 'failed' && answer.transient ? { transient: answer.transient } : {}),
       });
       if (answer.status === 'pinned') decided.set(request.key, answer);
       else if (answer.status === 'failed' && !firstFailure.has(request.key)) firstFailure.set(request.key, answer);

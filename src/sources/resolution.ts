@@ -1,7 +1,7 @@
 /** Small constructors for the answers every source gives, so plugins read as decisions. */
 import type { LockEntry, LockedModel, ModelKey } from '../core/types.js';
 import { scrubCredentials } from '../scan/refs/credentials.js';
-import type { ApiFailure } from './api.js';
+import { PUBLIC_BASE, type ApiFailure, type Service } from './api.js';
 import type { Resolution, ResolveRequest, ServiceTrouble, SourceContext } from './types.js';
 
 /** Answers every request on its own, all at once, keyed by model: the shape of most sources. */
@@ -30,17 +30,28 @@ export function failed(reason: string, hint?: string): Resolution {
   return hint ? { status: 'failed', reason, hint } : { status: 'failed', reason };
 }
 
-/** A failure no service-specific rule explained: the message already names the URL. */
-export function failedCall(failure: ApiFailure): Resolution {
-  return failed(failure.message);
+/** Service troubles that say nothing about the model: asked again later, the answer may differ. */
+const TRANSIENT: ReadonlySet<ServiceTrouble['kind']> = new Set(['unreachable', 'timeout', 'rate-limited', 'server-error']);
+
+/**
+ * The reason a model stays unresolved because its service was not asked (offline) or did not
+ * answer (unreachable, too slow, rate limits, server errors). The same words on every machine and
+ * in every run, whichever request failed first or which host or error it was (the terminal's
+ * `source-failed` warning says that), so a build during an outage writes the same lock each time.
+ */
+export function unavailable(service: Service, how: 'offline' | 'unavailable'): string {
+  const host = new URL(PUBLIC_BASE[service]).host;
+  return how === 'offline' ? `${host} not asked (offline)` : `${host} unavailable; the next build asks again`;
 }
 
 /**
  * `resolution` with the service trouble behind `failure`, if it is one: not a model-specific
- * answer (404, no such file) but the service failing (see ServiceTrouble).
+ * answer (404, no such file) but the service failing (see ServiceTrouble). A transient failure
+ * (and an offline one) gets the neutral reason of `unavailable` instead of its own words.
  */
 export function withTrouble(resolution: Resolution, failure: ApiFailure, tokenVar: string | null): Resolution {
   if (resolution.status !== 'failed' || !failure.service || resolution.trouble) return resolution;
+  if (failure.kind === 'offline') return { status: 'failed', reason: unavailable(failure.service, 'offline'), transient: 'offline' };
   const kind = troubleKind(failure);
   if (!kind) return resolution;
   const trouble: ServiceTrouble = {
@@ -48,6 +59,7 @@ export function withTrouble(resolution: Resolution, failure: ApiFailure, tokenVa
     ...(failure.host ? { host: failure.host } : {}), ...(failure.via ? { via: failure.via } : {}),
     ...(kind === 'auth' ? { tokenVar } : {}),
   };
+  if (TRANSIENT.has(kind)) return { status: 'failed', reason: unavailable(failure.service, 'unavailable'), trouble, transient: 'unavailable' };
   return { ...resolution, trouble };
 }
 

@@ -23,8 +23,14 @@ export type Resolution =
   | { status: 'pinned'; original: LockEntry['original']; locked: LockedModel }
   /** This source does not know the model; the next source is asked. */
   | { status: 'miss'; reason?: string }
-  /** This source knows the model but cannot pin it (gated, auth, offline…); the next is asked. */
-  | { status: 'failed'; reason: string; hint?: string; trouble?: ServiceTrouble };
+  /**
+   * This source knows the model but cannot pin it (gated, auth, offline…); the next is asked.
+   * `transient`: the answer says nothing about the model, only that its service was not asked
+   * (`offline`) or did not answer (`unavailable`: unreachable, no answer in time, rate limits,
+   * server errors). Such a failure never changes a lock entry, and its reason is the same words
+   * on every machine and in every run (see `unavailable` in resolution.ts).
+   */
+  | { status: 'failed'; reason: string; hint?: string; trouble?: ServiceTrouble; transient?: 'offline' | 'unavailable' };
 
 /** Runtime settings read from the environment. Tokens never leave this object except as headers. */
 export interface SourceEnv {
@@ -38,12 +44,13 @@ export interface SourceEnv {
 }
 
 /**
- * A service failing as a whole rather than on one model: unreachable, not answering in time,
+ * A service failing as a whole rather than on one model or pack: unreachable, not answering in time,
  * refusing the token, a gated repository, rate limits, server errors, unreadable answers. The
  * build says it once for every model it cost (the lock and report.md say it per model).
  */
 export interface ServiceTrouble {
-  service: 'huggingface' | 'civitai';
+  /** The model sources' services, and the node packs' (`comfy-registry`, a `git` host). */
+  service: 'huggingface' | 'civitai' | 'comfy-registry' | 'git';
   kind: 'unreachable' | 'timeout' | 'auth' | 'gated' | 'rate-limited' | 'server-error' | 'bad-answer';
   /** In a few words, without a URL: `HTTP 401`, `network error (ECONNREFUSED)`; for `gated`, the repository. */
   detail: string;
@@ -52,6 +59,17 @@ export interface ServiceTrouble {
   via?: string;
   /** For `auth`: the token variable that was sent, or null when none was set. */
   tokenVar?: string | null;
+}
+
+/**
+ * An entry that service troubles left unresolved or as the lock had it: a model key, `node:<id>`
+ * for a custom node pack, `node type:<Type>` for a node type that could not be looked up.
+ */
+export interface Affected {
+  key: string;
+  troubles: readonly ServiceTrouble[];
+  /** The lock kept the entry it had, instead of this run's incomplete answer. */
+  kept: boolean;
 }
 
 export interface SourceContext {

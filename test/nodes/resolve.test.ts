@@ -171,18 +171,47 @@ test('a workflow that now records another version re-resolves the entry', async 
   assert.is(nodes.kj!.locked?.type === 'registry' && nodes.kj!.locked.version, '1.1.6');
 });
 
-test('a registry outage during --update keeps the previous pin and says so', async () => {
+test('a registry outage during --update keeps the previous pin, and the outage is handed on once, naming the mirror variable', async () => {
   const previous: Record<string, NodeLockEntry> = {
     kj: { original: { cnr_id: 'kj', ver: '1.1.5' }, locked: { type: 'registry', id: 'kj', version: '1.1.5', url: 'https://api.comfy.org/x.zip', sha256: 'b'.repeat(64) } },
   };
   registry.fail('/nodes/', 503);
   try {
-    const { nodes, diagnostics } = await lock([ref('kj', '1.1.5')], { update: true }, previous);
+    const { nodes, diagnostics, affected } = await lock([ref('kj', '1.1.5')], { update: true }, previous);
     assert.equal(nodes, previous);
-    assert.ok(diagnostics.some((d) => d.code === 'pack-lock-kept' && /503/.test(d.message)));
+    assert.equal(diagnostics, [], 'said by the build\'s source-failed summary, not per pack');
+    assert.equal(affected, [{ key: 'node:kj', kept: true,
+      troubles: [{ service: 'comfy-registry', kind: 'server-error', detail: 'HTTP 503', host: new URL(registry.endpoint).host, via: 'COMFY_REGISTRY_ENDPOINT' }] }]);
   } finally {
     registry.fail('/nodes/', null);
   }
+});
+
+test('an outage never changes an unresolved pack either; a new pack gets words that name no host or error', async () => {
+  const previous: Record<string, NodeLockEntry> = {
+    kj: { original: { cnr_id: 'kj', ver: '9.9.9' }, unresolved: { reason: 'the Comfy Registry has no version 9.9.9 of kj' } },
+  };
+  for (const status of [503, 429]) {
+    registry.fail('/nodes/', status);
+    try {
+      const { nodes, diagnostics } = await lock([ref('kj', '9.9.9'), ref('semverish', '1.9.0')], {}, previous);
+      assert.equal(nodes.kj, previous.kj, 'the reason from the last answer stays');
+      assert.equal(nodes.semverish, { original: { cnr_id: 'semverish', ver: '1.9.0' }, unresolved: { reason: 'api.comfy.org unavailable; the next build asks again' } });
+      assert.equal(diagnostics, []);
+    } finally {
+      registry.fail('/nodes/', null);
+    }
+  }
+});
+
+test('--update keeps a pack pin it cannot verify again, whatever the reason, and says so', async () => {
+  const previous: Record<string, NodeLockEntry> = {
+    'someone/pack': { original: { aux_id: 'someone/Pack', ver: 'f'.repeat(40) }, locked: { type: 'git', repo: 'https://github.com/someone/Pack', commit: 'f'.repeat(40) } },
+  };
+  const { nodes, diagnostics } = await lock([ref('someone/pack', 'f'.repeat(40), { repo: 'someone/Pack' })], { update: ['node:someone/pack'] }, previous);
+  assert.equal(nodes, previous);
+  const kept = diagnostics.find((d) => d.code === 'update-kept-pin');
+  assert.match(kept?.message ?? JSON.stringify(diagnostics), /^node:someone\/pack could not be pinned again \(https:\/\/github\.com\/someone\/Pack: f{40}: commit f{40} is not in the repository/);
 });
 
 test('offline: only the previous lock; anything new is unresolved "offline" and nothing is asked', async () => {

@@ -73,7 +73,7 @@ test('429 with Retry-After is waited out as asked; 5xx backs off exponentially; 
   assert.equal([...sleeps].sort((a, b) => a - b), [1, 2, 7000, 55000]);
 });
 
-test('a server that keeps failing gives a failure naming the public URL without its query', async () => {
+test('a server that keeps failing: retried as configured, then the same neutral words every time; the trouble says what happened', async () => {
   civitai.failNext({ status: 502, times: 4, path: '/api/v1/model-versions/7' });
   const t = await testContext({ civitai });
   const url = 'https://civitai.com/api/download/models/7?token=abc';
@@ -81,11 +81,12 @@ test('a server that keeps failing gives a failure naming the public URL without 
   await t.ctx.close();
   const r = results.get('loras/style.safetensors')!.resolution;
   assert.is(r.status, 'failed');
-  assert.is((r as { reason: string }).reason, 'https://civitai.com/api/v1/model-versions/7 (via CIVITAI_ENDPOINT): HTTP 502: injected 502');
+  assert.equal(r, { status: 'failed', reason: 'civitai.com unavailable; the next build asks again', transient: 'unavailable',
+    trouble: { service: 'civitai', kind: 'server-error', detail: 'HTTP 502', host: new URL(civitai.url).host, via: 'CIVITAI_ENDPOINT' } });
   assert.is(t.sleeps.length, 3, 'retries as configured, then gives up');
 });
 
-test('an unreachable mirror is named by its variable, the URL by its public form', async () => {
+test('an unreachable mirror: the reason names neither it nor the error; the trouble names its variable and host', async () => {
   const gone = await startFakeServer(() => {});
   await gone.close();
   const t = await testContext({ hf: gone });
@@ -97,7 +98,8 @@ test('an unreachable mirror is named by its variable, the URL by its public form
   await t.ctx.close();
   assert.equal(results.get('vae/x.safetensors')!.resolution, {
     status: 'failed',
-    reason: 'https://huggingface.co/api/models/x/y/revision/main (via HF_ENDPOINT): network error (ECONNREFUSED)',
+    reason: 'huggingface.co unavailable; the next build asks again',
+    transient: 'unavailable',
     trouble: { service: 'huggingface', kind: 'unreachable', detail: 'network error (ECONNREFUSED)', host: new URL(gone.url).host, via: 'HF_ENDPOINT' },
   });
 });
@@ -113,7 +115,7 @@ test('an answer of the wrong shape is a source error naming the URL, not a crash
   await Promise.all([t.ctx.close(), server.close()]);
   const r = results.get('vae/x.safetensors')!.resolution;
   assert.is(r.status, 'failed');
-  assert.match((r as { reason: string }).reason, /^https:\/\/huggingface\.co\/api\/models\/x\/y\/revision\/main \(via HF_ENDPOINT\): unexpected answer at sha: /);
+  assert.match((r as { reason: string }).reason, /^https:\/\/huggingface\.co\/api\/models\/x\/y\/revision\/main: unexpected answer at sha: /);
 });
 
 test('with a warm cache a second resolve makes zero requests (a refused gated repo too); offline with the servers gone answers from the cache', async () => {
@@ -142,7 +144,7 @@ test('with a warm cache a second resolve makes zero requests (a refused gated re
     const empty = await resolveEverything({ cacheDir: fresh.dir, offline: true });
     await fresh.cleanup();
     const ae = empty.results.get('vae/ae.safetensors')!.resolution;
-    assert.equal(ae, { status: 'failed', reason: 'offline: not in lock or cache' });
+    assert.equal(ae, { status: 'failed', reason: 'huggingface.co not asked (offline)', transient: 'offline' });
     assert.is(empty.stats.requests, 0);
   } finally {
     await Promise.all([hf.close(), civitai.close()]);
@@ -211,7 +213,7 @@ test('a server quoting the token it refused: the token is cut from reasons, diag
   }
 });
 
-test('every failure names a mirror the same way, (via HF_ENDPOINT), and a token by the variable that was set', async () => {
+test('reasons name the public host, never the mirror; the troubles name it by its variable, and a token by the variable that was set', async () => {
   const [sharedHf, sharedCivitai] = [hf, civitai];
   await startFakes();
   try {
@@ -225,9 +227,13 @@ test('every failure names a mirror the same way, (via HF_ENDPOINT), and a token 
     ], createSources([{ type: 'huggingface', repos: [] }, { type: 'civitai' }]), t.ctx);
     await t.ctx.close();
     const reason = (key: string) => (results.get(key)!.resolution as { reason: string }).reason;
-    assert.is(reason('vae/ae.safetensors'), 'huggingface.co (via HF_ENDPOINT) rejected HF_API_TOKEN (injected 401)');
-    assert.is(reason('vae/none.safetensors'), 'repository org/none not found on huggingface.co (via HF_ENDPOINT), or HF_API_TOKEN has no access to it');
-    assert.is(reason('loras/style.safetensors'), 'https://civitai.com/api/v1/model-versions/7 (via CIVITAI_ENDPOINT): HTTP 503: injected 503');
+    const trouble = (key: string) => (results.get(key)!.resolution as { trouble?: { via?: string } }).trouble;
+    assert.is(reason('vae/ae.safetensors'), 'huggingface.co rejected HF_API_TOKEN (injected 401)');
+    assert.is(trouble('vae/ae.safetensors')?.via, 'HF_ENDPOINT');
+    assert.is(reason('vae/none.safetensors'), 'repository org/none not found on huggingface.co, or HF_API_TOKEN has no access to it');
+    assert.is(reason('loras/style.safetensors'), 'civitai.com unavailable; the next build asks again');
+    assert.is(trouble('loras/style.safetensors')?.via, 'CIVITAI_ENDPOINT');
+    for (const [, r] of results) assert.not.match(JSON.stringify(r.resolution.status === 'failed' ? r.resolution.reason : ''), /via|127\.0\.0\.1/);
   } finally {
     await Promise.all([hf.close(), civitai.close()]);
     [hf, civitai] = [sharedHf, sharedCivitai];

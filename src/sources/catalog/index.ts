@@ -39,7 +39,7 @@ export function createCatalogSource(config: { path: string }): Source {
     if (urls.length > 1) return failed(`the catalog lists ${urls.length} different URLs for ${request.key}: ${urls.map(scrubUrl).join(', ')}`);
     const url = scrubUrl(urls[0]!);
     const original = { catalog: relative(ctx.configDir, config.path).split('\\').join('/'), url };
-    const known = pinKnownUrl(url, request, ctx, { source: CATALOG, original });
+    const known = await pinKnownUrl(url, request, ctx, { source: CATALOG, original });
     if (known) return known;
     const sha256 = request.declaredSha256;
     return pinned(original, asWritten(url, sha256, null, sha256 ? 'embedded' : 'declared', ctx, CATALOG));

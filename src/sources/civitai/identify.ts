@@ -29,7 +29,7 @@ export async function lookupHashes(api: SourceApi, hashes: readonly string[]): P
   }
   if (api.offline) {
     const url = api.publicUrl('civitai', '/api/v1/model-versions/by-hash');
-    for (const hash of unknown) failures.set(hash, { ok: false, kind: 'offline', url, message: 'offline: not in lock or cache' });
+    for (const hash of unknown) failures.set(hash, { ok: false, kind: 'offline', service: 'civitai', url, message: `${url}: not asked (offline), not in the cache` });
     return { found, failures };
   }
   const batches: string[][] = [];

@@ -4,7 +4,7 @@
  * Civitai URL (civitai, url, catalog).
  */
 import type { LockEntry } from '../../core/types.js';
-import { shownUrl, type ApiAnswer, type ApiFailure, type SourceApi } from '../api.js';
+import type { ApiAnswer, ApiFailure, SourceApi } from '../api.js';
 import { basename, failed, pinned, withTrouble } from '../resolution.js';
 import type { Resolution, ResolveRequest, SourceContext } from '../types.js';
 import { ModelSchema, VersionSchema, type CivitaiFile, type CivitaiVersion } from './schema.js';
@@ -131,7 +131,7 @@ export function explainCivitaiFailure(f: ApiFailure, tokenVar: string | null): R
 
 function explain(f: ApiFailure, tokenVar: string | null): Resolution {
   const said = f.serverMessage ? ` (${f.serverMessage})` : '';
-  const url = shownUrl(f);
+  const url = f.url;
   switch (f.status) {
     case 401:
       return tokenVar

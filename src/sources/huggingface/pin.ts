@@ -44,7 +44,7 @@ export function listFiles(api: SourceApi, repo: HfRepo, commit: string, dir: str
     const files: HfFile[] = [];
     let path: string | null = first;
     for (let page = 0; path; page++) {
-      if (page === MAX_TREE_PAGES) return { ok: false, kind: 'http', url, message: `${url}: more than ${MAX_TREE_PAGES} pages of files` };
+      if (page === MAX_TREE_PAGES) return { ok: false, kind: 'schema', service: 'huggingface', url, detail: 'too many pages of files', message: `${url}: more than ${MAX_TREE_PAGES} pages of files` };
       const answer: ApiAnswer<v.InferOutput<typeof TreePageSchema>> = await api.call({
         service: 'huggingface', path, schema: TreePageSchema, keepHeaders: ['link'],
       });
@@ -140,11 +140,13 @@ async function probeAccess(api: SourceApi, at: HfFileRef, token: string | null):
 /**
  * Hub failures in words a user can act on (huggingface-api.md §5: `X-Error-Code` first), with the
  * service trouble behind them for the build's summary. `tokenVar` is the variable HF_TOKEN came
- * from (`HF_TOKEN` or `HF_API_TOKEN`), null when none is set; a mirror is named as `(via HF_ENDPOINT)`.
+ * from (`HF_TOKEN` or `HF_API_TOKEN`), null when none is set. Reasons name the public host; a
+ * mirror (`via HF_ENDPOINT`) is named by the terminal's `source-failed` warning only.
  */
 export function explainHfFailure(f: ApiFailure, ref: HfRepo & { revision?: string; path?: string }, tokenVar: string | null): Resolution {
   const repo = repoLabel(ref);
-  const hub = `huggingface.co${f.via ? ` (via ${f.via})` : ''}`;
+  // The public host, never the mirror this machine went through: the reason goes into the lock.
+  const hub = 'huggingface.co';
   switch (f.errorCode) {
     case 'GatedRepo':
       return {

@@ -25,7 +25,7 @@ export function createUrlSource(config: Pick<UrlConfig, 'files'>): Source {
     const sha256 = entry.sha256?.toLowerCase() ?? null;
     const original = sha256 ? { url, sha256 } : { url };
     if (!sha256) {
-      const known = pinKnownUrl(url, request, ctx, { source: URL_SOURCE, original });
+      const known = await pinKnownUrl(url, request, ctx, { source: URL_SOURCE, original });
       if (known) return known;
     }
     return pinned(original, asWritten(url, sha256, entry.size ?? null, 'declared', ctx, URL_SOURCE));
