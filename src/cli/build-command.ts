@@ -13,6 +13,7 @@ export interface BuildFlags {
   json?: boolean;
   quiet?: boolean;
   force?: boolean;
+  strict?: boolean;
   /** Set by `--watch`: scan results shared between rebuilds. */
   scanMemo?: import('../pipeline/scan-memo.js').ScanMemo;
 }
@@ -37,6 +38,7 @@ export async function buildCommand(mode: 'build' | 'check', flags: BuildFlags, i
       update: flags.update,
       dryRun: flags.dryRun,
       force: flags.force,
+      strict: flags.strict,
       env: io.env,
       progress: renderer.sink,
       scanMemo: flags.scanMemo,
@@ -52,14 +54,36 @@ export async function buildCommand(mode: 'build' | 'check', flags: BuildFlags, i
   return result.exitCode;
 }
 
+/**
+ * The models the workflows reference, in disjoint groups that add up: unresolved (the lock cannot
+ * install them, whatever this machine has), present locally (pinned, and a matching file is here),
+ * to download (pinned, not here). `unresolvedActive` counts the unresolved ones an active node
+ * needs (what `--strict` fails on), `unresolvedHere` those a local file stands in for on this
+ * machine only; `keptUnread` the lock entries kept for unreadable workflows.
+ */
 export function localSummary(result: BuildResult) {
-  const entries = Object.entries(result.lock.models);
-  const present = result.local ? result.demands.filter((d) => result.local!.matches.has(d.key)).length : null;
+  let present = 0;
+  let toDownload = 0;
+  let unresolved = 0;
+  let unresolvedActive = 0;
+  let unresolvedHere = 0;
+  for (const d of result.demands) {
+    if (!result.lock.models[d.key]?.locked) {
+      unresolved++;
+      if (d.active) unresolvedActive++;
+      if (result.local?.matches.has(d.key)) unresolvedHere++;
+    } else if (result.local?.matches.has(d.key)) present++;
+    else toDownload++;
+  }
+  const referenced = new Set(result.demands.map((d) => d.key));
   return {
     referenced: result.demands.length,
-    presentLocally: present,
-    toDownload: entries.filter(([key, e]) => e.locked && !result.local?.matches.has(key)).length,
-    unresolved: entries.filter(([, e]) => !e.locked).length,
+    presentLocally: result.local ? present : null,
+    toDownload,
+    unresolved,
+    unresolvedActive,
+    unresolvedHere,
+    keptUnread: Object.keys(result.lock.models).filter((key) => !referenced.has(key)).length,
   };
 }
 
@@ -87,32 +111,47 @@ function driftLines(result: BuildResult): string[] {
     .map((w) => `${w.status === 'create' ? 'missing' : w.status === 'foreign' ? 'foreign' : 'would change'}: ${w.path}`);
 }
 
+/**
+ * Problems first (stderr), then what changed and the summary (stdout). `--quiet` prints only
+ * warnings and errors, and for `check` / `--frozen` what would change (the problem they report).
+ */
 function printHuman(mode: string, result: BuildResult, flags: BuildFlags, io: Io): void {
   const out = (line: string) => io.stdout.write(`${visible(line)}\n`);
-  const shown = result.diagnostics.filter((d) => d.severity !== 'info' || !flags.quiet);
+  const quiet = flags.quiet === true;
   const rest = `\`comfygen ${mode} --json\` lists every one`;
-  for (const line of formatDiagnostics(shown.filter((d) => d.severity !== 'info'), rest)) io.stderr.write(`${line}\n`);
-  for (const line of formatChanges(result.changes, rest)) out(line);
-  const s = localSummary(result);
+  for (const line of formatDiagnostics(result.diagnostics.filter((d) => d.severity !== 'info'), rest)) io.stderr.write(`${line}\n`);
   const drift = driftLines(result);
+  if (!quiet) for (const line of formatChanges(result.changes, rest)) out(line);
   if (mode === 'check') {
-    if (drift.length === 0) out('check: lock and outputs are up to date');
-    else {
+    if (drift.length === 0) {
+      if (!quiet) out('check: lock and outputs are up to date');
+    } else {
       for (const line of drift) out(line);
       out('check: out of date; run `comfygen build` and commit the result');
     }
+    if (!quiet) out(summaryLine(localSummary(result)));
     return;
   }
   if (flags.frozen) {
     // --frozen writes nothing: it says what a build would change, as check does.
     for (const line of drift) out(line);
-    out(drift.length === 0
-      ? '--frozen: the lock and outputs are up to date'
-      : '--frozen: the lock or outputs would change; nothing was written; run `comfygen build` without --frozen and commit the result');
-  } else {
+    if (drift.length > 0) out('--frozen: the lock or outputs would change; nothing was written; run `comfygen build` without --frozen and commit the result');
+    else if (!quiet) out('--frozen: the lock and outputs are up to date');
+  } else if (!quiet) {
     const verb = flags.dryRun ? 'would write' : 'wrote';
-    for (const w of result.writes.filter((w) => w.status === 'create' || w.status === 'update')) if (!flags.quiet) out(`${verb} ${w.path}`);
+    for (const w of result.writes.filter((w) => w.status === 'create' || w.status === 'update')) out(`${verb} ${w.path}`);
   }
+  if (!quiet) out(summaryLine(localSummary(result)));
+}
+
+/** `referenced 6, present locally 1, to download 3, unresolved 2 (1 needed by an active node, 1 only on this machine)`. */
+export function summaryLine(s: ReturnType<typeof localSummary>): string {
   const present = s.presentLocally === null ? '' : `, present locally ${s.presentLocally}`;
-  out(`referenced ${s.referenced}${present}, to download ${s.toDownload}, unresolved ${s.unresolved}`);
+  const notes = [
+    s.unresolvedActive === 0 ? 'none needed by an active node' : `${s.unresolvedActive} needed by ${s.unresolvedActive === 1 ? 'an active node' : 'active nodes'}`,
+    s.unresolvedHere > 0 ? `${s.unresolvedHere} only on this machine` : '',
+  ].filter(Boolean);
+  const active = s.unresolved === 0 ? '' : ` (${notes.join(', ')})`;
+  const kept = s.keptUnread > 0 ? `; ${s.keptUnread} more lock entr${s.keptUnread === 1 ? 'y' : 'ies'} kept for unreadable workflows` : '';
+  return `referenced ${s.referenced}${present}, to download ${s.toDownload}, unresolved ${s.unresolved}${active}${kept}`;
 }

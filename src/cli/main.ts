@@ -1,6 +1,7 @@
 /**
- * argv → commands → exit codes (DESIGN §3): 0 success; 1 drift or error-level diagnostics;
- * 2 usage or config errors. Known errors print without a stack trace; unknown ones keep theirs.
+ * argv → commands → exit codes (DESIGN §3): 0 success; 1 drift, error-level diagnostics or (with
+ * `--strict`) a model an active node needs still unresolved; 2 usage or config errors. Known
+ * errors print without a stack trace; unknown ones keep theirs.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { UserError } from '../core/errors.js';
@@ -40,10 +41,11 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     .addOption(configOption())
     .option('--offline', 'use only the lock and the cache; no network')
     .option('--frozen', 'fail (exit 1) instead of changing the lock or outputs')
-    .option('--update [keys...]', 're-resolve every model, or only these keys / folders / file names')
+    .option('--update [keys...]', 're-resolve every model and pack, or only these keys / folders / file names / node:<pack>')
     .option('--dry-run', 'show what would be written, write nothing')
     .option('--json', 'print one JSON summary on stdout')
-    .option('-q, --quiet', 'no progress, only problems and the summary')
+    .option('-q, --quiet', 'print only warnings and errors')
+    .option('--strict', 'exit 1 while any model an active node needs is unresolved')
     .option('--force', 'overwrite output files that lack the comfygen marker')
     .option('-w, --watch', 'rebuild when the config, a workflow folder or a model root changes')
     .action(async (flags) => {
@@ -58,7 +60,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     .description('build, then rebuild whenever the config, a workflow folder or a model root changes (Ctrl-C stops)')
     .addOption(configOption())
     .option('--offline', 'use only the lock and the cache; no network')
-    .option('-q, --quiet', 'no progress, only problems and the summary')
+    .option('-q, --quiet', 'print only warnings and errors')
     .option('--force', 'overwrite output files that lack the comfygen marker')
     .action(async (flags) => {
       exitCode = await (await import('./watch.js')).watchBuild(flags, io);
@@ -69,7 +71,8 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     .description('offline: exit 1 when the lock or any output would change')
     .addOption(configOption())
     .option('--json', 'print one JSON summary on stdout')
-    .option('-q, --quiet', 'only the verdict')
+    .option('-q, --quiet', 'print only problems: warnings, errors and what would change')
+    .option('--strict', 'exit 1 while any model an active node needs is unresolved in the lock')
     .action(async (flags) => {
       exitCode = await (await import('./build-command.js')).buildCommand('check', flags, io);
     });

@@ -8,6 +8,7 @@ import type { Dispatcher } from 'undici';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/normalize.js';
 import { UserError } from '../core/errors.js';
+import { someNames } from '../core/some-names.js';
 import { stableStringify } from '../core/stable-json.js';
 import type { Diagnostic, LockChange, LockEntry, Lockfile, RenderedFile, ScannedWorkflow } from '../core/types.js';
 import { applyWrites, planWrites, type PlannedWrite } from '../io/write.js';
@@ -36,6 +37,8 @@ export interface BuildOptions {
   update?: boolean | string[];
   dryRun?: boolean;
   force?: boolean;
+  /** Any model an active node needs that the lock cannot install is an error (`unresolved-active`). */
+  strict?: boolean;
   env?: NodeJS.ProcessEnv;
   progress?: ProgressSink;
   /** Scan results kept between builds; `build --watch` passes one memo to all its rebuilds. */
@@ -88,7 +91,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     const stamp = readStamp(config);
     const current = stamp ? stampKeys(config, files, stamps, null, stamp.outputs, offline) : null;
     if (stamp && current) {
-      if (current.key !== null && current.key === stamp.key) return replayUnchanged(config, stamp, current.read, env, progress, await straying);
+      if (current.key !== null && current.key === stamp.key) return replayUnchanged(config, stamp, current.read, env, progress, await straying, opts.strict === true);
       if (stamp.content !== null) {
         // New identities, maybe the same bytes: digest the workflows (without parsing them).
         memo = await newMemo();
@@ -98,7 +101,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
           // Known by identity again from now on: the next build replays without reading them.
           memo.restamp(files, { cacheFile, stamps, digests });
           writeStamp(config, { ...stamp, key: byContent.key });
-          return replayUnchanged(config, stamp, current.read, env, progress, await straying);
+          return replayUnchanged(config, stamp, current.read, env, progress, await straying, opts.strict === true);
         }
       }
     }
@@ -182,6 +185,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
         hint: 'fix or remove the unreadable workflows; the next build then drops what no workflow needs' });
     }
     if (local) diagnostics.push(...await local.finishContentMatches(lock));
+    if (opts.strict) diagnostics.push(...strictProblems(demands, lock));
 
     const rendered: RenderedFile[] = await step(progress, 'render', 'Render outputs', async () => [
       ...renderOutputs(config, workflows, demands, lock, packNotes),
@@ -215,7 +219,9 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
         && stableStringify(previous?.comfyui ?? null) === stableStringify(lock.comfyui ?? null) && stableStringify(previous?.python ?? null) === stableStringify(lock.python ?? null);
       const settled = offline || (allLocked && stayedHome);
       // A lock kept for unread workflows is no fixpoint either: its warning must be said each time.
-      if (stampable && settled && kept === 0 && !writes.some((w) => w.status === 'foreign')) {
+      // Nor is a build a failing service cut short: its warning must be said each time too.
+      const troubled = affected.length > 0 || packsAffected.length > 0;
+      if (stampable && settled && kept === 0 && !troubled && !writes.some((w) => w.status === 'foreign')) {
         const outputs = writes.map((w) => ({ path: w.path, mode: w.mode }));
         const current = stampKeys(config, files, stamps, scanMemo.digestsOf(files), outputs, offline, new Map(writes.map((w) => [w.path, w.content])));
         if (current && (current.key !== null || current.content !== null)) {
@@ -235,7 +241,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
 }
 
 /** Nothing changed since a build that settled: walk the local models, replay the rest. */
-async function replayUnchanged(config: Config, stamp: BuildStamp, outputs: Map<string, string>, env: NodeJS.ProcessEnv, progress: ProgressSink, stray: Diagnostic | null): Promise<BuildResult> {
+async function replayUnchanged(config: Config, stamp: BuildStamp, outputs: Map<string, string>, env: NodeJS.ProcessEnv, progress: ProgressSink, stray: Diagnostic | null, strict: boolean): Promise<BuildResult> {
   progress({ step: 'scan', kind: 'skip', detail: `${stamp.workflows} workflow(s) unchanged since the last build` });
   const demands = demandsFromStamp(stamp);
   const local = await inspectLocal(config, demands, walkLocal(config, env), { progress });
@@ -245,13 +251,28 @@ async function replayUnchanged(config: Config, stamp: BuildStamp, outputs: Map<s
     progress({ step: 'resolve', kind: 'skip', detail: 'every model is already in the lock' });
     const differing = await local.finishContentMatches(lock);
     progress({ step: 'render', kind: 'skip', detail: 'the lock and every output are up to date' });
-    const diagnostics = [...stamp.before, ...(stray ? [stray] : []), ...local.diagnostics, ...differing, ...stamp.after];
+    const diagnostics = [...stamp.before, ...(stray ? [stray] : []), ...local.diagnostics, ...differing, ...stamp.after, ...(strict ? strictProblems(demands, lock) : [])];
     const writes: PlannedWrite[] = stamp.outputs.map((o) => ({ path: o.path, content: outputs.get(o.path) ?? '', mode: o.mode, absPath: join(config.configDir, o.path), status: 'unchanged' }));
     const exitCode = diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
     return { config, workflows: [], workflowCount: stamp.workflows, unchanged: true, demands, lock, changes: [], writes, diagnostics, local, traces: new Map(), exitCode };
   } finally {
     await local.close();
   }
+}
+
+/**
+ * `--strict`: the models an active node needs that the lock cannot install (unresolved, or not in
+ * it yet), as one error, so automation can tell a complete box from an incomplete one.
+ */
+export function strictProblems(demands: readonly Pick<ModelDemand, 'key' | 'active'>[], lock: Lockfile): Diagnostic[] {
+  const missing = demands.filter((d) => d.active && !lock.models[d.key]?.locked).map((d) => d.key);
+  if (missing.length === 0) return [];
+  const n = missing.length;
+  return [{
+    code: 'unresolved-active', severity: 'error',
+    message: `--strict: ${n} model${n === 1 ? '' : 's'} that active nodes need ${n === 1 ? 'is' : 'are'} unresolved: ${someNames(missing, 'model', 5)}`,
+    hint: 'report.md (or `comfygen why <model>`) says why for each; pin them, or build without --strict to accept an incomplete box',
+  }];
 }
 
 function relativeToConfig(config: Config, abs: string): string {

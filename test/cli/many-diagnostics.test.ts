@@ -40,7 +40,7 @@ test('a first build adding 130 models prints 100 `+ added` lines and counts the 
     await writeFile(join(dir, 'comfy.config.json'), JSON.stringify({ workflows: ['wf/*.json'], sources: [] }));
     const prompt = Object.fromEntries(Array.from({ length: 130 }, (_, i) => [String(i + 1), { class_type: 'LoraLoader', inputs: { lora_name: `l${String(i).padStart(3, '0')}.safetensors` } }]));
     await writeFile(join(dir, 'wf', 'many.json'), JSON.stringify(prompt));
-    const human = await runCli(['build', '--offline', '--quiet'], dir);
+    const human = await runCli(['build', '--offline'], dir);
     const added = human.stdout.split('\n').filter((l) => l.startsWith('+ added '));
     assert.is(added.length, 100);
     assert.is(added[0], '+ added loras/l000.safetensors');

@@ -32,7 +32,7 @@ test('civitai refusing the token and huggingface unreachable: one warning each, 
     const hfHost = new URL(gone.url).host.replace(/\./g, '\\.');
     assert.match(r.stderr, new RegExp(`^warning: civitai refused CIVITAI_API_TOKEN \\(HTTP 401\\) at ${civitaiHost} \\(via CIVITAI_ENDPOINT\\); 2 models unresolved \\[source-failed\\]\\n  → check the token \\(civitai\\.com > Account settings > API Keys\\)$`, 'm'));
     assert.match(r.stderr, new RegExp(`^warning: huggingface is unreachable at ${hfHost} \\(via HF_ENDPOINT\\): network error \\(ECONNREFUSED\\); 1 model unresolved \\[source-failed\\]\\n  → check the network and HF_ENDPOINT; \`comfygen build --offline\` builds from the lock and the cache meanwhile$`, 'm'));
-    assert.match(r.stdout, /unresolved 3$/m);
+    assert.match(r.stdout, /unresolved 3 \(3 needed by active nodes\)$/m);
     for (const text of [r.stdout, r.stderr]) assert.not.match(text, 'SENTINEL');
 
     const json = await runCli(['build', '--json'], dir, env);

@@ -1,7 +1,8 @@
 /**
  * Outages and the committed lock (issue 20): with a complete lock (models and node packs, pinned
  * and unresolved), a build while no host can be reached changes no byte of the lock or of any
- * output, asks each host once instead of backing off, exits 0 and names the outage in one line.
+ * output, asks each host once instead of backing off, exits 0 (1 with --strict, since models
+ * stay unresolved) and names the outage in one line.
  */
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
@@ -80,6 +81,12 @@ test('every host refusing: build and build --update leave the lock and every out
       // Backoff (1 + 2 + 4 + 8 s per host, as before) would cost 15 s per source; asking once costs nothing.
       assert.ok(ms < offlineMs + 10_000, `${args.join(' ')}: ${ms} ms, offline ${offlineMs} ms`);
     }
+    // Two models an active node needs stay unresolved: --strict says so and fails, still writing nothing new.
+    const strict = await runCli(['build', '--strict', '--quiet'], dir, env);
+    assert.is(strict.code, 1, strict.stderr);
+    assert.equal(await outputsOf(dir), before);
+    assert.equal(problems(strict.stderr).map((l) => /\[([a-z-]+)\]$/.exec(l)?.[1]), ['source-failed', 'unresolved-active']);
+    assert.match(strict.stderr, /^error: --strict: 2 models that active nodes need are unresolved: checkpoints\/gone\.safetensors, loras\/mystery\.safetensors \[unresolved-active\]$/m);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
