@@ -98,8 +98,8 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
 
   program
     .command('why')
-    .description('explain one model: who needs it, what is on disk, what each source said, the pin (offline, writes nothing)')
-    .argument('<model>', 'a key (folder/name), a name, or a file name')
+    .description('explain one model or node pack: who needs it, what is on disk, what each source said, the pin (offline, writes nothing)')
+    .argument('<model>', 'a key (folder/name), a name or file name (with or without its extension), or a node pack (node:<id>)')
     .addOption(configOption())
     .option('--json', 'print the explanation as JSON')
     .action(async (model: string, flags) => {

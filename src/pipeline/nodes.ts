@@ -38,3 +38,12 @@ export async function resolveNodeLock(
   );
   return { nodes: result.nodes, notes: result.notes, affected: result.affected };
 }
+
+/** Every pack key a build knows before resolving (lower-case): named by workflows, in the lock, or pinned in the config. */
+export function knownPackKeys(config: Config, workflows: readonly ScannedWorkflow[], previous: Lockfile | null): Set<string> {
+  const keys = new Set<string>();
+  if (!config.nodes.install) return keys;
+  for (const d of collectPacks(workflows)) if (d.kind === 'pack') keys.add(d.key);
+  for (const key of [...Object.keys(previous?.nodes ?? {}), ...Object.keys(config.nodes.pins)]) keys.add(key.toLowerCase());
+  return keys;
+}

@@ -118,7 +118,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   walking?.catch(() => undefined);
   const later = Promise.all([import('./nodes.js'), import('./render-outputs.js')]);
   const workflows = await scanning;
-  const [{ resolveNodeLock }, { renderOutputs }] = await later;
+  const [{ resolveNodeLock, knownPackKeys }, { renderOutputs }] = await later;
   const diagnostics: Diagnostic[] = [];
   if (files.length === 0) {
     diagnostics.push({ code: 'no-workflows', severity: 'warning', file: config.configPath,
@@ -138,7 +138,8 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   if (stray) diagnostics.push(stray);
 
   const previous = await readLock(config.lockPath);
-  const toResolve = pickKeysToResolve(demands, previous, { check, frozen: opts.frozen === true, offline, update: opts.update ?? false, packs: Object.keys(config.nodes.pins) });
+  const update = splitUpdate(opts.update ?? false, demands, knownPackKeys(config, workflows, previous));
+  const toResolve = pickKeysToResolve(demands, previous, { check, frozen: opts.frozen === true, offline, update: update.models });
 
   const local = walking ? await inspectLocal(config, demands, walking, { progress }) : null;
   if (local) diagnostics.push(...local.diagnostics);
@@ -150,7 +151,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     if (toResolve.length > 0) {
       const resolved = await step(progress, 'resolve', `Resolve ${toResolve.length} model(s)`,
         // The sources (and their HTTP stack) load only when something needs resolving.
-        async () => (await import('./resolve.js')).resolveDemands(config, toResolve, local, previous, { offline, env, update: opts.update, progress, report: (d) => diagnostics.push(d), dispatcher: opts.dispatcher }),
+        async () => (await import('./resolve.js')).resolveDemands(config, toResolve, local, previous, { offline, env, update: update.models, progress, report: (d) => diagnostics.push(d), dispatcher: opts.dispatcher }),
         (r) => `${[...r.entries.values()].filter((e) => e.locked).length} pinned`);
       traces = resolved.traces;
       affected.push(...resolved.affected);
@@ -164,10 +165,10 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
       progress({ step: 'resolve', kind: 'skip', detail: 'every model is already in the lock' });
     }
     const nodesFrom = diagnostics.length;
-    const { nodes, notes: packNotes, affected: packsAffected } = await resolveNodeLock(config, workflows, previous, { offline, check, frozen: opts.frozen === true, update: opts.update ?? false, env, progress, report: (d) => diagnostics.push(d), dispatcher: opts.dispatcher });
+    const { nodes, notes: packNotes, affected: packsAffected } = await resolveNodeLock(config, workflows, previous, { offline, check, frozen: opts.frozen === true, update: update.packs, env, progress, report: (d) => diagnostics.push(d), dispatcher: opts.dispatcher });
     // ComfyUI and the Python plan come after the packs: the plan reads every pinned tree.
     const environment = config.comfyui.install || config.python.plan
-      ? await (await import('./environment.js')).resolveEnvironment(config, workflows, previous, nodes, { offline, check, frozen: opts.frozen === true, update: opts.update ?? false, env, progress, report: (d) => diagnostics.push(d) })
+      ? await (await import('./environment.js')).resolveEnvironment(config, workflows, previous, nodes, { offline, check, frozen: opts.frozen === true, update: update.sections, env, progress, report: (d) => diagnostics.push(d) })
       : {};
     const nodeDiagnostics = diagnostics.slice(nodesFrom);
     // Said once per service and cause, models and packs together (the lock and report.md keep each reason).
@@ -280,21 +281,53 @@ function relativeToConfig(config: Config, abs: string): string {
 }
 
 /**
+ * `--update KEY…` split between models and node packs: `node:<id>` names a pack; any other word
+ * names the models it matches (key, folder, file name) and the pack of that id, if any. A word
+ * that matches nothing is a usage error, before anything is asked.
+ */
+export function splitUpdate(
+  update: boolean | string[], demands: readonly ModelDemand[], packKeys: ReadonlySet<string>,
+): { models: boolean | string[]; packs: boolean | string[]; sections: boolean | string[] } {
+  if (!Array.isArray(update)) return { models: update, packs: update, sections: update };
+  const models: string[] = [];
+  const packs: string[] = [];
+  const sections: string[] = [];
+  const unknown: string[] = [];
+  for (const word of update) {
+    // The lock's other sections: ComfyUI's pin and the Python plan (`--update python` asks pip again).
+    if (LOCK_SECTIONS.has(word.toLowerCase())) {
+      sections.push(word.toLowerCase());
+      continue;
+    }
+    const pack = word.toLowerCase().replace(/^node:/, '');
+    const isPack = packKeys.has(pack);
+    const isModel = !/^node:/i.test(word) && demands.some((d) => matchesKey(d.key, word));
+    if (isPack) packs.push(pack);
+    if (isModel) models.push(word);
+    if (!isPack && !isModel) unknown.push(word);
+  }
+  if (unknown.length > 0) {
+    throw new UserError(`--update: no model or node pack matches ${unknown.join(', ')} (a model as loras/x.safetensors, loras or x.safetensors; a pack as node:<id> or <id>; or comfyui, python)`);
+  }
+  return { models, packs, sections };
+}
+
+const LOCK_SECTIONS = new Set(['comfyui', 'python']);
+
+/**
  * Which demands go to the sources: new keys, keys named by --update, and (online) entries that
  * were unresolved last time. `check` and `--frozen` resolve nothing; a missing key is drift.
  */
 export function pickKeysToResolve(
   demands: readonly ModelDemand[],
   previous: Lockfile | null,
-  opts: { check: boolean; frozen: boolean; offline: boolean; update: boolean | string[]; packs?: string[] },
+  opts: { check: boolean; frozen: boolean; offline: boolean; update: boolean | string[] },
 ): ModelDemand[] {
   if (opts.check || opts.frozen) return [];
   const prior = previous?.models ?? {};
   const updateAll = opts.update === true;
   const updateList = Array.isArray(opts.update) ? opts.update : [];
-  // Names of the other lock sections are --update's too: packs, `comfyui` and `python`.
-  const others = new Set(['comfyui', 'python', ...Object.keys(previous?.nodes ?? {}), ...(opts.packs ?? [])].map((k) => k.toLowerCase()));
-  const unknown = updateList.filter((u) => !demands.some((d) => matchesKey(d.key, u)) && !others.has(u.toLowerCase()));
+  const unknown = updateList.filter((u) => !demands.some((d) => matchesKey(d.key, u)));
   if (unknown.length > 0) throw new UserError(`--update: no model matches ${unknown.join(', ')}`);
   const named = (key: string) => updateList.some((u) => matchesKey(key, u));
   return demands.filter((d) => {

@@ -78,7 +78,46 @@ test('why: an ambiguous name lists the candidates and exits 2; an unknown one ex
   assert.match(r.stderr, /loras\/mine\.safetensors/);
   const unknown = await runCli(['why', 'nothing.safetensors'], p.dir);
   assert.is(unknown.code, 2);
-  assert.match(unknown.stderr, /no model matches "nothing.safetensors"/);
+  assert.match(unknown.stderr, /no model or node pack matches "nothing.safetensors"/);
+});
+
+test('why: a name without its extension picks the model; an unknown name suggests near ones; a local file of another extension is named', async () => {
+  assert.is((await why('mystery')).key, 'loras/mystery.safetensors');
+  assert.is((await why('loras/mystery')).key, 'loras/mystery.safetensors');
+  const typo = await runCli(['why', 'mystry.safetensors'], p.dir);
+  assert.is(typo.code, 2);
+  assert.match(typo.stderr, /did you mean loras\/mystery\.safetensors\?/);
+  // The workflow wants mystery.safetensors; this machine has mystery.pth.
+  await writeFile(join(p.dir, 'models', 'loras', 'Mystery.pth'), 'another format');
+  const r = await why('mystery.safetensors');
+  assert.is(r.local, null);
+  assert.equal(r.similarLocal, ['loras/Mystery.pth']);
+  const human = await runCli(['why', 'mystery.safetensors'], p.dir);
+  assert.match(human.stdout, /similar local files \(another extension or spelling\): loras\/Mystery\.pth/);
+});
+
+test('why and --update accept node packs, as node:<id> or by id; a word matching nothing is a usage error', async () => {
+  await writeFile(join(p.dir, 'workflows', 'b.json'), JSON.stringify({
+    last_node_id: 1, last_link_id: 0, links: [], groups: [], config: {}, extra: {}, version: 0.4,
+    nodes: [{ id: 1, type: 'PointsEditor', mode: 0, inputs: [], outputs: [], widgets_values: [], properties: { cnr_id: 'comfyui-kjnodes', ver: '1.1.0' } }],
+  }));
+  for (const name of ['node:comfyui-kjnodes', 'comfyui-kjnodes', 'node:ComfyUI-KJNodes']) {
+    const r = await why(name);
+    assert.is(r.kind, 'pack');
+    assert.is(r.key, 'node:comfyui-kjnodes');
+    assert.equal(r.neededBy, [{ workflow: 'workflows/b.json', versions: ['1.1.0'] }]);
+    assert.is(r.status, 'unresolved');
+  }
+  const human = await runCli(['why', 'node:comfyui-kjnodes'], p.dir);
+  assert.match(human.stdout, /^node:comfyui-kjnodes\n {2}needed by:\n {4}workflows\/b\.json {2}ver 1\.1\.0\n {2}unresolved: offline: not in the lock yet/);
+
+  for (const word of ['node:comfyui-kjnodes', 'comfyui-kjnodes', 'loras']) {
+    const r = await runCli(['build', '--offline', '--quiet', '--update', word], p.dir);
+    assert.is(r.code, 0, `${word}: ${r.stderr}`);
+  }
+  const none = await runCli(['build', '--offline', '--update', 'node:nothing'], p.dir);
+  assert.is(none.code, 2);
+  assert.match(none.stderr, /--update: no model or node pack matches node:nothing/);
 });
 
 test.run();
