@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import * as v from 'valibot';
 import type { AnswerCache } from '../io/cache.js';
 import type { HeaderBag, HttpClient, HttpResult } from '../io/http.js';
+import { ANSWER_FRAGMENT, cutTokens, MESSAGE_FRAGMENT } from './tokens.js';
 import type { SourceEnv } from './types.js';
 
 /** The services behind the sources; also the cache namespaces. */
@@ -75,12 +76,12 @@ export function shownUrl(f: Pick<ApiFailure, 'url' | 'via'>): string {
 }
 
 /**
- * Cuts the tokens' own text from `text`: a server may quote the token it refused, and its words
- * reach the lock's reasons, report.md, the cache and the terminal.
+ * Cuts the tokens' own text from a message comfygen composed: a server may quote the token it
+ * refused, and its words reach the lock's reasons, report.md, the cache and the terminal. (The
+ * server's own words had parts of tokens cut at the boundary already: see tokens.ts.)
  */
 export function scrubTokens(text: string, env: Pick<SourceEnv, 'hfToken' | 'civitaiToken'>): string {
-  const secrets = [env.hfToken, env.civitaiToken].filter((t): t is string => typeof t === 'string' && t.length >= 4);
-  return secrets.reduce((t, secret) => t.split(secret).join('<token>'), text);
+  return cutTokens(text, [env.hfToken, env.civitaiToken]);
 }
 
 export type ApiAnswer<T> = ApiSuccess<T> | ApiFailure;
@@ -132,12 +133,14 @@ export function createSourceApi(opts: SourceApiOptions): SourceApi {
   const viaOf = (s: Service): { via?: string } => (endpoint(s) === PUBLIC_BASE[s] ? {} : { via: ENDPOINT_VARIABLE[s] });
   const label = (s: Service, url: string): string => shownUrl({ url, ...viaOf(s) });
   const offlineFailure = (service: Service, url: string): ApiFailure => ({ ok: false, kind: 'offline', service, url, message: `${url}: not asked (offline), not in the cache` });
-  // A server may quote the token it refused ("token hf_… invalid"): its words reach the lock's
-  // reasons, report.md, download.sh and the cache, so the tokens' own text is cut from them.
-  const hide = (text: string): string => scrubTokens(text, opts.env);
+  // A server may quote the token it refused ("token hf_… invalid", or a preview of it): its words
+  // reach the lock's reasons, report.md, download.sh and the cache, so the tokens' text, whole or
+  // in part, is cut from them before anything shortens them; messages are checked again whole.
+  const hide = (text: string): string => cutTokens(text, [opts.env.hfToken, opts.env.civitaiToken], MESSAGE_FRAGMENT);
   const withoutTokens = <T>(answer: ApiAnswer<T>): ApiAnswer<T> => {
     if (answer.ok) return answer;
-    return { ...answer, message: hide(answer.message), ...(answer.serverMessage ? { serverMessage: hide(answer.serverMessage) } : {}) };
+    const whole = (text: string) => scrubTokens(text, opts.env);
+    return { ...answer, message: whole(answer.message), ...(answer.serverMessage ? { serverMessage: whole(answer.serverMessage) } : {}) };
   };
   /** A transport failure (no HTTP answer) as an API failure; an oversized answer or a redirect loop is a bad answer. */
   const transportFailure = (s: Service, url: string, res: Extract<HttpResult, { ok: false }>): ApiFailure => ({
@@ -197,20 +200,23 @@ export function createSourceApi(opts: SourceApiOptions): SourceApi {
       body: call.body === undefined ? undefined : JSON.stringify(call.body),
     });
     if (!res.ok) return transportFailure(call.service, url, res);
+    // The answer's text without the token it may quote, before anything parses, keeps or cuts it:
+    // a file name, a link or an error that echoes it would reach the lock and the cache.
+    const text = cutTokens(res.body.toString('utf8'), [tok], ANSWER_FRAGMENT);
     const headers: Record<string, string> = {};
     for (const name of call.keepHeaders ?? []) {
       const value = res.headers.get(name);
-      if (value !== null) headers[name] = value;
+      if (value !== null) headers[name] = hide(value);
     }
     const where = { url, service: call.service, host: hostOf(res.url), ...viaOf(call.service) };
-    const failure = httpFailure(res.status, res.headers, res.body, where);
+    const failure = httpFailure(res.status, res.headers, text, where, hide);
     if (failure) return failure;
     if (!call.schema) return { ok: true, status: res.status, headers, data: null as T };
     let json: unknown;
     try {
-      json = JSON.parse(res.body.toString('utf8'));
+      json = JSON.parse(text);
     } catch {
-      return { ok: false, kind: 'schema', ...where, detail: 'an answer that is not JSON', message: `${url}: answer is not JSON (${describeBody(res.body)})` };
+      return { ok: false, kind: 'schema', ...where, detail: 'an answer that is not JSON', message: `${url}: answer is not JSON (${describeBody(hide(text))})` };
     }
     const parsed = v.safeParse(call.schema, json);
     if (!parsed.success) {
@@ -251,7 +257,7 @@ export function createSourceApi(opts: SourceApiOptions): SourceApi {
         });
         if (!res.ok) return transportFailure(service, url, res);
         const where = { url, service, host: hostOf(res.url), ...viaOf(service) };
-        const failure = httpFailure(res.status, res.headers, res.body, where);
+        const failure = httpFailure(res.status, res.headers, res.status >= 400 ? res.body.toString('utf8') : '', where, hide);
         if (failure) return failure;
         // Only a 2xx body is the file: hashing anything else would pin the wrong bytes (a 304's empty body).
         if (res.status < 200 || res.status > 299) {
@@ -264,13 +270,18 @@ export function createSourceApi(opts: SourceApiOptions): SourceApi {
   };
 }
 
-/** A non-2xx/3xx answer as a failure with the server's own reason; null when it is a success. */
+/**
+ * A non-2xx/3xx answer as a failure with the server's own reason; null when it is a success.
+ * `hide` cuts the tokens from the server's words before they are shortened, so no cut can leave
+ * a piece of one behind.
+ */
 function httpFailure(
-  status: number, headers: HeaderBag, body: Buffer, where: Pick<ApiFailure, 'url' | 'service' | 'host' | 'via'>,
+  status: number, headers: HeaderBag, body: string, where: Pick<ApiFailure, 'url' | 'service' | 'host' | 'via'>, hide: (text: string) => string,
 ): ApiFailure | null {
   if (status < 400) return null;
   const errorCode = headers.get('x-error-code') ?? undefined;
-  const serverMessage = headers.get('x-error-message') ?? serverWords(body);
+  const said = headers.get('x-error-message') ?? serverWords(body);
+  const serverMessage = said === undefined ? undefined : hide(said).slice(0, 300);
   const message = `${where.url}: HTTP ${status}${errorCode ? ` ${errorCode}` : ''}${serverMessage ? `: ${serverMessage}` : ''}`;
   return {
     ok: false, kind: 'http', status, ...where, message, detail: `HTTP ${status}`,
@@ -286,17 +297,19 @@ function hostOf(url: string): string | undefined {
   }
 }
 
-function serverWords(body: Buffer): string | undefined {
+/** The server's `error` / `message`, whole: the caller cuts tokens, then the length. */
+function serverWords(body: string): string | undefined {
   try {
-    const json = JSON.parse(body.toString('utf8')) as { error?: unknown; message?: unknown };
+    const json = JSON.parse(body) as { error?: unknown; message?: unknown };
     const parts = [json.error, json.message].filter((p): p is string => typeof p === 'string' && p.length > 0);
-    return parts.length ? parts.join(': ').slice(0, 300) : undefined;
+    return parts.length ? parts.join(': ') : undefined;
   } catch {
     return undefined;
   }
 }
 
-function describeBody(body: Buffer): string {
-  const text = body.toString('utf8', 0, 60).replace(/\s+/g, ' ').trim();
-  return text ? `starts with ${JSON.stringify(text)}` : 'empty';
+/** The start of an answer that is not JSON (tokens already cut from `text`). */
+function describeBody(text: string): string {
+  const start = text.slice(0, 60).replace(/\s+/g, ' ').trim();
+  return start ? `starts with ${JSON.stringify(start)}` : 'empty';
 }
