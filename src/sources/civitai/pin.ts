@@ -72,7 +72,7 @@ export function pinFile(version: { id: number }, file: CivitaiFile, request: Res
     // integral product proves nothing. download.sh takes `size` as exact (skip, conflict, resume),
     // so it gets the size of a local copy with this very hash, or none, and relies on the hash.
     size: opts.localSize ?? null,
-    ...(opts.localSize === undefined && typeof file.sizeKB === 'number' && file.sizeKB > 0
+    ...(opts.localSize === undefined && typeof file.sizeKB === 'number' && file.sizeKB > 0 && Number.isSafeInteger(Math.round(file.sizeKB * 1024))
       ? { approxSize: Math.round(file.sizeKB * 1024) }
       : {}),
     hashOrigin: 'api',

@@ -4,7 +4,8 @@
  */
 import * as v from 'valibot';
 
-const id = v.pipe(v.number(), v.integer());
+// Ids go into the lock's URLs: whole, positive and exact (an answer's 1e300 would print as 1e+300).
+const id = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 const text = v.nullish(v.string());
 
 export const FileSchema = v.object({

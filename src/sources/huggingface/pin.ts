@@ -11,7 +11,7 @@ import { failed, pinned, withTrouble } from '../resolution.js';
 import type { Resolution, ResolveRequest, SourceContext } from '../types.js';
 import { RevisionSchema, TreePageSchema, type Revision } from './schema.js';
 import {
-  canonicalUrl, isCommitSha, repoLabel, repoPage, resolvePath, revisionApiPath, treeApiPath,
+  canonicalUrl, hfRefProblem, isCommitSha, repoLabel, repoPage, resolvePath, revisionApiPath, treeApiPath,
   type HfFileRef, type HfRepo,
 } from './url.js';
 
@@ -21,6 +21,9 @@ export interface HfFile {
   size: number | null;
   sha256: string | null;
 }
+
+/** A whole, non-negative byte count JavaScript holds exactly (an answer's -1, 1.5 or 1e300 is not). */
+export const isByteCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 
 /** Git files on the Hub are capped at 10 MB; anything bigger is not a small config file. */
 const MAX_SMALL_FILE = 64 * 2 ** 20;
@@ -73,6 +76,10 @@ export interface PinOptions {
 export async function pinHfFile(ref: HfFileRef, request: ResolveRequest, ctx: SourceContext, opts: PinOptions): Promise<Resolution> {
   const { api } = ctx;
   const explain = (f: ApiFailure): Resolution => explainHfFailure(f, ref, ctx.env.hfTokenVar);
+  // Validated here, where every way to a pin meets (a workflow's URL, a repository search), so a
+  // listing's odd path or size is refused with a reason instead of written into the lock.
+  const refused = hfRefProblem(ref);
+  if (refused) return failed(`not pinned: ${refused}`);
   let revision = opts.known?.revision;
   if (!revision) {
     const answer = await fetchRevision(api, ref, ref.revision);
@@ -87,6 +94,9 @@ export async function pinHfFile(ref: HfFileRef, request: ResolveRequest, ctx: So
     if (!listing.ok) return explain(listing);
     file = listing.data.find((f) => f.path === ref.path);
     if (!file) return failed(`no file ${ref.path} in ${repoLabel(ref)} at ${ref.revision}`);
+  }
+  if (file.size !== null && !isByteCount(file.size)) {
+    return failed(`not pinned: Hugging Face lists ${ref.path} in ${repoLabel(ref)} with the size ${JSON.stringify(file.size)}, which is no number of bytes`);
   }
   const restricted = revision.private === true || (revision.gated !== undefined && revision.gated !== false);
   let sha256 = file.sha256;

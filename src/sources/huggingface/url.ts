@@ -55,6 +55,22 @@ export function parseHfUrl(url: string, extraHosts: readonly string[] = []): HfF
   return { type, id, revision, path: rest.join('/') };
 }
 
+/**
+ * Why a file reference cannot be pinned as a URL that names exactly that file, or null. A `..` or
+ * `.` segment (from a workflow's URL, or a tree listing that has one) would be collapsed by curl
+ * into another path, even another repository's `main`; empty segments, backslashes and control
+ * characters name no file the Hub serves either.
+ */
+export function hfRefProblem(ref: HfFileRef): string | null {
+  const bad = (segment: string) => segment === '' || segment === '.' || segment === '..' || /[\\\x00-\x1f\x7f]/.test(segment);
+  if (!ref.id.split('/').every((segment) => /^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$/.test(segment) && !segment.includes('..'))) {
+    return `${JSON.stringify(ref.id.slice(0, 200))} is not a Hugging Face repository id`;
+  }
+  if (ref.revision.split('/').some(bad)) return `the revision ${JSON.stringify(ref.revision.slice(0, 100))} is not a branch, tag or commit name`;
+  if (ref.path.split('/').some(bad)) return `the path ${JSON.stringify(ref.path.slice(0, 200))} has a '..', '.' or empty segment, a backslash or a control character`;
+  return null;
+}
+
 /** `owner/name`, `datasets/owner/name`, optionally `@revision` (the `repos:` config form). */
 export function parseRepoSpec(spec: string): HfRepo & { revision: string } {
   const at = spec.indexOf('@');
