@@ -63,6 +63,8 @@ export function dirsOf(folder: string): readonly string[] | undefined {
 export function unsafeFolder(folder: string): string | null {
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/.test(folder)) return 'not a plain folder name (letters, digits, _ . -)';
   if (NOT_MODEL_FOLDERS.has(folder)) return 'not a model folder';
+  // Harmless to bash, but a key that JavaScript objects treat specially is no folder anybody meant.
+  if (folder === '__proto__') return 'a reserved name, not a model folder';
   return null;
 }
 

@@ -5,20 +5,46 @@ import { UserError } from '../core/errors.js';
 import type { Lockfile } from '../core/types.js';
 import { stripCredentials } from '../scan/refs/credentials.js';
 
+// Every field comfygen reads is checked for its type here, so a hand-edited lock (`mirrors: 5`, a
+// pack's `version: 1`) is one clear error naming the key path, never a crash while rendering.
+// Unknown extra fields are kept (looseObject): a newer comfygen may add some.
 // A hand-edited hash in capitals is the same hash: read it, write it back in lower case.
 const Sha256 = v.nullable(v.pipe(v.string(), v.regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex characters (a sha256) or null'), v.toLowerCase()));
+// download.sh hands it to curl: only a web address, never a file: URL or an option.
+const WebUrl = v.pipe(v.string(), v.regex(/^https?:\/\/[^\s]+$/i, 'expected an http(s) URL'));
+const ByteCount = v.pipe(v.number(), v.safeInteger('expected a whole number of bytes'), v.minValue(0, 'expected a size of 0 bytes or more'));
+const Text = v.string();
 const Locked = v.looseObject({
-  source: v.string(),
-  // download.sh hands it to curl: only a web address, never a file: URL or an option.
-  url: v.pipe(v.string(), v.regex(/^https?:\/\/[^\s]+$/i, 'expected an http(s) URL')),
+  source: Text,
+  url: WebUrl,
   sha256: Sha256,
-  size: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0, 'expected a size of 0 bytes or more'))),
+  size: v.nullable(ByteCount),
+  approxSize: v.optional(ByteCount),
+  hashOrigin: v.optional(Text),
+  blake3: v.optional(Text),
+  auth: v.optional(Text),
+  mirrors: v.optional(v.array(WebUrl, 'expected a list of http(s) URLs')),
+  remoteName: v.optional(Text),
 });
 const Entry = v.pipe(
   v.looseObject({
-    original: v.looseObject({}),
+    original: v.looseObject({ url: v.optional(Text), sha256: v.optional(Text), repo: v.optional(Text), catalog: v.optional(Text) }),
     locked: v.optional(Locked),
-    unresolved: v.optional(v.looseObject({ reason: v.string(), sha256: Sha256 })),
+    unresolved: v.optional(v.looseObject({ reason: Text, sha256: Sha256 })),
+  }),
+  v.check((e) => (e.locked === undefined) !== (e.unresolved === undefined), 'expected either "locked" or "unresolved", not both and not neither'),
+);
+// Formats (a canonical repository, 40 hex, semver) are judged per pack by nodes.sh's renderer,
+// which refuses that one pack; here only what would break reading: types.
+const NodeEntry = v.pipe(
+  v.looseObject({
+    original: v.looseObject({ cnr_id: v.optional(Text), aux_id: v.optional(Text), ver: v.optional(Text), nodeTypes: v.optional(v.array(Text)) }),
+    chosenBy: v.optional(v.picklist(['config', 'comfygen'])),
+    locked: v.optional(v.variant('type', [
+      v.looseObject({ type: v.literal('git'), repo: Text, commit: Text }),
+      v.looseObject({ type: v.literal('registry'), id: Text, version: Text, url: Text, sha256: Text }),
+    ], 'expected a "git" or "registry" pin')),
+    unresolved: v.optional(v.looseObject({ reason: Text })),
   }),
   v.check((e) => (e.locked === undefined) !== (e.unresolved === undefined), 'expected either "locked" or "unresolved", not both and not neither'),
 );
@@ -55,10 +81,17 @@ const PythonSchema = v.looseObject({
 const LockSchema = v.looseObject({
   version: v.literal(1),
   models: v.record(v.string(), Entry),
-  nodes: v.optional(v.record(v.string(), v.looseObject({ original: v.looseObject({}) }))),
+  nodes: v.optional(v.record(v.string(), NodeEntry)),
   comfyui: v.optional(ComfyuiEntry),
   python: v.optional(PythonSchema),
 });
+
+/** `models["loras/x.safetensors"].locked.mirrors`: a key path a person can find in the file. */
+function keyPath(issue: v.BaseIssue<unknown>): string {
+  const keys = issue.path?.map((p) => p.key) ?? [];
+  if (keys.length === 0) return '(top level)';
+  return keys.map((k, i) => (typeof k === 'number' ? `[${k}]` : typeof k === 'string' && /^[A-Za-z_$][\w$]*$/.test(k) ? `${i === 0 ? '' : '.'}${k}` : `[${JSON.stringify(String(k))}]`)).join('');
+}
 
 export function parseLock(text: string, where: string): Lockfile {
   let raw: unknown;
@@ -70,7 +103,7 @@ export function parseLock(text: string, where: string): Lockfile {
   const parsed = v.safeParse(LockSchema, raw);
   if (!parsed.success) {
     const issue = parsed.issues[0]!;
-    const path = issue.path?.map((p) => String(p.key)).join('.') ?? '(top level)';
+    const path = keyPath(issue);
     throw new UserError(`${where} has an unexpected shape at ${path}: ${issue.message}.\n  Fix it, or restore it from version control; comfygen will not overwrite it.`);
   }
   const lock = parsed.output as unknown as Lockfile;

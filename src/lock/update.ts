@@ -11,6 +11,8 @@ export interface LockPlan {
   changes: LockChange[];
   /** Entries `keepUnneeded` kept although nothing asked for them (packs as `node:<id>`). */
   kept: string[];
+  /** Entries `keepUnneeded` would have kept but `keepable` refused, with why: dropped. */
+  refused: { key: string; why: string }[];
 }
 
 export function updateLock(
@@ -18,13 +20,25 @@ export function updateLock(
   needed: readonly ModelKey[],
   fresh: ReadonlyMap<ModelKey, LockEntry>,
   nodes?: Record<string, NodeLockEntry>,
-  opts: { keepUnneeded?: boolean; comfyui?: ComfyuiLockEntry; python?: PythonLock } = {},
+  opts: {
+    keepUnneeded?: boolean;
+    /** Why a model key no workflow names must not be kept (null: keep it); such entries are dropped. */
+    unkeepable?: (key: ModelKey) => string | null;
+    comfyui?: ComfyuiLockEntry;
+    python?: PythonLock;
+  } = {},
 ): LockPlan {
   const before = previous?.models ?? {};
   const keys = new Set(needed);
   const kept: string[] = [];
+  const refused: { key: string; why: string }[] = [];
   if (opts.keepUnneeded) {
-    for (const key of Object.keys(before)) if (!keys.has(key)) kept.push(key);
+    for (const key of Object.keys(before)) {
+      if (keys.has(key)) continue;
+      const why = opts.unkeepable?.(key) ?? null;
+      if (why === null) kept.push(key);
+      else refused.push({ key, why });
+    }
     for (const key of kept) keys.add(key);
   }
   const models: Record<ModelKey, LockEntry> = {};
@@ -51,7 +65,7 @@ export function updateLock(
   if (nextNodes && Object.keys(nextNodes).length > 0) lock.nodes = sortRecord(nextNodes);
   if (opts.comfyui) lock.comfyui = opts.comfyui;
   if (opts.python) lock.python = opts.python;
-  return { lock, changes: changes.sort((a, b) => byString(a.key, b.key)), kept };
+  return { lock, changes: changes.sort((a, b) => byString(a.key, b.key)), kept, refused };
 }
 
 function diffMaps(before: Record<string, unknown>, after: Record<string, unknown>, out: LockChange[], prefix = ''): void {

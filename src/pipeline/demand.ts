@@ -33,9 +33,24 @@ export function unsafeName(name: string): string | null {
   if (segments.some((seg) => seg === '..' || seg === '.' || seg === '')) return "'..', '.' or empty path segment";
   // download.sh's own rules (safe_rel): refused here, not on the GPU box.
   if (/\.part(\.lock)?$/.test(name)) return 'name ends in .part or .part.lock (download.sh keeps partial downloads under those names)';
+  if (segments.some((seg) => seg.startsWith('.comfygen-download.'))) return 'a path segment starts with .comfygen-download. (download.sh\'s own working folders)';
   if (segments.some((seg) => Buffer.byteLength(seg) > 255)) return 'a path segment is longer than 255 bytes';
   if (Buffer.byteLength(segments.at(-1)!) > 245) return 'the file name is longer than 245 bytes (download.sh needs room for .part.lock)';
   return null;
+}
+
+/**
+ * Why a lock key (`<folder>/<name>`) must not be installed, or null: the rules a workflow's
+ * folder and name are checked by, for keys that come from elsewhere (a lock kept while a
+ * workflow is unreadable, a hand edit).
+ */
+export function unsafeKey(key: string): string | null {
+  const slash = key.indexOf('/');
+  if (slash <= 0) return 'not <folder>/<name>';
+  const folder = key.slice(0, slash);
+  const folderProblem = unsafeFolder(folder);
+  if (folderProblem) return `folder ${folder}: ${folderProblem}`;
+  return unsafeName(key.slice(slash + 1));
 }
 
 export function aggregateDemand(workflows: readonly ScannedWorkflow[]): { demands: ModelDemand[]; diagnostics: Diagnostic[] } {

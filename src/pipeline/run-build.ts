@@ -15,7 +15,8 @@ import { applyWrites, planWrites, type PlannedWrite } from '../io/write.js';
 import { parseLock, readLock } from '../lock/read.js';
 import { serializeLock, updateLock } from '../lock/update.js';
 import { type BuildStamp, demandsFromStamp, readStamp, stampDemands, stampKeys, writeStamp } from './build-stamp.js';
-import { aggregateDemand, type ModelDemand } from './demand.js';
+import { aggregateDemand, type ModelDemand, unsafeKey } from './demand.js';
+import { shown } from '../scan/diagnostics.js';
 import { oncePerFile, stampFiles } from './file-stamp.js';
 import { type LocalState, inspectLocal, walkLocal } from './local.js';
 import { type ProgressSink, silentProgress, step } from './progress.js';
@@ -176,9 +177,16 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     // A workflow that could not be read says nothing about what it needs: the lock keeps the
     // pins no readable workflow names (and download.sh still installs them) until it reads.
     const unread = workflows.filter((wf) => wf.diagnostics.some((d) => d.severity === 'error' && UNREAD_CODES.has(d.code)));
-    const plan = updateLock(previous, demands.map((d) => d.key), fresh, nodes, { keepUnneeded: unread.length > 0, ...environment });
+    // Kept entries are checked as a workflow's names are: a key no workflow could have produced
+    // (custom_nodes/, a download.sh working name, ../) is never installed, whatever the lock says.
+    const plan = updateLock(previous, demands.map((d) => d.key), fresh, nodes, { keepUnneeded: unread.length > 0, unkeepable: unsafeKey, ...environment });
     const { lock, changes } = plan;
     const kept = plan.kept.length;
+    for (const { key, why } of plan.refused) {
+      diagnostics.push({ code: 'lock-key-refused', severity: 'warning', file: relativeToConfig(config, config.lockPath),
+        message: `${shown(key, 200)} was not kept: ${why}; it was dropped from the lock`,
+        hint: 'no workflow can need it; if a hand edit put it there, nothing is lost' });
+    }
     if (kept > 0) {
       const named = unread.slice(0, 3).map((wf) => wf.path).join(', ') + (unread.length > 3 ? ` and ${unread.length - 3} more` : '');
       diagnostics.push({ code: 'lock-kept-unread', severity: 'warning', file: relativeToConfig(config, config.lockPath),

@@ -53,7 +53,7 @@ test('a lock entry must be either locked or unresolved, with a web URL and a siz
   const entry = (e: Record<string, unknown>) => JSON.stringify({ version: 1, models: { 'loras/a.safetensors': { original: {}, ...e } } });
   const locked = (over: Record<string, unknown> = {}) => ({ source: 'url', url: 'https://x/a', sha256: 'ab'.repeat(32), size: 1, ...over });
   const refused: [string, RegExp][] = [
-    [entry({ locked: locked(), unresolved: { reason: 'x', sha256: null } }), /loras\/a\.safetensors: expected either "locked" or "unresolved"/],
+    [entry({ locked: locked(), unresolved: { reason: 'x', sha256: null } }), /models\["loras\/a\.safetensors"\]: expected either "locked" or "unresolved"/],
     [entry({}), /not neither/],
     [entry({ locked: locked({ size: -5 }) }), /locked\.size: expected a size of 0 bytes or more/],
     [entry({ locked: locked({ size: 1.5 }) }), /locked\.size/],
@@ -72,6 +72,40 @@ test('a lock entry must be either locked or unresolved, with a web URL and a siz
   }
   const upper = parseLock(entry({ locked: locked({ sha256: 'AB'.repeat(32) }) }), 'comfy.lock.json');
   assert.is(upper.models['loras/a.safetensors']!.locked!.sha256, 'ab'.repeat(32), 'a hash in capitals is the same hash');
+});
+
+test('a hand-edited field of the wrong type is a usage error naming its key path (models and node packs)', () => {
+  const model = (locked: Record<string, unknown>, original: Record<string, unknown> = {}) => JSON.stringify({ version: 1, models: {
+    'loras/a.safetensors': { original, locked: { source: 'url', url: 'https://x/a', sha256: 'ab'.repeat(32), size: 1, ...locked } } } });
+  const pack = (entry: Record<string, unknown>) => JSON.stringify({ version: 1, models: {}, nodes: { kj: { original: { cnr_id: 'kj' }, ...entry } } });
+  const registry = { type: 'registry', id: 'kj', version: '1.0.0', url: 'https://x/kj.zip', sha256: 'a'.repeat(64) };
+  const refused: [string, string][] = [
+    [model({ mirrors: 5 }), 'models["loras/a.safetensors"].locked.mirrors'],
+    [model({ mirrors: ['https://ok/a', 'file:///etc/passwd'] }), 'models["loras/a.safetensors"].locked.mirrors[1]'],
+    [model({ approxSize: '12' }), 'models["loras/a.safetensors"].locked.approxSize'],
+    [model({ approxSize: 1e300 }), 'models["loras/a.safetensors"].locked.approxSize'],
+    [model({ remoteName: 7 }), 'models["loras/a.safetensors"].locked.remoteName'],
+    [model({ blake3: false }), 'models["loras/a.safetensors"].locked.blake3'],
+    [model({}, { url: 3 }), 'models["loras/a.safetensors"].original.url'],
+    [pack({ locked: { ...registry, version: 1 } }), 'nodes.kj.locked.version'],
+    [pack({ locked: { type: 'git', repo: 'https://github.com/o/r', commit: 40 } }), 'nodes.kj.locked.commit'],
+    [pack({ locked: { type: 'svn', repo: 'x' } }), 'nodes.kj.locked.type'],
+    [pack({ locked: registry, unresolved: { reason: 'x' } }), 'nodes.kj: expected either "locked" or "unresolved"'],
+    [pack({ unresolved: { reason: 5 } }), 'nodes.kj.unresolved.reason'],
+    [pack({ original: { nodeTypes: 'Foo' }, unresolved: { reason: 'x' } }), 'nodes.kj.original.nodeTypes'],
+    [pack({ chosenBy: 'me', unresolved: { reason: 'x' } }), 'nodes.kj.chosenBy'],
+  ];
+  for (const [text, path] of refused) {
+    try {
+      parseLock(text, 'comfy.lock.json');
+      assert.unreachable(text);
+    } catch (err) {
+      assert.instance(err, UserError, text);
+      assert.is((err as UserError).exitCode, 2);
+      assert.ok((err as Error).message.startsWith(`comfy.lock.json has an unexpected shape at ${path}`), (err as Error).message);
+    }
+  }
+  assert.ok(parseLock(pack({ locked: registry, extra: 'a newer field' }), 'comfy.lock.json').nodes?.kj?.locked, 'unknown extra fields are fine');
 });
 
 test('node pack changes are reported with a node: prefix', () => {
