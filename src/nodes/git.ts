@@ -66,13 +66,14 @@ function classify(run: GitRun, what: string, remote: Remote): GitAnswer<never> {
   if (/repository not found|does not appear to be a git repository|not found|terminal prompts disabled|could not read username/i.test(text)) {
     return { kind: 'missing', reason: 'the repository does not exist or is private' };
   }
-  const kind = /could not resolve host|couldn't resolve host|could not resolve hostname|failed to connect|connection refused|couldn't connect|no route to host|network is unreachable/i.test(text)
-    ? 'unreachable'
-    : /timed out/i.test(text) ? 'timeout' : /returned error: 429/.test(text) ? 'rate-limited' : 'server-error';
+  // Said as the HTTP client says it, so an outage of every host is still one line.
+  const unreachable = /could not resolve host|couldn't resolve host|could not resolve hostname/i.test(text) ? 'network error (ENOTFOUND)'
+    : /failed to connect|connection refused|couldn't connect|no route to host|network is unreachable/i.test(text) ? 'network error (ECONNREFUSED)' : null;
+  const kind = unreachable ? 'unreachable' : /timed out/i.test(text) ? 'timeout' : /returned error: 429/.test(text) ? 'rate-limited' : 'server-error';
   const via = remote.url === remote.canonical ? undefined : GITHUB_VARIABLE;
   return {
     kind: 'error', transient: true, message: unavailableHost(hostOf(remote.canonical)),
-    trouble: { service: 'git', kind, detail: firstLine(text), host: hostOf(remote.url), ...(via ? { via } : {}) },
+    trouble: { service: 'git', kind, detail: unreachable ?? firstLine(text), host: hostOf(remote.url), ...(via ? { via } : {}) },
   };
 }
 

@@ -42,11 +42,11 @@ test.before(async () => {
 
 test.after(() => project.cleanup());
 
-/** A copy of the built project whose source answers are too old to trust: every unresolved entry is asked again. */
+/** A copy of the built project without its cache (a fresh checkout): every unresolved entry is asked again. */
 async function copy(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'comfygen-outage-copy-'));
   cpSync(project.dir, dir, { recursive: true });
-  await rm(join(dir, '.comfygen', 'sources'), { recursive: true, force: true });
+  await rm(join(dir, '.comfygen'), { recursive: true, force: true });
   return dir;
 }
 
@@ -76,7 +76,9 @@ test('every host refusing: build and build --update leave the lock and every out
       assert.is(r.code, 0, r.stderr);
       assert.equal(await outputsOf(dir), before, `${args.join(' ')} changed nothing`);
       assert.equal(problems(r.stderr).length, 1, r.stderr);
-      assert.match(r.stderr, /^warning: the network is unreachable: civitai at 127\.0\.0\.1:\d+ \(via CIVITAI_ENDPOINT\), the Comfy Registry at 127\.0\.0\.1:\d+ \(via COMFY_REGISTRY_ENDPOINT\), huggingface at 127\.0\.0\.1:\d+ \(via HF_ENDPOINT\): network error \(ECONNREFUSED\); \d+ lock entries kept as they were \[source-failed\]$/m);
+      // --update verifies the git pin again too (no cache to answer for the repository).
+      const git = args.includes('--update') ? 'git at 127\\.0\\.0\\.1:\\d+ \\(via GITHUB_ENDPOINT\\), ' : '';
+      assert.match(r.stderr, new RegExp(`^warning: the network is unreachable: civitai at 127\\.0\\.0\\.1:\\d+ \\(via CIVITAI_ENDPOINT\\), the Comfy Registry at 127\\.0\\.0\\.1:\\d+ \\(via COMFY_REGISTRY_ENDPOINT\\), ${git}huggingface at 127\\.0\\.0\\.1:\\d+ \\(via HF_ENDPOINT\\): network error \\(ECONNREFUSED\\); \\d+ lock entries kept as they were \\[source-failed\\]$`, 'm'));
       assert.not.match(r.stdout, /updated|added|removed|wrote/);
       // Backoff (1 + 2 + 4 + 8 s per host, as before) would cost 15 s per source; asking once costs nothing.
       assert.ok(ms < offlineMs + 10_000, `${args.join(' ')}: ${ms} ms, offline ${offlineMs} ms`);

@@ -5,6 +5,7 @@ import type { Diagnostic, NodeLockEntry } from '../../src/core/types.js';
 import { collectPacks, resolvePacks } from '../../src/nodes/index.js';
 import type { ResolvePacksOptions } from '../../src/nodes/types.js';
 import { startFakeRegistry, type FakeRegistry } from '../helpers/fake-registry.js';
+import { startFakeServer } from '../helpers/fake-server.js';
 import { createBareRepo, type FixtureRepo } from '../helpers/git-fixtures.js';
 import { tempDir } from '../helpers/tmp.js';
 import { options, ref, workflow } from './build.js';
@@ -202,6 +203,21 @@ test('an outage never changes an unresolved pack either; a new pack gets words t
       registry.fail('/nodes/', null);
     }
   }
+});
+
+test('a git host that refuses connections: pins kept, said as the HTTP client says it, naming GITHUB_ENDPOINT', async () => {
+  const gone = await startFakeServer(() => {});
+  await gone.close();
+  const previous: Record<string, NodeLockEntry> = {
+    'someone/pack': { original: { aux_id: 'someone/Pack', ver: repo.commits[1]! }, locked: { type: 'git', repo: 'https://github.com/someone/Pack', commit: repo.commits[1]! } },
+    'owner/registered': { original: { aux_id: 'owner/registered', ver: other.tip }, locked: { type: 'git', repo: 'https://github.com/owner/registered', commit: other.tip } },
+  };
+  const refs = [ref('someone/pack', repo.commits[1]!, { repo: 'someone/Pack' }), ref('owner/registered', other.tip, { repo: 'owner/registered' })];
+  const { nodes, diagnostics, affected } = await lock(refs, { update: true, githubEndpoint: gone.url }, previous);
+  assert.equal(nodes, previous);
+  assert.equal(diagnostics, []);
+  const trouble = { service: 'git', kind: 'unreachable', detail: 'network error (ECONNREFUSED)', host: new URL(gone.url).host, via: 'GITHUB_ENDPOINT' };
+  assert.equal(affected, [{ key: 'node:owner/registered', kept: true, troubles: [trouble] }, { key: 'node:someone/pack', kept: true, troubles: [trouble] }]);
 });
 
 test('--update keeps a pack pin it cannot verify again, whatever the reason, and says so', async () => {
