@@ -97,7 +97,7 @@ async function lockOne(ctx: ResolveContext, want: Want, prev: NodeLockEntry | un
     } else entry = { original: originalOf(want, askedVer(want)), unresolved: { reason: 'offline: not in the lock yet; run comfygen build without --offline' } };
   } else {
     const choice: Choice = pin ? await pinFromConfig(ctx, want, pin) : await pinFromWorkflows(ctx, want);
-    entry = toEntry(ctx, want, choice, prev, fits && isUpdating);
+    entry = toEntry(ctx, want, choice, prev, fits);
   }
   noteAbout(ctx, want, entry);
   return entry;
@@ -106,27 +106,30 @@ async function lockOne(ctx: ResolveContext, want: Want, prev: NodeLockEntry | un
 /**
  * The entry for a resolution's outcome. A failing service (`transient`) never changes what the lock
  * has: a pin stays, and so does an unresolved entry for the same demand (its reason too), so a
- * build during an outage writes the lock it read. `--update` keeps a pin it cannot re-verify.
+ * build during an outage writes the lock it read. `--update` keeps a pin it cannot verify again
+ * (`fits`: the pin still answers what the workflows and config ask for, so only `--update` asked).
  */
-function toEntry(ctx: ResolveContext, want: Want, choice: Choice, prev: NodeLockEntry | undefined, reverifying: boolean): NodeLockEntry {
+function toEntry(ctx: ResolveContext, want: Want, choice: Choice, prev: NodeLockEntry | undefined, fits: boolean): NodeLockEntry {
   const { outcome, chosenBy } = choice;
   if ('unresolved' in outcome) {
     const fresh: NodeLockEntry = { original: originalOf(want, askedVer(want)), ...(chosenBy ? { chosenBy } : {}), unresolved: { reason: outcome.unresolved } };
     const troubles = outcome.trouble ? [outcome.trouble] : [];
-    if (outcome.transient && prev && (prev.locked || sameDemand(prev, fresh))) {
+    const kept = (entry: NodeLockEntry): NodeLockEntry => {
       if (troubles.length > 0) ctx.affected({ key: `node:${want.key}`, troubles, kept: true });
-      return prev.locked ? keep(prev, want) : structuredClone(prev);
-    }
-    if (reverifying && prev?.locked) {
-      ctx.report({ code: 'update-kept-pin', severity: 'warning', message: `node:${want.key} could not be pinned again (${outcome.unresolved}); the pin in the lock was kept`,
-        hint: 'retry the update later; to drop the pin, remove the pack from the workflows and nodes.pins' });
-      return keep(prev, want);
+      return entry;
+    };
+    if (outcome.transient && prev?.unresolved && sameDemand(prev, fresh)) return kept(structuredClone(prev));
+    if (prev?.locked && fits) {
+      if (!outcome.transient) {
+        ctx.report({ code: 'update-kept-pin', severity: 'warning', message: `node:${want.key} could not be pinned again (${outcome.unresolved}); the pin in the lock was kept`,
+          hint: 'retry the update later; to drop the pin, remove the pack from the workflows and nodes.pins' });
+      }
+      return kept(keep(prev, want));
     }
     if (outcome.transient && prev?.locked) {
       // The workflows ask for another pin than the lock holds, and the service cannot say which.
       ctx.report({ code: 'pack-lock-kept', severity: 'warning', message: `${want.key}: the workflows or config ask for another pin than the lock holds, and it could not be resolved now; kept the pin from the lock`, hint: 'retry later' });
-      if (troubles.length > 0) ctx.affected({ key: `node:${want.key}`, troubles, kept: true });
-      return keep(prev, want);
+      return kept(keep(prev, want));
     }
     if (troubles.length > 0) ctx.affected({ key: `node:${want.key}`, troubles, kept: false });
     // A failing service is said once for all its packs (`source-failed`), not once per pack.

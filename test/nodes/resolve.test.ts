@@ -220,6 +220,21 @@ test('a git host that refuses connections: pins kept, said as the HTTP client sa
   assert.equal(affected, [{ key: 'node:owner/registered', kept: true, troubles: [trouble] }, { key: 'node:someone/pack', kept: true, troubles: [trouble] }]);
 });
 
+test('workflows that ask for another version during a registry outage: the pin stays, with a warning that says why', async () => {
+  const previous: Record<string, NodeLockEntry> = {
+    kj: { original: { cnr_id: 'kj', ver: '1.1.5' }, locked: { type: 'registry', id: 'kj', version: '1.1.5', url: 'https://api.comfy.org/x.zip', sha256: 'b'.repeat(64) } },
+  };
+  registry.fail('/nodes/', 502);
+  try {
+    const { nodes, diagnostics, affected } = await lock([ref('kj', '1.1.6')], {}, previous);
+    assert.equal(nodes.kj?.locked, previous.kj!.locked);
+    assert.equal(diagnostics.map((d) => d.code), ['pack-lock-kept']);
+    assert.equal(affected.map((a) => [a.key, a.kept, a.troubles[0]?.detail]), [['node:kj', true, 'HTTP 502']]);
+  } finally {
+    registry.fail('/nodes/', null);
+  }
+});
+
 test('--update keeps a pack pin it cannot verify again, whatever the reason, and says so', async () => {
   const previous: Record<string, NodeLockEntry> = {
     'someone/pack': { original: { aux_id: 'someone/Pack', ver: 'f'.repeat(40) }, locked: { type: 'git', repo: 'https://github.com/someone/Pack', commit: 'f'.repeat(40) } },
