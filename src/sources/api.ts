@@ -279,7 +279,8 @@ function httpFailure(
   status: number, headers: HeaderBag, body: string, where: Pick<ApiFailure, 'url' | 'service' | 'host' | 'via'>, hide: (text: string) => string,
 ): ApiFailure | null {
   if (status < 400) return null;
-  const errorCode = headers.get('x-error-code') ?? undefined;
+  const named = headers.get('x-error-code');
+  const errorCode = named === null ? undefined : hide(named).slice(0, 100);
   const said = headers.get('x-error-message') ?? serverWords(body);
   const serverMessage = said === undefined ? undefined : hide(said).slice(0, 300);
   const message = `${where.url}: HTTP ${status}${errorCode ? ` ${errorCode}` : ''}${serverMessage ? `: ${serverMessage}` : ''}`;
