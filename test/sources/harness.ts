@@ -23,6 +23,9 @@ export async function testContext(opts: {
   configDir?: string;
   /** As `build --update`: cached answers about branches and searches are asked again. */
   refresh?: boolean;
+  /** Per-attempt timeout and requests in flight per host (default 5 s, 8). */
+  timeoutMs?: number;
+  concurrency?: number;
 }): Promise<TestContext> {
   const diagnostics: Diagnostic[] = [];
   const sleeps: number[] = [];
@@ -45,7 +48,8 @@ export async function testContext(opts: {
     http: {
       retries: 3,
       baseDelayMs: 1,
-      timeoutMs: 5000,
+      timeoutMs: opts.timeoutMs ?? 5000,
+      ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
       sleep: async (ms) => {
         sleeps.push(ms);
       },
