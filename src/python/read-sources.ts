@@ -81,7 +81,8 @@ async function zipTree(locked: { id: string; version: string; url: string; sha25
   const what = `${locked.id} ${locked.version}`;
   if (ctx.offline) return { unread: `${what}: the zip is not in the cache (offline)`, transient: true };
   const res = await ctx.http.send({ method: 'GET', url: registryFetchUrl(locked.url, ctx.registryEndpoint), redirect: 'follow', maxBytes: 256 * 2 ** 20 });
-  if (!res.ok) return { unread: `${what}: downloading the zip failed (${res.detail})`, transient: true };
+  // The lock's words name no endpoint or error name (they are about this machine): the host only.
+  if (!res.ok) return { unread: `${what}: ${new URL(locked.url).host} unavailable; the next build asks again`, transient: true };
   if (res.status >= 400) return { unread: `${what}: downloading the zip failed (HTTP ${res.status})`, transient: res.status >= 500 || res.status === 429 };
   const sha256 = createHash('sha256').update(res.body).digest('hex');
   if (sha256 !== locked.sha256) return { unread: `${what}: the zip's sha256 is ${sha256}, not the pinned ${locked.sha256}`, transient: false };
