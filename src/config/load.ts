@@ -3,15 +3,16 @@
  * and turns every problem into one UserError that names the file, the key path, what was
  * expected and what was found.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { cosmiconfig, defaultLoaders } from 'cosmiconfig';
+import { pathToFileURL } from 'node:url';
+import { cosmiconfig } from 'cosmiconfig';
 import * as v from 'valibot';
 import { UserError } from '../core/errors.js';
 import { redactUrls } from '../scan/refs/credentials.js';
 import { type Config, normalizeConfig } from './normalize.js';
 import { loadJsonConfig } from './json-loader.js';
-import { registerConfigHooks } from './module-hooks.js';
+import { importAs } from './module-hooks.js';
 import { failIfNeverSettles } from './never-settles.js';
 import { loadTsConfigFile } from './ts-loader.js';
 import { ConfigSchema } from './schema.js';
@@ -20,11 +21,21 @@ export const CONFIG_FILES = ['comfy.config.ts', 'comfy.config.mts', 'comfy.confi
 
 type Loader = (filepath: string, content: string) => unknown;
 
-function withConfigHooks(loader: Loader): Loader {
-  return async (filepath, content) => {
-    registerConfigHooks();
-    return loader(filepath, content);
-  };
+/**
+ * comfy.config.{js,mjs}, imported as Node imports any module. Only when it imports `comfygen`
+ * and comfygen is not installed where the config is (npx, a global install) does it run again
+ * through the module hooks, which resolve that name to this comfygen (module-hooks.ts): Node
+ * resolves a module's whole static import graph before it runs any of it, so none of the
+ * config's code had run.
+ */
+async function loadCodeConfig(filepath: string): Promise<unknown> {
+  try {
+    return ((await import(pathToFileURL(filepath).href)) as { default: unknown }).default;
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException;
+    if (err.code !== 'ERR_MODULE_NOT_FOUND' || !err.message.includes("'comfygen'")) throw error;
+  }
+  return (await importAs(filepath, readFileSync(filepath, 'utf8'))).default;
 }
 
 /** A config path as messages show it: relative to where comfygen runs, when it is below it. */
@@ -78,7 +89,8 @@ function definesNoConfig(shown: string, why: string): UserError {
 export async function loadConfig(opts: { cwd: string; file?: string }): Promise<Config> {
   const { cwd } = opts;
   const show = (filepath: string) => shownPath(cwd, filepath);
-  const tsLoader = definingConfig(withConfigHooks((filepath, content) => loadTsConfigFile(filepath, content, show(filepath))), cwd);
+  const tsLoader = definingConfig((filepath, content) => loadTsConfigFile(filepath, content, show(filepath)), cwd);
+  const codeLoader = definingConfig(loadCodeConfig, cwd);
   let result;
   try {
     const explorer = cosmiconfig('comfygen', {
@@ -86,13 +98,13 @@ export async function loadConfig(opts: { cwd: string; file?: string }): Promise<
       searchStrategy: 'global',
       cache: false,
       ignoreEmptySearchPlaces: false,
-      // Only code configs need the module hooks (registering them starts a loader
-      // thread); TypeScript goes through the transpile cache.
+      // No loader registers module hooks (a loader thread every import then waits on) unless
+      // it must: TypeScript runs from the transpile cache, JavaScript as it is.
       loaders: {
         '.ts': tsLoader,
         '.mts': tsLoader,
-        '.js': definingConfig(withConfigHooks(defaultLoaders['.js']), cwd),
-        '.mjs': definingConfig(withConfigHooks(defaultLoaders['.mjs']), cwd),
+        '.js': codeLoader,
+        '.mjs': codeLoader,
         // cosmiconfig's JSON loader prints its code frame twice and names no line.
         '.json': definingConfig((filepath, content) => loadJsonConfig(filepath, content, show(filepath)), cwd),
       },

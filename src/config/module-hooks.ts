@@ -1,14 +1,14 @@
 /**
- * Module hooks for code configs (one registration per process, on a loader thread):
+ * Module hooks for the configs that cannot load without them (one registration per process, on
+ * a loader thread every later import then waits on, so no build registers them otherwise):
  *
- * - `import { defineConfig } from 'comfygen'` must work even where comfygen runs through npx or
- *   a global install and is not in the project's node_modules: the bare name resolves to us
- *   when normal resolution fails.
- * - A transpiled comfy.config.ts runs under the config's own URL (plus a query naming the load),
- *   its code handed to the loader thread through a message port. Relative imports and
- *   `import.meta.url` inside the config work as written, and nothing is ever written beside the
- *   user's config: no temporary file to leave behind when a config hangs, exits or is killed,
- *   and a read-only project loads too.
+ * - a comfy.config.{js,mjs} importing `comfygen` where comfygen runs through npx or a global
+ *   install and is not in the project's node_modules: the bare name resolves to us when normal
+ *   resolution fails;
+ * - a transpiled comfy.config.ts in a project whose `.comfygen/` cannot be written (ts-loader.ts
+ *   runs it from there otherwise): it runs under the config's own URL (plus a query naming the
+ *   load), its code handed to the loader thread through a message port, so nothing is ever
+ *   written beside the user's config, and a read-only project loads too.
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { register } from 'node:module';
@@ -18,6 +18,11 @@ const QUERY = 'comfygen-load';
 
 let port: MessagePort | undefined;
 let loads = 0;
+
+/** Whether this process registered the hooks (tests check that builds which need none do not). */
+export function hooksRegistered(): boolean {
+  return port !== undefined;
+}
 
 export function registerConfigHooks(): void {
   if (port) return;

@@ -9,9 +9,9 @@ import { writeCacheFile } from '../io/cache-file.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-/** What an entry must be made from: the loader, the compiler and the source text. */
-export function sourceKey(loaderVersion: number, compilerVersion: string, source: string): string {
-  return sha256(`${loaderVersion}\0${compilerVersion}\0${source}`);
+/** What an entry must be made from: the loader, its tools (versions, paths) and the source text. */
+export function sourceKey(loaderVersion: number, toolchain: string, source: string): string {
+  return sha256(`${loaderVersion}\0${toolchain}\0${source}`);
 }
 
 function seal(key: string, code: string): string {
@@ -31,7 +31,7 @@ export function readCachedModule(file: string, key: string): string | null {
   return newline >= 0 && text.slice(0, newline + 1) === seal(key, code) ? code : null;
 }
 
-/** Best effort: a project where the cache cannot be written still loads its config, only slower. */
-export function writeCachedModule(file: string, key: string, code: string): void {
-  writeCacheFile(file, seal(key, code) + code);
+/** Best effort: false when the cache cannot be written (the caller then runs the code another way). */
+export function writeCachedModule(file: string, key: string, code: string): boolean {
+  return writeCacheFile(file, seal(key, code) + code);
 }

@@ -1,5 +1,7 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadConfig } from '../../src/config/load.js';
@@ -143,6 +145,87 @@ test('a TypeScript config is transpiled once: the cached module follows edits an
     await cleanup();
   }
 });
+
+test('a TypeScript config runs from the cache as if from its own folder: imports, import.meta, import()', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    await mkdir(join(dir, 'lib'));
+    await writeFile(join(dir, 'package.json'), '{"type":"module"}');
+    await writeFile(join(dir, 'lib', 'roots.js'), `export const roots = ['from-lib'];`);
+    await writeFile(join(dir, 'lib', 'later.js'), `export const globs = ['later/*.json'];`);
+    // Strings and comments that look like imports stay as written.
+    await writeFile(join(dir, 'comfy.config.ts'), `import { defineConfig } from 'comfygen';
+      import { roots } from './lib/roots.js';
+      export * from './lib/later.js';
+      const which: string = 'later';
+      const later = await import(\`./lib/\${which}.js\`);
+      const literal = await import('./lib/later.js');
+      const note = "import x from './nowhere.js'"; // import('./nowhere.js')
+      export default defineConfig({
+        workflows: [...later.globs, ...literal.globs, note],
+        models: { roots: [...roots, import.meta.dirname, import.meta.filename, import.meta.url, import.meta.resolve('./lib/roots.js')] },
+      });`);
+    for (const pass of ['transpiled', 'from the cache']) {
+      const config = await loadConfig({ cwd: dir });
+      assert.equal(config.workflows, ['later/*.json', 'later/*.json', "import x from './nowhere.js'"], pass);
+      assert.equal(config.models.roots, ['from-lib', dir, join(dir, 'comfy.config.ts'), pathToFileURL(join(dir, 'comfy.config.ts')).href,
+        pathToFileURL(join(dir, 'lib', 'roots.js')).href], pass);
+    }
+  } finally {
+    await cleanup();
+  }
+});
+
+test('a comfy.config.mjs imports defineConfig from comfygen where comfygen is not installed', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    await writeFile(join(dir, 'helper.mjs'), `import { defineConfig } from 'comfygen';\nexport const make = (w) => defineConfig({ workflows: w });`);
+    await writeFile(join(dir, 'comfy.config.mjs'), `import { defineConfig } from 'comfygen';\nimport { make } from './helper.mjs';\nexport default defineConfig(make(['m/*.json']));`);
+    assert.equal((await loadConfig({ cwd: dir })).workflows, ['m/*.json']);
+  } finally {
+    await cleanup();
+  }
+});
+
+test('loading a config registers no module hooks, unless it cannot load without them', () => {
+  // In a process of its own: hooks, once registered, stay for the life of the process.
+  const script = `
+    import { loadConfig } from ${JSON.stringify(new URL('../../src/config/load.ts', import.meta.url).href)};
+    import { hooksRegistered } from ${JSON.stringify(new URL('../../src/config/module-hooks.ts', import.meta.url).href)};
+    const seen = [];
+    for (const dir of process.argv.slice(1)) {
+      await loadConfig({ cwd: dir });
+      seen.push(hooksRegistered());
+    }
+    console.log(JSON.stringify(seen));`;
+  return withProjects(async (ts, json, mjs, unwritable) => {
+    const run = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', script, ts, ts, json, mjs, unwritable], { encoding: 'utf8' });
+    assert.is(run.status, 0, run.stderr);
+    // comfy.config.ts cold, then warm, a JSON config, a .mjs config that imports comfygen (not
+    // installed there: the hooks must step in), and a .ts config whose cache cannot be written.
+    assert.equal(JSON.parse(run.stdout), [false, false, false, true, true]);
+  });
+});
+
+async function withProjects(fn: (...dirs: string[]) => Promise<void>): Promise<void> {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const files: [string, string][] = [
+      ['ts/comfy.config.ts', `import { defineConfig } from 'comfygen';\nexport default defineConfig({ workflows: ['a/*.json'] as string[] });`],
+      ['json/comfy.config.json', '{ "workflows": ["a/*.json"] }'],
+      ['mjs/comfy.config.mjs', `import { defineConfig } from 'comfygen';\nexport default defineConfig({ workflows: ['a/*.json'] });`],
+      ['unwritable/comfy.config.ts', `export default { workflows: ['a/*.json'] as string[] };`],
+      ['unwritable/.comfygen', 'a file where the cache folder would go'],
+    ];
+    for (const [path, text] of files) {
+      await mkdir(join(dir, path, '..'), { recursive: true });
+      await writeFile(join(dir, path), text);
+    }
+    await fn(...['ts', 'json', 'mjs', 'unwritable'].map((d) => join(dir, d)));
+  } finally {
+    await cleanup();
+  }
+}
 
 test('a TypeScript config loads when its cache cannot be written', async () => {
   const { dir, cleanup } = await tempDir();
