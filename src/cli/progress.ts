@@ -3,7 +3,6 @@
  * finished step otherwise (CI, pipes, NO_COLOR-friendly) plus, in a long step, a line of where it
  * is every few seconds and every note at once; nothing with --quiet or --json.
  */
-import { Listr } from 'listr2';
 import type { ProgressEvent, ProgressSink } from '../pipeline/progress.js';
 
 export interface ProgressRenderer {
@@ -83,6 +82,8 @@ function plainProgress(stream: NodeJS.WriteStream, updateMs: number): ProgressRe
 }
 
 function listrProgress(stream: NodeJS.WriteStream): ProgressRenderer {
+  // Loaded only for a terminal: a piped, quiet or --json run never pays for it.
+  const listr2 = import('listr2');
   let queue: Promise<unknown> = Promise.resolve();
   const open = new Map<string, { update(detail: string): void; done(detail?: string): void }>();
   const sink: ProgressSink = (e) => {
@@ -91,18 +92,21 @@ function listrProgress(stream: NodeJS.WriteStream): ProgressRenderer {
       let setOutput: (detail: string) => void = () => {};
       const finished = new Promise<string | undefined>((resolve) => (finish = resolve));
       open.set(e.step, { update: (d) => setOutput(d), done: (d) => finish(d) });
-      const list = new Listr(
-        [{
-          title: e.title,
-          task: async (_ctx, task) => {
-            setOutput = (d) => (task.output = d);
-            const detail = await finished;
-            if (detail) task.title = `${e.title}: ${detail}`;
-          },
-        }],
-        { renderer: 'default', exitOnError: false, registerSignalListeners: false, fallbackRendererCondition: false },
-      );
-      queue = queue.then(() => list.run().catch(() => {}));
+      queue = queue.then(async () => {
+        const { Listr } = await listr2;
+        const list = new Listr(
+          [{
+            title: e.title,
+            task: async (_ctx, task) => {
+              setOutput = (d) => (task.output = d);
+              const detail = await finished;
+              if (detail) task.title = `${e.title}: ${detail}`;
+            },
+          }],
+          { renderer: 'default', exitOnError: false, registerSignalListeners: false, fallbackRendererCondition: false },
+        );
+        await list.run().catch(() => {});
+      });
     } else if (e.kind === 'update' || e.kind === 'note') open.get(e.step)?.update(e.detail);
     else if (e.kind === 'done') open.get(e.step)?.done(e.detail);
     else stream.write(`- ${e.step}: skipped${e.detail ? ` (${e.detail})` : ''}\n`);

@@ -3,7 +3,8 @@
  * names no line, differs between Node versions and may quote the whole file), so jsonc-parser,
  * in strict mode, finds where the text stops being JSON and what was expected there.
  */
-import * as jsonc from 'jsonc-parser';
+import { createRequire } from 'node:module';
+import type * as Jsonc from 'jsonc-parser';
 import { UserError } from '../core/errors.js';
 import { codeFrame, positionAt } from './code-frame.js';
 
@@ -28,23 +29,23 @@ export interface JsonError {
   expected: string;
 }
 
-const { ParseErrorCode: Code } = jsonc;
-const EXPECTED: Partial<Record<jsonc.ParseErrorCode, string>> = {
-  [Code.InvalidSymbol]: 'a value (a string in double quotes, a number, an object, an array, true, false or null)',
-  [Code.ValueExpected]: 'a value (a string in double quotes, a number, an object, an array, true, false or null)',
-  [Code.InvalidNumberFormat]: 'a number such as 0, 12 or -1.5e3',
-  [Code.PropertyNameExpected]: 'a property name in double quotes',
-  [Code.ColonExpected]: "':' after the property name",
-  [Code.CloseBraceExpected]: "',' or '}'",
-  [Code.CloseBracketExpected]: "',' or ']'",
-  [Code.EndOfFileExpected]: 'the end of the file after the top-level value',
-  [Code.InvalidCommentToken]: 'no comment (JSON has none)',
-  [Code.UnexpectedEndOfComment]: 'no comment (JSON has none)',
-  [Code.UnexpectedEndOfString]: 'a closing "',
-  [Code.UnexpectedEndOfNumber]: 'a digit',
-  [Code.InvalidUnicode]: 'four hex digits after \\u',
-  [Code.InvalidEscapeCharacter]: 'an escape such as \\" \\\\ \\n or \\u00e9',
-  [Code.InvalidCharacter]: 'a closing " on the same line (or \\n)',
+/** What each of jsonc-parser's errors (by the name `printParseErrorCode` gives it) expected. */
+const EXPECTED: Record<string, string> = {
+  InvalidSymbol: 'a value (a string in double quotes, a number, an object, an array, true, false or null)',
+  ValueExpected: 'a value (a string in double quotes, a number, an object, an array, true, false or null)',
+  InvalidNumberFormat: 'a number such as 0, 12 or -1.5e3',
+  PropertyNameExpected: 'a property name in double quotes',
+  ColonExpected: "':' after the property name",
+  CloseBraceExpected: "',' or '}'",
+  CloseBracketExpected: "',' or ']'",
+  EndOfFileExpected: 'the end of the file after the top-level value',
+  InvalidCommentToken: 'no comment (JSON has none)',
+  UnexpectedEndOfComment: 'no comment (JSON has none)',
+  UnexpectedEndOfString: 'a closing "',
+  UnexpectedEndOfNumber: 'a digit',
+  InvalidUnicode: 'four hex digits after \\u',
+  InvalidEscapeCharacter: 'an escape such as \\" \\\\ \\n or \\u00e9',
+  InvalidCharacter: 'a closing " on the same line (or \\n)',
 };
 
 /** Where `text` first breaks RFC 8259 JSON, or null when it does not. */
@@ -52,6 +53,8 @@ export function findJsonError(text: string): JsonError | null {
   // The open containers, to say which bracket a missing ',' would have been closed by.
   const open: string[] = [];
   let found: JsonError | null = null;
+  // Loaded only to explain a config that JSON.parse refused.
+  const jsonc = createRequire(import.meta.url)('jsonc-parser') as typeof Jsonc;
   jsonc.visit(text, {
     onObjectBegin: () => void open.push('}'),
     onObjectEnd: () => void open.pop(),
@@ -59,7 +62,8 @@ export function findJsonError(text: string): JsonError | null {
     onArrayEnd: () => void open.pop(),
     onError: (error, offset) => {
       if (found) return;
-      const expected = error === Code.CommaExpected ? `',' or '${open.at(-1) ?? '}'}'` : EXPECTED[error] ?? jsonc.printParseErrorCode(error);
+      const name = jsonc.printParseErrorCode(error);
+      const expected = name === 'CommaExpected' ? `',' or '${open.at(-1) ?? '}'}'` : EXPECTED[name] ?? name;
       found = { offset, expected };
     },
   }, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
