@@ -2,11 +2,13 @@
  * Digests of one file, only the algorithms asked for: SHA-256 (node:crypto) and BLAKE3
  * (`./blake3.ts`, loaded on first use so a build that only pins SHA-256 never loads it).
  *
- * Reads are synchronous into one reused 4 MiB buffer per thread. On a worker nothing else waits
+ * Reads are synchronous into one reused 128 KiB buffer per thread. On a worker nothing else waits
  * for the thread, and over page-cached files this beat overlapping async reads (each read then
- * runs on libuv's pool, competing with the hashing threads for the cores): BLAKE3 ≈6.3 against
- * ≈4 GiB/s on 2 cores. 2–4 MiB reads tied; 8 and 16 MiB were slower for BLAKE3 (the chunk no
- * longer sits in cache when it is hashed). Figures: bench/README.md.
+ * runs on libuv's pool, competing with the hashing threads for the cores). The size is the one
+ * whose chunk is still in the core's cache when it is hashed right after the copy: over 4 × 1 GiB
+ * (`inventory --hash`, 2 workers, 2 cores) 128 KiB took 0.88× the CPU of 4 MiB for BLAKE3 and
+ * 0.94× for SHA-256 (less copying in the kernel), 0.93× of 256 KiB – 1 MiB and 0.96× of 64 KiB.
+ * Figures: bench/README.md.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
@@ -20,7 +22,7 @@ export const HASH_ALGORITHMS: readonly HashAlgorithm[] = ['sha256', 'blake3'];
 /** Lower-case hex digests by algorithm; which ones are present depends on what was asked. */
 export type Digests = { [A in HashAlgorithm]?: string };
 
-export const CHUNK_SIZE = 4 * 1024 * 1024;
+export const CHUNK_SIZE = 128 * 1024;
 
 /** The file's identity when it was opened, so the cache is keyed by what was actually read. */
 export interface FileIdentity {

@@ -47,7 +47,8 @@ function tool(cmd: string, path: string): string {
 }
 
 test('each algorithm alone and both together equal sha256sum and b3sum, at the small-file and chunk boundaries and beyond', async () => {
-  const sizes = [0, 1, SMALL_FILE_BYTES, SMALL_FILE_BYTES + 1, CHUNK_SIZE - 1, CHUNK_SIZE, CHUNK_SIZE + 1, 2 * CHUNK_SIZE + 3, 100 * MiB];
+  const above = SMALL_FILE_BYTES + CHUNK_SIZE; // read on the workers, chunk by chunk
+  const sizes = [0, 1, SMALL_FILE_BYTES, SMALL_FILE_BYTES + 1, CHUNK_SIZE - 1, CHUNK_SIZE, CHUNK_SIZE + 1, 2 * CHUNK_SIZE + 3, above - 1, above, above + 1, 100 * MiB];
   const files = await Promise.all(sizes.map(async (size) => {
     const path = join(tmp.dir, `f-${size}.bin`);
     await makeFile(path, size);
@@ -96,6 +97,30 @@ function hashInChild(algorithms: string, paths: string[]): { hashes: Record<stri
   assert.is(out.status, 0, out.stderr);
   return JSON.parse(out.stdout);
 }
+
+test('workers started ahead hash the same, load only what was asked, and never keep the process alive', async () => {
+  const big = join(tmp.dir, 'ahead-big.bin');
+  await makeFile(big, 3 * MiB);
+  const code = `
+    const { statSync } = await import('node:fs');
+    const { createHasher } = await import(process.argv[1]);
+    const algorithms = process.argv[2].split(',');
+    const idle = createHasher({ cacheFile: null, startWorkers: algorithms }); // never used, never closed
+    const hasher = createHasher({ cacheFile: null, startWorkers: algorithms });
+    const s = statSync(process.argv[3]);
+    const { hashes } = await hasher.hashMany([{ absPath: process.argv[3], size: s.size, mtimeMs: s.mtimeMs, ino: s.ino }], { algorithms });
+    // Not closed either: the process must still end once its work is done.
+    await new Promise((resolve) => setTimeout(resolve, 200)); // workers of \`idle\` have started by now
+    const loaded = process.report.getReport().sharedObjects.some((lib) => /blake/i.test(lib));
+    console.log(JSON.stringify({ hashes: [...hashes.values()], blake3Loaded: loaded }));`;
+  const hashModule = fileURLToPath(new URL('../../src/io/hash.ts', import.meta.url));
+  for (const [algorithms, want, blake3Loaded] of [['sha256', { sha256: tool('sha256sum', big) }, false], ['blake3', { blake3: tool('b3sum', big) }, true]] as const) {
+    const out = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code, hashModule, algorithms, big], { encoding: 'utf8', timeout: 60_000 });
+    assert.is(out.signal, null, 'the process ended by itself, though no hasher was closed');
+    assert.is(out.status, 0, out.stderr);
+    assert.equal(JSON.parse(out.stdout), { hashes: [want], blake3Loaded }, algorithms);
+  }
+});
 
 test('asking for sha256 never loads the BLAKE3 addon, on the workers or on the calling thread', async () => {
   const big = join(tmp.dir, 'child-big.bin');
@@ -175,7 +200,8 @@ test('caches written with both digests (before they became optional) still answe
 
 test('a file that grows while it is read is a diagnostic, not a digest, and is not cached', async () => {
   const path = join(tmp.dir, 'growing.bin');
-  await makeFile(path, 3 * CHUNK_SIZE);
+  // Above the small-file size (those are read whole, without progress) and several chunks long.
+  await makeFile(path, SMALL_FILE_BYTES + 3 * CHUNK_SIZE);
   // workers: 0 reads on this thread, so progress arrives between chunks, mid-read.
   const hasher = createHasher({ cacheFile: null, workers: 0 });
   let grown = false;
