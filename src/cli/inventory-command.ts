@@ -8,7 +8,10 @@ import { loadConfig } from '../config/load.js';
 import { UserError } from '../core/errors.js';
 import { visible } from '../core/visible.js';
 import type { Diagnostic, LocalFile } from '../core/types.js';
-import { loadRoots, walkInventory, type ModelRoot } from '../inventory/index.js';
+// Not from inventory/index.js, which would also load the YAML reader for extra_model_paths.yaml.
+import { loadRoots } from '../inventory/load-roots.js';
+import type { ModelRoot } from '../inventory/types.js';
+import { walkInventory } from '../inventory/walk.js';
 import { createHasher, HASH_ALGORITHMS, type HashAlgorithm, type Hasher, type HashProgress } from '../io/hash.js';
 import type { Io } from './build-command.js';
 import { formatDiagnostic } from './format.js';
@@ -87,13 +90,16 @@ export function parseHashFlag(value: boolean | string | undefined): HashAlgorith
 export async function inventoryCommand(flags: InventoryFlags, io: Io): Promise<number> {
   const algorithms = parseHashFlag(flags.hash);
   const config = await loadConfig({ cwd: io.cwd, file: flags.config });
-  const loaded = await loadRoots({ roots: config.models.roots, extraModelPaths: config.models.extraModelPaths, configDir: config.configDir, env: io.env });
-  const walked = await walkInventory(loaded.roots, { statAll: true });
-  const diagnostics = [...loaded.diagnostics, ...walked.diagnostics];
-  // Without --hash nothing is read, so no thread pool is started.
-  const hasher = createHasher({ cacheFile: join(config.cacheDir, 'hashes.json'), workers: algorithms.length > 0 ? undefined : 0 });
+  // Without --hash nothing is read, so no thread pool is started; with it, the workers start
+  // now and get ready while the model roots are walked.
+  const hasher = algorithms.length > 0
+    ? createHasher({ cacheFile: join(config.cacheDir, 'hashes.json'), startWorkers: algorithms })
+    : createHasher({ cacheFile: join(config.cacheDir, 'hashes.json'), workers: 0 });
   let inventory: InventoryJson;
   try {
+    const loaded = await loadRoots({ roots: config.models.roots, extraModelPaths: config.models.extraModelPaths, configDir: config.configDir, env: io.env });
+    const walked = await walkInventory(loaded.roots, { statAll: true });
+    const diagnostics = [...loaded.diagnostics, ...walked.diagnostics];
     if (algorithms.length > 0) diagnostics.push(...(await hashMissing(hasher, walked.files, algorithms, flags, io)));
     inventory = await collectInventory(walked.files, loaded.roots, hasher, diagnostics);
   } finally {

@@ -10,7 +10,7 @@ import { CONFIG_FILES, loadConfig } from '../config/load.js';
 import type { Config } from '../config/normalize.js';
 import { UserError } from '../core/errors.js';
 import { visible } from '../core/visible.js';
-import { loadRoots } from '../inventory/index.js';
+import { loadRoots } from '../inventory/load-roots.js';
 import { createScanMemo } from '../pipeline/scan-memo.js';
 import { type BuildFlags, buildCommand, type Io } from './build-command.js';
 

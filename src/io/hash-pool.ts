@@ -13,6 +13,11 @@ export interface WorkerRequest {
   algorithms: HashAlgorithm[];
 }
 
+/** Sent to a worker started ahead of its first file: load what these algorithms need. */
+export interface WorkerPrepare {
+  prepare: HashAlgorithm[];
+}
+
 export type WorkerReply =
   | { id: number; kind: 'progress'; bytes: number }
   | { id: number; kind: 'done'; result: HashedFile; unreported: number }
@@ -50,6 +55,19 @@ export class HashPool {
       this.queue.push({ id: this.nextId++, path, algorithms, resolve, reject });
       this.pump();
     });
+  }
+
+  /**
+   * Starts every worker now, each loading what `algorithms` need, so that a caller with other
+   * work to do first (loading a config, walking folders) overlaps their start-up with it. Idle,
+   * they do not keep the process alive.
+   */
+  start(algorithms: HashAlgorithm[]): void {
+    while (this.slots.length < this.size) {
+      const slot = this.spawn();
+      slot.worker.postMessage({ prepare: algorithms } satisfies WorkerPrepare);
+      slot.worker.unref();
+    }
   }
 
   async close(): Promise<void> {

@@ -5,14 +5,19 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { hashFileSync, prepareDigests } from './hash-file.js';
-import type { WorkerReply, WorkerRequest } from './hash-pool.js';
+import type { WorkerPrepare, WorkerReply, WorkerRequest } from './hash-pool.js';
 
 const PROGRESS_STEP = 64 * 1024 * 1024;
 
 const port = parentPort;
 if (!port) throw new Error('hash-worker.ts runs only as a worker thread');
 
-port.on('message', async ({ id, path, algorithms }: WorkerRequest) => {
+port.on('message', async (message: WorkerRequest | WorkerPrepare) => {
+  if ('prepare' in message) {
+    await prepareDigests(message.prepare).catch(() => undefined); // a file asking for it will say why
+    return;
+  }
+  const { id, path, algorithms } = message;
   let unreported = 0;
   const reply = (message: WorkerReply) => port.postMessage(message);
   try {

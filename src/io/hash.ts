@@ -43,6 +43,11 @@ export interface HasherOptions {
   cacheFile: string | null;
   /** Worker threads; default one per core. 0 hashes on the calling thread, blocking it per file. */
   workers?: number;
+  /**
+   * Start the workers at once, loading what these algorithms need, instead of on the first
+   * large file: for a caller that will surely hash and has other work to do first.
+   */
+  startWorkers?: readonly HashAlgorithm[];
 }
 
 export interface Hasher {
@@ -70,6 +75,7 @@ export function createHasher(opts: HasherOptions): Hasher {
     for (const listener of byteListeners) listener(path, bytes);
   };
   const pool = new HashPool(opts.workers ?? availableParallelism(), countBytes);
+  if (opts.startWorkers) pool.start(normalizeAlgorithms(opts.startWorkers));
   let cache: Promise<HashCache> | null = null;
   const loadCache = () => (cache ??= HashCache.load(opts.cacheFile));
   const inflight = new Map<string, Promise<FileHashes>>();
