@@ -29,7 +29,8 @@ async function writeFiles(paths: string[], bytes: number, block: Buffer): Promis
   }
 }
 
-async function prepare(dir: string, count: number, bytes: number): Promise<{ paths: string[]; warm: string[] }> {
+/** `count` files of `bytes` in `dir` (kept between runs), plus `warmUps` small ones; all read once. */
+export async function prepare(dir: string, count: number, bytes: number, warmUps = availableParallelism()): Promise<{ paths: string[]; warm: string[] }> {
   await mkdir(dir, { recursive: true });
   const rng = createRng(7);
   const block = Buffer.alloc(16 * 1024 * 1024);
@@ -37,7 +38,7 @@ async function prepare(dir: string, count: number, bytes: number): Promise<{ pat
   const paths = Array.from({ length: count }, (_, i) => join(dir, `model-${i}.safetensors`));
   await writeFiles(paths, bytes, block);
   // Above the hasher's small-file size, so that they go to the workers and start every one.
-  const warm = Array.from({ length: availableParallelism() }, (_, i) => join(dir, `warmup-${i}.bin`));
+  const warm = Array.from({ length: warmUps }, (_, i) => join(dir, `warmup-${i}.bin`));
   await writeFiles(warm, 2 * 1024 * 1024, block);
   spawnSync('cat', [...paths, ...warm], { stdio: ['ignore', 'ignore', 'inherit'] });
   return { paths, warm };

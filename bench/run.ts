@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- [--size S|M|L] [--repeat N] [--skip-hash] [--skip-requests]`: see bench/README.md.
+ * `npm run bench -- [--size S|M|L] [--repeat N] [--skip-hash] [--skip-requests] [--skip-startup]
+ * [--startup-runs N] [--hash-cli-runs N]`: see bench/README.md.
  * Prints a table with each figure beside its comparator and writes bench/results.json.
  */
 import { spawnSync } from 'node:child_process';
@@ -10,8 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureProject, SIZES, type Size } from './generate.js';
 import { hashBench, type HashFigures } from './hash-bench.js';
+import { hashCliBench, type HashCliFigures } from './hash-cli-bench.js';
 import { measure, median, type Measured } from './measure.js';
 import { requestBench, type RequestFigures } from './requests.js';
+import { startupBench, type StartupFigures } from './startup-bench.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = dirname(here);
@@ -23,6 +26,9 @@ const { values } = parseArgs({ options: {
   repeat: { type: 'string' },
   'skip-hash': { type: 'boolean', default: false },
   'skip-requests': { type: 'boolean', default: false },
+  'skip-startup': { type: 'boolean', default: false },
+  'startup-runs': { type: 'string', default: '7' },
+  'hash-cli-runs': { type: 'string', default: '3' },
 } });
 const size = values.size!.toUpperCase() as Size;
 if (!(size in SIZES)) throw new Error(`--size must be S, M or L, not ${values.size}`);
@@ -142,6 +148,18 @@ if (!values['skip-hash']) {
   console.error('hashing 8 × 128 MiB …');
   hash = await hashBench(dist, join(work, 'hash'));
 }
+// Whole processes through the CLI, as users run it, each beside its comparator in the same run.
+const cli = join(here, 'child-cli.mjs');
+let startup: StartupFigures | null = null;
+if (!values['skip-startup']) {
+  console.error('first and warm builds of a 30-workflow project (comfy.config.ts, JSON, node -e 0) …');
+  startup = await startupBench(cli, dist, join(work, 'startup'), Number(values['startup-runs']));
+}
+let hashCli: HashCliFigures | null = null;
+if (!values['skip-hash']) {
+  console.error('inventory --hash over 4 × 1 GiB (b3sum, openssl dgst -sha256, sha256sum) …');
+  hashCli = await hashCliBench(cli, dist, join(work, 'hash-cli'), Number(values['hash-cli-runs']));
+}
 let requests: RequestFigures | null = null;
 if (!values['skip-requests']) {
   console.error('requests against the fake Hugging Face / Civitai …');
@@ -175,6 +193,24 @@ if (requests) {
   rows.push({ figure: 'requests, cache but no lock', comfygen: String(requests.cacheOnly), comparator: `cold: ${requests.cold}`, ratio: '', target: '', pass: null });
 }
 
+// Figures of issue 23. Times: comfygen's over the comparator's (< 1: comfygen is faster);
+// throughput: comfygen's over the comparator's (> 1: comfygen is faster). Ratios are medians of
+// per-round ratios, each round running every command once, side by side.
+if (startup) {
+  const x = (r: number) => `${r.toFixed(2)}×`;
+  const what = `build --offline, ${startup.workflows} workflows, comfy.config.ts`;
+  rows.push({ figure: `${what}, cold`, comfygen: fmt(startup.coldTsSeconds), comparator: `node -e 0 ${fmt(startup.nodeSeconds)}`, ratio: x(startup.coldTsVsNode), target: '≤ 5× (time)', pass: startup.coldTsVsNode <= 5 });
+  rows.push({ figure: `${what}, cold`, comfygen: fmt(startup.coldTsSeconds), comparator: `same, comfy.config.json ${fmt(startup.coldJsonSeconds)}`, ratio: x(startup.coldTsVsJson), target: '≤ 1.15× (time)', pass: startup.coldTsVsJson <= 1.15 });
+  rows.push({ figure: `${what}, warm`, comfygen: fmt(startup.warmTsSeconds), comparator: `node -e 0 ${fmt(startup.nodeSeconds)}`, ratio: x(startup.warmTsVsNode), target: '≤ 2.5× (time)', pass: startup.warmTsVsNode <= 2.5 });
+}
+if (hashCli) {
+  const gibs = (s: number) => `${(hashCli!.gib / s).toFixed(2)} GiB/s`;
+  const what = `inventory --hash, ${hashCli.files} × ${hashCli.gib / hashCli.files} GiB`;
+  rows.push({ figure: `${what}: blake3`, comfygen: gibs(hashCli.blake3Seconds), comparator: `b3sum ${gibs(hashCli.b3sumSeconds)}`, ratio: `${hashCli.blake3VsB3sum.toFixed(2)}×`, target: '≥ 0.8× (throughput)', pass: hashCli.blake3VsB3sum >= 0.8 });
+  rows.push({ figure: `${what}: sha256`, comfygen: gibs(hashCli.sha256Seconds), comparator: `openssl dgst -sha256 ${gibs(hashCli.opensslSeconds)}`, ratio: `${hashCli.sha256VsOpenssl.toFixed(2)}×`, target: '≥ 1.3× (throughput)', pass: hashCli.sha256VsOpenssl >= 1.3 });
+  rows.push({ figure: `${what}: sha256`, comfygen: gibs(hashCli.sha256Seconds), comparator: `sha256sum ${gibs(hashCli.sha256sumSeconds)}`, ratio: `${hashCli.sha256VsSha256sum.toFixed(2)}×`, target: '(throughput)', pass: null });
+}
+
 const spec = SIZES[size];
 console.log(`\nsize ${size}: ${spec.workflows} workflows, ${spec.models} model files; ${coldOut?.demands} models referenced, ${coldOut?.present} present; ${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} cores, Node ${process.version}; median of ${repeat}`);
 const cols: Array<keyof Row> = ['figure', 'comfygen', 'comparator', 'ratio', 'target', 'pass'];
@@ -188,5 +224,5 @@ await writeFile(join(here, 'results.json'), `${JSON.stringify({
   size, ...spec, cores: availableParallelism(), node: process.version, repeat,
   build: { coldSeconds: coldS, warmSeconds: warmS, editedSeconds: editedS, checkoutSeconds: checkoutS, checkoutAgainSeconds: checkoutAgainS, naiveSeconds: naiveS, parseFloorSeconds: floorS, peakRssMb: peakRss, cold: coldOut, warm: warmOut },
   check: { coldSeconds: checkS.cold, repeatedSeconds: checkS.repeated, checkoutSeconds: checkS.checkout, checkoutAgainSeconds: checkS.checkoutAgain },
-  hash, requests, rows,
+  hash, hashCli, startup, requests, rows,
 }, null, 2)}\n`);
