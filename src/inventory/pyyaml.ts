@@ -5,7 +5,11 @@
  * `y`/`n` as booleans and `1e3` as a number, where PyYAML keeps all three strings. The regular
  * expressions below are PyYAML's implicit resolvers (resolver.py); only the type matters here.
  */
-import YAML, { type ScalarTag, type Tags } from 'yaml';
+import { createRequire } from 'node:module';
+import type { ScalarTag, Tags } from 'yaml';
+
+/** Loaded on the first parse: a build whose values need none never loads it (~40 ms). */
+const loadYaml = () => createRequire(import.meta.url)('yaml') as typeof import('yaml');
 
 const BOOL_TRUE = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
 const BOOL_FALSE = /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/;
@@ -67,7 +71,7 @@ export type PyYamlResult = { ok: true; value: unknown } | { ok: false; error: st
 /** `yaml.safe_load(text)`: one document, duplicate keys allowed (the last wins, as in PyYAML). */
 export function pyyamlSafeLoad(text: string): PyYamlResult {
   try {
-    const value: unknown = YAML.parse(text, { version: '1.1', customTags: pyyamlTags, uniqueKeys: false });
+    const value: unknown = loadYaml().parse(text, { version: '1.1', customTags: pyyamlTags, uniqueKeys: false });
     return { ok: true, value: value ?? null };
   } catch (error) {
     return { ok: false, error: (error as Error).message.split('\n')[0] ?? String(error) };

@@ -47,14 +47,27 @@ interface SectionView {
 
 let template: ((view: unknown) => string) | null = null;
 
-/** Plain when both PyYAML (ComfyUI) and YAML 1.2 read it back as this string; else double-quoted. */
+/** Plain when PyYAML (ComfyUI) reads it back as this string; else double-quoted. */
 export function yamlScalar(value: string): string {
   const plain = /^[A-Za-z0-9_./~$][A-Za-z0-9_./~${}+=@,() -]*$/.test(value) && !value.endsWith(' ');
   if (plain) {
+    if (surelyPlain(value)) return value;
     const loaded = pyyamlSafeLoad(`k: ${value}`);
     if (loaded.ok && (loaded.value as { k?: unknown }).k === value) return value;
   }
   return JSON.stringify(value);
+}
+
+/**
+ * The common values (folder names, paths) that need no YAML parser to tell they stay strings,
+ * so that a build loads none (~40 ms): no implicit type of PyYAML's (null, bool, int, float,
+ * timestamp, merge, value) matches a scalar with a `/`, nor a word of letters, digits and `_`
+ * that starts with a letter, unless it is one of the boolean or null words. Anything else is
+ * asked of the parser; a test holds this to it.
+ */
+export function surelyPlain(value: string): boolean {
+  if (value.includes('/')) return true;
+  return /^[A-Za-z][A-Za-z0-9_]*$/.test(value) && !/^(?:y|n|yes|no|true|false|on|off|null)$/i.test(value);
 }
 
 /** As configured, except relative paths, which are re-based from the config dir to the yaml's. */

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { FOLDER_DIRS, installDirFor } from '../../src/core/folders.js';
 import { parseExtraModelPaths, registerFolderPaths } from '../../src/inventory/index.js';
 import { pyyamlSafeLoad } from '../../src/inventory/pyyaml.js';
-import { renderExtraModelPaths, yamlScalar } from '../../src/render/extra-model-paths.js';
+import { renderExtraModelPaths, surelyPlain, yamlScalar } from '../../src/render/extra-model-paths.js';
 import { markerLine } from '../../src/render/marker.js';
 
 const base = {
@@ -90,6 +90,30 @@ test('values YAML would retype are quoted and read back as the same string by Py
   assert.is(registry.get('loras')![0], '/proj/123/loras');
   assert.ok(registry.get('loras')!.includes('/proj/yes/loras'));
   assert.ok(registry.get('loras')!.includes('/home/u/loras'));
+});
+
+test('what is taken as plain without the YAML parser, the parser reads back as the same string', () => {
+  // Every word and path shape the short cut accepts, with PyYAML's special words in all cases,
+  // numbers, dates, dots and signs around them, and random strings over the same characters.
+  const words = ['yes', 'Yes', 'YES', 'no', 'No', 'on', 'ON', 'off', 'true', 'False', 'null', 'Null', 'NULL', 'y', 'Y', 'n', 'N', 'nan', 'inf',
+    'e10', 'x1', 'checkpoints', 'text_encoders', 'T', 'Z', '_', 'a_1'];
+  const parts = [...words, '1', '0x1f', '1e3', '1.5', '12:30', '2024-01-01', '.', '..', '~', '$HOME', '${X}', '-', '+', '=', '<<', '.inf', '.nan', ''];
+  const alphabet = 'ab01_./~$-+=:@,() {}eEnNyYoO';
+  let seed = 7;
+  const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+  const values = [...parts];
+  for (const a of parts) for (const b of parts) values.push(`${a}/${b}`, `${a}${b}`);
+  for (let i = 0; i < 3000; i++) values.push(Array.from({ length: 1 + random(8) }, () => alphabet[random(alphabet.length)]).join(''));
+  let taken = 0;
+  for (const value of values) {
+    const plain = /^[A-Za-z0-9_./~$][A-Za-z0-9_./~${}+=@,() -]*$/.test(value) && !value.endsWith(' ');
+    if (!plain || !surelyPlain(value)) continue;
+    taken += 1;
+    const loaded = pyyamlSafeLoad(`k: ${value}\n`);
+    assert.ok(loaded.ok && (loaded.value as { k: unknown }).k === value, `${JSON.stringify(value)} is not read back as itself`);
+  }
+  assert.ok(taken > 1000, `the short cut was tried on ${taken} values`);
+  for (const word of ['yes', 'Off', 'NULL', 'y', 'n']) assert.not.ok(surelyPlain(word), word);
 });
 
 test.run();
