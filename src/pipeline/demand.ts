@@ -69,7 +69,7 @@ export function aggregateDemand(workflows: readonly ScannedWorkflow[]): { demand
       if (ref.folder === 'unknown') {
         diagnostics.push({ code: 'unknown-folder', severity: 'warning', file: wf.path, node: ref.nodes[0]?.id,
           message: `${ref.name} looks like a model file but its folder is unknown, so it is not locked`,
-          hint: 'add the node type to the loader table (src/scan/loader-nodes.json) or declare the file under a url source' });
+          hint: 'add the node\'s pack to data/packs/packs.json and rebuild the loader table (data/packs/README.md), or declare the file under a url source' });
         continue;
       }
       let problem = problems.get(ref.name);

@@ -21,7 +21,6 @@ export const SCAN_CODES = {
   'multiple-pack-versions': 'warning',
   'credential-in-url': 'warning',
   'linked-widget': 'info',
-  'approximate-vae': 'info',
   'unmapped-model-value': 'info',
   'group-node-values': 'info',
   'invalid-embedded-model': 'info',

@@ -16,6 +16,8 @@ export interface InputSpec {
   nonFile: ReadonlySet<string>;
   /** For a numbered family: matches the concrete input names (`lora_1`, `lora_2`, …). */
   family: RegExp | null;
+  /** Text the pack parses for `<lora:name:…>` tags (wildcard and prompt nodes), not a file name. */
+  loraTags: boolean;
 }
 
 export interface LoaderSpec {
@@ -27,6 +29,7 @@ interface RawInput {
   folder: string;
   widget_index?: number;
   non_file_values?: string[];
+  kind?: string;
 }
 interface RawLoader {
   pack?: string;
@@ -50,9 +53,33 @@ for (const table of [loaderData.core, loaderData.custom] as unknown as Record<st
         widgetIndex: input.widget_index ?? null,
         nonFile: new Set(input.non_file_values ?? []),
         family: name.includes('*') ? familyPattern(name) : null,
+        loraTags: input.kind === 'lora_tags',
       })),
     });
   }
+}
+
+/** A preset input whose value implies files, per model family (IPAdapter's unified loaders). */
+export interface ImpliedSpec {
+  input: string;
+  widgetIndex: number | null;
+  /** preset value → family → [folder, name][] */
+  presets: ReadonlyMap<string, Readonly<Partial<Record<'sd15' | 'sdxl', readonly (readonly [string, string])[]>>>>;
+}
+
+interface RawImplied {
+  input: string;
+  widget_index?: number;
+  presets: Record<string, Partial<Record<'sd15' | 'sdxl', [string, string][]>>>;
+}
+
+const IMPLIED = new Map<string, ImpliedSpec>();
+for (const [type, raw] of Object.entries((loaderData as unknown as { implied?: Record<string, RawImplied> }).implied ?? {})) {
+  IMPLIED.set(type, { input: raw.input, widgetIndex: raw.widget_index ?? null, presets: new Map(Object.entries(raw.presets)) });
+}
+
+export function impliedFor(type: string): ImpliedSpec | undefined {
+  return IMPLIED.get(type);
 }
 
 function familyPattern(name: string): RegExp {
@@ -96,6 +123,7 @@ for (const [pack, types] of Object.entries(packData.packs as Record<string, stri
 for (const [type, spec] of LOADERS) if (spec.pack && !PACK_BY_TYPE.has(type)) PACK_BY_TYPE.set(type, spec.pack);
 const PACK_SUFFIXES = packData.suffixes as [string, string][];
 const NO_GUESS_PACKS = new Set(packData.no_guess.map((pack) => pack.toLowerCase()));
+const KNOWN_TYPES = new Set<string>(packData.known_types);
 const NO_GUESS_IDS = new Set(packData.no_guess.map((pack) => repoName(pack)));
 
 /** The GitHub `owner/repo` of a popular pack that defines this node type, if known. */
@@ -115,6 +143,15 @@ export function isNoGuessPack(packOrId: string): boolean {
   return NO_GUESS_PACKS.has(lower) || NO_GUESS_IDS.has(lower);
 }
 
+/**
+ * A pack node type whose inputs were all read from the pack's code: a model-like value on it
+ * that no loader row names is no file the node loads from a models folder (a repo id, a name
+ * written into metadata, a file it downloads itself), so it is reported, never guessed.
+ */
+export function isKnownPackType(type: string): boolean {
+  return KNOWN_TYPES.has(type);
+}
+
 /** `owner/Repo-Name` → `repo-name`: registry ids are usually the repository name, lower-cased. */
 export function repoName(pack: string): string {
   return (pack.split('/').pop() ?? pack).toLowerCase();
@@ -122,12 +159,25 @@ export function repoName(pack: string): string {
 
 const INPUT_HINTS = loaderData.folder_hints.input_prefixes as [string, string][];
 const TYPE_HINTS = loaderData.folder_hints.type_keywords as [string, string][];
+const NAME_HINTS = loaderData.folder_hints.name_keywords as [string, string][];
 
 /** Folder suggested by an input name (`lora_name` → loras), for nodes missing from the table. */
 export function folderHintForInput(input: string): string | null {
   const lower = input.toLowerCase();
   for (const [prefix, folder] of INPUT_HINTS) if (lower.startsWith(prefix)) return folder;
   return null;
+}
+
+/** Folder a file name points at (`control_v11f1e_sd15_tile.pth` → controlnet), when exactly one. */
+export function folderHintForName(name: string): string | null {
+  const lower = name.toLowerCase();
+  let found: string | null = null;
+  for (const [keyword, folder] of NAME_HINTS) {
+    if (!lower.includes(keyword)) continue;
+    if (found !== null && found !== folder) return null;
+    found = folder;
+  }
+  return found;
 }
 
 /** Folder suggested by a node type, only when its name points at exactly one folder. */

@@ -25,17 +25,22 @@ test('core loaders map widget positions to canonical folders, sorted by folder t
   assert.equal(diagnostics, []);
 });
 
-test('non-file sentinels are not refs; taesd names get an info diagnostic', () => {
+test('non-file sentinels are not refs; a taesd VAE needs its encoder and decoder from vae_approx', () => {
   const wf = uiWorkflow([
     uiNode({ id: 1, type: 'VAELoader', widgets: ['pixel_space'] }),
-    uiNode({ id: 2, type: 'VAELoader', widgets: ['taesdxl'] }),
+    uiNode({ id: 2, type: 'VAELoader', widgets: ['taesdxl'], mode: 4 }),
     uiNode({ id: 3, type: 'Efficient Loader', widgets: ['model.safetensors', 'Baked VAE', -2, 'None', 1, 1] }),
     uiNode({ id: 4, type: 'SAMLoader', widgets: ['ESAM', 'AUTO'] }),
     uiNode({ id: 5, type: 'easy fullLoader', widgets: ['None', 'Default', 'Baked VAE', -2, 'None'] }),
   ]);
   const { refs, diagnostics } = extractRefs(wf, 'wf.json');
-  assert.equal(refKeys(refs), ['checkpoints/model.safetensors']);
-  assert.equal(diagnostics.map((d) => [d.code, d.node]), [['approximate-vae', '2']]);
+  assert.equal(refKeys(refs), ['checkpoints/model.safetensors', 'vae_approx/taesdxl_decoder.pth', 'vae_approx/taesdxl_encoder.pth']);
+  const decoder = refs.find((r) => r.name === 'taesdxl_decoder.pth')!;
+  // Same active rules as the node: a bypassed VAELoader needs them only if enabled again.
+  assert.is(decoder.active, false);
+  assert.equal(decoder.nodes, [{ id: '2', type: 'VAELoader', input: 'vae_name' }]);
+  assert.equal(decoder.alternatives, ['taesdxl_decoder.safetensors']);
+  assert.equal(diagnostics, []);
 });
 
 test('muted and bypassed nodes give inactive refs; a model used by an active node too stays active', () => {
@@ -136,12 +141,27 @@ test('custom pack loaders from the table: one row each', () => {
   }
 });
 
+test('without a table index, file-like values are paired with the row inputs in order, as guesses', () => {
+  // HighRes-Fix Script: its latent_upscaler list cannot be read from the pack's code, so the rows
+  // after it have no index; the seed's control value keeps inputs[] from placing them.
+  const widgets = ['pixel', '(use same)', 'nearest-exact', '4x-UltraSharp.pth', 1.5, true, 7, 'fixed', 12, 0.5, 1, true, 'control_v11f1e_sd15_tile.pth', 1, 'none', false];
+  const { refs } = extractRefs(uiWorkflow([uiNode({ id: 1, type: 'HighRes-Fix Script', widgets })]), 'wf.json');
+  assert.equal(refs.map((r) => [r.folder, r.name, r.guessed ?? false]), [
+    ['controlnet', 'control_v11f1e_sd15_tile.pth', true],
+    ['upscale_models', '4x-UltraSharp.pth', true],
+  ]);
+});
+
 test('without a table index, widget names listed in inputs[] give the position', () => {
-  const inputs = ['pipe', 'image'].map((name) => ({ name, type: 'IMAGE', link: null }))
-    .concat(['strength', 'control_net_name', 'preprocessor'].map((name) => ({ name, type: 'COMBO', link: null, widget: { name } })));
-  const wf = uiWorkflow([uiNode({ id: 1, type: 'easy controlnetLoaderADV', inputs, widgets: [1, 'cn.safetensors', 'annotator.pth'] })]);
-  const { refs } = extractRefs(wf, 'wf.json');
-  assert.equal(refs.map((r) => [r.folder, r.name, r.nodes[0]!.input, r.guessed ?? false]), [['controlnet', 'cn.safetensors', 'control_net_name', false]]);
+  // A node whose stored values line up with the widget inputs it lists (no control values).
+  const names = ['upscale_type', 'hires_ckpt_name', 'latent_upscaler', 'pixel_upscaler', 'upscale_by', 'control_net_name'];
+  const inputs = [{ name: 'script', type: 'SCRIPT', link: null }].concat(names.map((name) => ({ name, type: 'COMBO', link: null, widget: { name } })));
+  const widgets = ['both', '(use same)', 'x.safetensors', '4x-UltraSharp.pth', 1.5, 'control_v11f1e_sd15_tile.pth'];
+  const { refs } = extractRefs(uiWorkflow([uiNode({ id: 1, type: 'HighRes-Fix Script', inputs, widgets })]), 'wf.json');
+  assert.equal(refs.map((r) => [r.folder, r.name, r.nodes[0]!.input, r.guessed ?? false]), [
+    ['controlnet', 'control_v11f1e_sd15_tile.pth', 'control_net_name', false],
+    ['upscale_models', '4x-UltraSharp.pth', 'pixel_upscaler', false],
+  ]);
 });
 
 test('rgthree Power Lora Loader objects: switched-off LoRAs are optional', () => {

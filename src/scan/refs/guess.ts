@@ -9,7 +9,8 @@
 import { normalizeName } from '../../core/folders.js';
 import { type FlatGraph, type FlatNode, consumedKey, stringValues } from '../graph/flat.js';
 import {
-  folderHintForInput, folderHintForType, isCoreType, isDocumentation, isFrontendOnly, isNoGuessPack, loaderFor, packForType,
+  folderHintForInput, folderHintForName, folderHintForType, isCoreType, isDocumentation, isFrontendOnly, isKnownPackType, isNoGuessPack,
+  loaderFor, packForType,
 } from '../tables.js';
 import type { EmbeddedEntry } from './embedded-models.js';
 import { type Use, looksLikeModelFile } from './use.js';
@@ -24,23 +25,32 @@ export function guessUses(graph: FlatGraph, embedded: readonly EmbeddedEntry[]):
       const value = sv.value;
       if (!looksLikeModelFile(value) || graph.consumed.has(consumedKey(node.id, value))) continue;
       const label = sv.label;
-      if (node.role === 'node' && (isCoreType(node.type) || selfDownloading(node))) {
-        graph.diagnostics.push('unmapped-model-value', `${node.type} node ${node.id}: ${label} = ${JSON.stringify(value)} looks like a model file, but ${node.type} is not a known loader, so it is not a ref`, {
-          node: node.id, hint: 'if the node loads this file from the models folder, add it to src/scan/loader-nodes.json',
+      if (node.role === 'node' && (isCoreType(node.type) || isKnownPackType(node.type) || selfDownloading(node))) {
+        const why = isCoreType(node.type) ? 'is not a known loader' : 'loads no model file from that input (its pack\'s code says so)';
+        graph.diagnostics.push('unmapped-model-value', `${node.type} node ${node.id}: ${label} = ${JSON.stringify(value)} looks like a model file, but ${node.type} ${why}, so it is not a ref`, {
+          node: node.id, hint: 'if the node loads this file from the models folder, add it to data/packs/hand.json (see data/packs/README.md)',
         });
         continue;
       }
       const name = normalizeName(value);
-      const folder = declared.byNode.get(`${node.id}\0${name}`) ?? declared.byName.get(name) ?? hintedFolder(node, label) ?? 'unknown';
+      const folder = declared.byNode.get(`${node.id}\0${name}`) ?? declared.byName.get(name) ?? hintedFolder(node, label, name) ?? 'unknown';
       uses.push({ folder, name, active: node.active, node: { id: node.id, type: node.type, input: label }, guessed: true });
     }
   }
   return uses;
 }
 
-function hintedFolder(node: FlatNode, label: string): string | null {
+/**
+ * The input name decides first; a node type's keyword only when the file name itself does not
+ * point elsewhere (a `..._tile.pth` ControlNet on an "Upscale" node stays `unknown`).
+ */
+function hintedFolder(node: FlatNode, label: string, name: string): string | null {
   const byInput = label.startsWith('widgets_values[') ? null : folderHintForInput(label);
-  return byInput ?? (node.role === 'node' ? folderHintForType(node.type) : null);
+  if (byInput) return byInput;
+  const byType = node.role === 'node' ? folderHintForType(node.type) : null;
+  if (byType === null) return null;
+  const byName = folderHintForName(name);
+  return byName === null || byName === byType ? byType : null;
 }
 
 function selfDownloading(node: FlatNode): boolean {

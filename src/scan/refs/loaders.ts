@@ -7,6 +7,7 @@ import { normalizeName } from '../../core/folders.js';
 import { type DiagnosticList, shown } from '../diagnostics.js';
 import { type FlatGraph, type FlatNode, isRecord, settle } from '../graph/flat.js';
 import { APPROX_VAE_VALUES, type InputSpec, NON_FILE_VALUES, loaderFor } from '../tables.js';
+import { loraTagNames } from './lora-tags.js';
 import { type Use, looksLikeModelFile } from './use.js';
 
 export function loaderUses(graph: FlatGraph): Use[] {
@@ -62,15 +63,26 @@ function accept(ctx: Ctx, node: FlatNode, input: InputSpec, value: unknown, labe
     active &&= value.on !== false;
     value = value.lora;
   }
+  if (input.loraTags) {
+    if (typeof value === 'string') {
+      for (const name of loraTagNames(value)) ctx.uses.push({ folder: input.folder, name, active, node: { id: node.id, type: node.type, input: label }, guessed });
+    }
+    return;
+  }
   if (typeof value !== 'string') {
     if (value === null || value === undefined) return;
     ctx.diagnostics.push('unknown-loader-value', `${node.type} node ${node.id}: ${label} is ${shown(value)}, not a file name`, { node: node.id });
     return;
   }
-  if (APPROX_VAE_VALUES.has(value)) {
-    ctx.diagnostics.push('approximate-vae', `${node.type} node ${node.id} uses the ${value} preview VAE, which ComfyUI builds from ${value}_encoder and ${value}_decoder in models/vae_approx`, {
-      node: node.id, hint: `place ${value}_encoder.safetensors and ${value}_decoder.safetensors (or .pth) in models/vae_approx`,
-    });
+  if (APPROX_VAE_VALUES.has(value) && input.folder === 'vae') {
+    // ComfyUI lists `taesd` when vae_approx holds taesd_encoder.* and taesd_decoder.* and builds
+    // the VAE from both (nodes.py VAELoader.vae_list / load_taesd). madebyollin/taesd ships .pth.
+    for (const part of ['encoder', 'decoder']) {
+      ctx.uses.push({
+        folder: 'vae_approx', name: `${value}_${part}.pth`, active, node: { id: node.id, type: node.type, input: label }, guessed,
+        alternatives: [`${value}_${part}.safetensors`],
+      });
+    }
     return;
   }
   if (NON_FILE_VALUES.has(value) || input.nonFile.has(value)) return;
