@@ -1,7 +1,10 @@
 /**
  * ComfyUI's folder_paths facts as data (reference: comfyui-models.md §1).
- * Canonical keys, legacy aliases and the on-disk directory names that feed each key.
+ * Canonical keys, legacy aliases and the on-disk directory names that feed each key, plus the
+ * folders custom node packs register or read under models/ (pack-folders.json, generated from
+ * the packs' code by scripts/derive-pack-loaders.ts).
  */
+import packFolderData from './pack-folders.json' with { type: 'json' };
 
 /** Legacy folder names mapped by every folder_paths function. */
 export const FOLDER_ALIASES: Readonly<Record<string, string>> = {
@@ -36,6 +39,29 @@ export const FOLDER_DIRS: Readonly<Record<string, readonly string[]>> = {
   audio_encoders: ['audio_encoders'],
 };
 
+/**
+ * How a pack knows a folder: `registered` (a folder_paths key: ComfyUI also searches what
+ * extra_model_paths.yaml lists for it), `listed` (the pack lists `models_dir/<dir>` itself, so
+ * only ComfyUI's own models folder counts).
+ */
+export type PackFolderKind = 'registered' | 'listed';
+
+export interface PackFolder {
+  /** Directories under the models root, in the pack's search order; the first is the install target. */
+  dirs: readonly string[];
+  kind: PackFolderKind;
+  packs: readonly string[];
+}
+
+/** Folders of custom node packs, by the key the scanner and the lock use (`cogvideox_loras`). */
+export const PACK_FOLDERS: Readonly<Record<string, PackFolder>> = packFolderData.folders as Record<string, PackFolder>;
+
+/** Directory name under a models root → pack folder key, for single-segment pack directories. */
+const PACK_KEY_BY_DIR = new Map<string, string>();
+for (const [key, folder] of Object.entries(PACK_FOLDERS)) {
+  for (const dir of folder.dirs) if (!dir.includes('/') && !PACK_KEY_BY_DIR.has(dir)) PACK_KEY_BY_DIR.set(dir, key);
+}
+
 /** Model file extensions ComfyUI accepts for the standard folders (lower-case). */
 export const MODEL_EXTENSIONS: readonly string[] = [
   '.ckpt', '.pt', '.pt2', '.bin', '.pth', '.safetensors', '.pkl', '.sft', '.gguf', '.onnx',
@@ -54,6 +80,16 @@ export function aliasOf(name: string): string {
 /** ComfyUI's directories for a canonical folder, or undefined for a folder it does not define. */
 export function dirsOf(folder: string): readonly string[] | undefined {
   return Object.hasOwn(FOLDER_DIRS, folder) ? FOLDER_DIRS[folder] : undefined;
+}
+
+/** The pack folder of this key, or undefined (a standard folder, or one nobody registers). */
+export function packFolder(folder: string): PackFolder | undefined {
+  return Object.hasOwn(PACK_FOLDERS, folder) ? PACK_FOLDERS[folder] : undefined;
+}
+
+/** Directories of a folder under a models root: ComfyUI's for its own folders, the pack's for pack folders. */
+export function modelDirsOf(folder: string): readonly string[] | undefined {
+  return dirsOf(folder) ?? packFolder(folder)?.dirs;
 }
 
 /**
@@ -76,7 +112,7 @@ export function folderForDir(dir: string): string {
   for (const [key, dirs] of Object.entries(FOLDER_DIRS)) {
     if (dirs.includes(dir)) return key;
   }
-  return canonicalFolder(dir);
+  return PACK_KEY_BY_DIR.get(dir) ?? canonicalFolder(dir);
 }
 
 /** The directory download.sh installs a folder's files into: ComfyUI's first (default) dir. */
@@ -84,7 +120,7 @@ export function installDirFor(folder: string): string {
   // diffusion_models' first dir is the legacy `unet`; install into the canonical name instead,
   // which every ComfyUI since 2024-11 searches too.
   if (folder === 'diffusion_models' || folder === 'text_encoders') return folder;
-  return dirsOf(folder)?.[0] ?? folder;
+  return dirsOf(folder)?.[0] ?? packFolder(folder)?.dirs[0] ?? folder;
 }
 
 export function modelKey(folder: string, name: string): string {

@@ -5,7 +5,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import type { Diagnostic } from '../core/types.js';
-import { NOT_MODEL_FOLDERS, dirsOf, folderForDir } from '../core/folders.js';
+import { NOT_MODEL_FOLDERS, PACK_FOLDERS, dirsOf, folderForDir } from '../core/folders.js';
 import { byString } from '../core/stable-json.js';
 import { pyAbspath, pyExpanduser, pyExpandvars, pyJoin } from './py-path.js';
 import type { ModelRoot } from './types.js';
@@ -73,6 +73,7 @@ async function loadPlainRoot(configured: string, key: string, ctx: Ctx): Promise
     const names = byFolder.get(folder)!.sort((a, b) => dirRank(folder, a) - dirRank(folder, b) || byString(a, b));
     root.folders[folder] = names.map((name) => pyJoin(path, name));
   }
+  await addNestedPackFolders(root, path, new Set(dirs));
   const known = Object.keys(root.folders).some((folder) => dirsOf(folder) !== undefined);
   if (!known && dirs.includes('models')) {
     ctx.diagnostics.push({
@@ -82,6 +83,22 @@ async function loadPlainRoot(configured: string, key: string, ctx: Ctx): Promise
     });
   }
   return root;
+}
+
+/**
+ * Pack folders one level down (`CogVideo/loras`, `ultralytics/bbox`): the pack registers them
+ * by path, so they are looked up by path, in the pack's order, when their parent exists.
+ */
+async function addNestedPackFolders(root: ModelRoot, path: string, topDirs: ReadonlySet<string>): Promise<void> {
+  for (const key of Object.keys(PACK_FOLDERS).sort(byString)) {
+    const nested = PACK_FOLDERS[key]!.dirs.filter((dir) => dir.includes('/') && topDirs.has(dir.slice(0, dir.indexOf('/'))));
+    for (const dir of nested) {
+      const full = pyJoin(path, dir);
+      if (!(await stat(full).then((s) => s.isDirectory(), () => false))) continue;
+      const list = root.folders[key] ?? (root.folders[key] = []);
+      if (!list.includes(full)) list.push(full);
+    }
+  }
 }
 
 async function loadYamlRoot(configured: string, key: string, ctx: Ctx): Promise<ModelRoot> {

@@ -14,6 +14,11 @@ import { renderReport } from '../render/report.js';
 import type { PackNote } from '../nodes/types.js';
 import type { ModelDemand } from './demand.js';
 
+/** Folders of the lock's keys (`<folder>/<name>`), for the yaml to register the non-standard ones. */
+function lockFolders(lock: Lockfile): string[] {
+  return [...new Set(Object.keys(lock.models).map((key) => key.slice(0, Math.max(0, key.indexOf('/')))))].filter((f) => f !== '');
+}
+
 export function renderOutputs(config: Config, workflows: readonly ScannedWorkflow[], demands: readonly ModelDemand[], lock: Lockfile, packNotes: readonly PackNote[] = []): RenderedFile[] {
   const out = (name: string) => posix.join(config.outputDir, name);
   const outDir = posix.join(config.configDir, config.outputDir);
@@ -30,6 +35,7 @@ export function renderOutputs(config: Config, workflows: readonly ScannedWorkflo
         extraModelPaths: config.models.extraModelPaths,
         yamlDir: outDir,
         configDir: config.configDir,
+        folders: lockFolders(lock),
       }),
       mode: 0o644,
     },

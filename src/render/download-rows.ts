@@ -3,14 +3,14 @@
  * script cannot carry safely (NUL bytes, a malformed key or pin) becomes a `refused` row with a
  * reason, never an exception, so one bad entry cannot stop the others from rendering.
  */
-import { FOLDER_DIRS, installDirFor } from '../core/folders.js';
+import { installDirFor, modelDirsOf } from '../core/folders.js';
 import type { LockEntry, LockedModel, Lockfile } from '../core/types.js';
 import { byString } from '../core/stable-json.js';
 import { shComment } from './shell.js';
 
 export interface ModelRow {
   key: string;
-  /** Directory under MODELS_DIR that the file installs into (ComfyUI's default for the folder). */
+  /** Directory under MODELS_DIR that the file installs into (ComfyUI's default for the folder, or the pack's). */
   dir: string;
   name: string;
   size: number | null;
@@ -39,7 +39,8 @@ export interface DownloadRows {
 }
 
 const HEX64 = /^[0-9a-fA-F]{64}$/;
-const SAFE_DIR = /^[A-Za-z0-9_.-]+$/;
+/** A relative directory the script may look into: plain segments, none of them `.` or `..`. */
+const SAFE_DIR = /^(?!\.\.?(?:\/|$))[A-Za-z0-9_.-]+(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9_.-]+)*$/;
 
 export function downloadRows(lock: Lockfile): DownloadRows {
   const rows: DownloadRows = { models: [], unresolved: [], refused: [] };
@@ -64,7 +65,7 @@ function classify(key: string, entry: LockEntry): Classified {
 
   const folder = key.slice(0, slash);
   const dir = installDirFor(folder);
-  const known = Object.hasOwn(FOLDER_DIRS, folder) ? FOLDER_DIRS[folder]! : [];
+  const known = modelDirsOf(folder) ?? [];
   const model: ModelRow = {
     key,
     dir,

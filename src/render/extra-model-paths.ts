@@ -7,7 +7,7 @@
  * because their content is machine state (outputs depend only on config, workflows and lock) and
  * ComfyUI can load them directly.
  */
-import { FOLDER_DIRS, NOT_MODEL_FOLDERS, canonicalFolder, dirsOf, installDirFor } from '../core/folders.js';
+import { FOLDER_DIRS, canonicalFolder, dirsOf, installDirFor, modelDirsOf, packFolder, unsafeFolder } from '../core/folders.js';
 import { byString } from '../core/stable-json.js';
 import { pyyamlSafeLoad } from '../inventory/pyyaml.js';
 import { MARKER } from './marker.js';
@@ -26,7 +26,11 @@ export interface ExtraModelPathsOptions {
   yamlDir: string;
   /** Absolute config folder (relative configured paths are based here). */
   configDir: string;
-  /** Further folder keys to register (e.g. custom-node folders the lock installs into). */
+  /**
+   * Further folder keys the lock installs into (custom-node folders). Those a pack only lists
+   * from `models_dir` itself are left out: ComfyUI keeps no list for them, so a yaml entry would
+   * add nothing.
+   */
   folders?: readonly string[];
 }
 
@@ -77,7 +81,8 @@ function asSeenFromYaml(path: string, opts: ExtraModelPathsOptions): string {
 
 function folderKeys(extra: readonly string[] = []): string[] {
   const standard = Object.keys(FOLDER_DIRS);
-  const custom = extra.map(canonicalFolder).filter((f) => f !== '' && dirsOf(f) === undefined && !NOT_MODEL_FOLDERS.has(f));
+  const custom = extra.map(canonicalFolder)
+    .filter((f) => unsafeFolder(f) === null && dirsOf(f) === undefined && packFolder(f)?.kind !== 'listed');
   return [...standard, ...[...new Set(custom)].sort(byString)];
 }
 
@@ -87,7 +92,7 @@ function folderKeys(extra: readonly string[] = []): string[] {
  * install directory first: that is where ComfyUI and ComfyUI-Manager then save new files.
  */
 function folderView(folder: string, isDefault: boolean): FolderView {
-  const known = dirsOf(folder);
+  const known = modelDirsOf(folder);
   let dirs = known ? [...known] : [installDirFor(folder)];
   if (isDefault) {
     const first = installDirFor(folder);

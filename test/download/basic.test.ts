@@ -187,6 +187,29 @@ test('a file already in a legacy folder ComfyUI also searches (unet/) counts as 
   assert.not.ok(existsSync(join(models, 'diffusion_models/flux.safetensors')));
 });
 
+test('files of folders packs register go where the pack reads them: CogVideo/loras, ultralytics/ (or yolo/)', async () => {
+  const { dir, models, env } = await fresh();
+  const lora = bytes(2000, 21);
+  const yolo = bytes(2500, 22);
+  const face = bytes(1500, 23);
+  fx.server.file('/cog/orbit', lora);
+  fx.server.file('/yolo/hand', yolo);
+  await mkdir(join(models, 'yolo'), { recursive: true });
+  await writeFile(join(models, 'yolo/face_yolov8m.pt'), face);
+  const script = await writeScript(dir, lockOf({
+    'cogvideox_loras/orbit_left.safetensors': pin(`${fx.server.url}/cog/orbit`, lora),
+    'ultralytics/bbox/hand_yolov8s.pt': pin(`${fx.server.url}/yolo/hand`, yolo),
+    'ultralytics/face_yolov8m.pt': pin(`${fx.server.url}/yolo/face`, face),
+  }));
+  const r = await runScript(script, [], { env });
+  assert.is(r.code, 0, r.output);
+  assert.equal(await readFile(join(models, 'CogVideo/loras/orbit_left.safetensors')), lora);
+  assert.equal(await readFile(join(models, 'ultralytics/bbox/hand_yolov8s.pt')), yolo);
+  // The pack also searches models/yolo: a file there is present, not fetched again.
+  assert.match(r.stdout, /present in yolo\/, skipped/);
+  assert.not.ok(existsSync(join(models, 'cogvideox_loras')));
+});
+
 test('a .part hard-linked to the installed file (interrupted publish) is cleaned up', async () => {
   const { dir, models, env } = await fresh();
   const f = bytes(3000, 12);

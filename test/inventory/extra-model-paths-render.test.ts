@@ -46,6 +46,16 @@ test('ComfyUI registers every folder of every root, with the install target firs
   }
 });
 
+test('folders packs register are listed with their directories; folders a pack only lists itself are not', () => {
+  const yaml = renderExtraModelPaths({ ...base, folders: ['cogvideox_loras', 'ultralytics', 'reactor_faces'] });
+  const registry = comfyReads(yaml);
+  assert.equal(registry.get('cogvideox_loras')!.filter((d) => d.startsWith('/workspace/')), ['/workspace/ComfyUI/models/CogVideo/loras']);
+  assert.equal(registry.get('ultralytics')!.filter((d) => d.startsWith('/workspace/')), ['/workspace/ComfyUI/models/ultralytics', '/workspace/ComfyUI/models/yolo']);
+  assert.equal(registry.get('cogvideox_loras')!.filter((d) => d.startsWith('/home/u/')), ['/home/u/ComfyUI/models/CogVideo/loras']);
+  // ReActor reads models/reactor/faces with glob, not through folder_paths: a yaml key would do nothing.
+  assert.is(registry.has('reactor_faces'), false);
+});
+
 test('paths are written as configured; relative ones are re-based to the yaml folder', () => {
   const yaml = renderExtraModelPaths(base);
   assert.ok(yaml.includes('  base_path: ~/ComfyUI/models\n'));

@@ -57,4 +57,17 @@ test('a ComfyUI folder given as a root gets a hint to use its models/ folder', a
   assert.match(diagnostics[0]!.hint!, /comfy\/models/);
 });
 
+
+test('folders packs register are found where the pack keeps them, nested ones included', async () => {
+  const models = join(tmp.dir, 'packs', 'models');
+  for (const dir of ['CogVideo/loras', 'MagicAnimate', 'ultralytics/bbox', 'yolo', 'loras']) await mkdir(join(models, dir), { recursive: true });
+  const { roots, diagnostics } = await loadRoots({ roots: [models], extraModelPaths: [], configDir: tmp.dir, home: tmp.dir, env: {} });
+  assert.equal(diagnostics, []);
+  const folders = roots[0]!.folders;
+  assert.equal(folders.cogvideox_loras, [join(models, 'CogVideo/loras')]);
+  assert.equal(folders.magic_animate, [join(models, 'MagicAnimate')], 'a key whose directory has another name');
+  assert.equal(folders.ultralytics, [join(models, 'ultralytics'), join(models, 'yolo')], 'in the order the pack searches them');
+  assert.equal(folders.loras, [join(models, 'loras')]);
+});
+
 test.run();

@@ -2,7 +2,7 @@
  * `huggingface` source: pins every huggingface.co URL a model carries, then looks for the
  * remaining files by name in the configured `repos` (one recursive listing per repo+revision).
  */
-import { dirsOf } from '../../core/folders.js';
+import { modelDirsOf } from '../../core/folders.js';
 import { endpointHosts, failed, miss, originalOf, resolveEach } from '../resolution.js';
 import type { Resolution, ResolveRequest, Source, SourceContext } from '../types.js';
 import { explainHfFailure, fetchRevision, listFiles, pinHfFile, type HfFile } from './pin.js';
@@ -66,7 +66,8 @@ export function findFile(files: readonly HfFile[], folder: string, name: string)
   if (exact.length > 0) return exact;
   const suffix = files.filter((f) => f.path.endsWith(`/${name}`));
   if (suffix.length <= 1) return suffix;
-  const dirs = new Set([folder, ...(dirsOf(folder) ?? [])]);
+  // A pack folder's directory may be nested (`CogVideo/loras`): its last segment names it in a repo.
+  const dirs = new Set([folder, ...(modelDirsOf(folder) ?? []).map((d) => d.slice(d.lastIndexOf('/') + 1))]);
   const inFolder = suffix.filter((f) => f.path.split('/').slice(0, -1).some((d) => dirs.has(d)));
   return inFolder.length > 0 ? inFolder : suffix;
 }
