@@ -1,7 +1,7 @@
 /** Markdown helpers: any name from a workflow is shown as an inline code span that cannot break out. */
-import { visible } from '../core/visible.js';
+import { hasInvisible, visible } from '../core/visible.js';
 
-const SPECIAL_IN_CODE = /[`|\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+const SPECIAL_IN_CODE = /[`|\t\n\r]/;
 
 /**
  * An inline code span whose fence is longer than any backtick run inside; newlines shown as ⏎.
@@ -10,7 +10,7 @@ const SPECIAL_IN_CODE = /[`|\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u
  */
 export function mdCode(value: string, inTable = false): string {
   // Nearly every name is plain: skip the scans (the report of a large collection has ~100k spans).
-  if (!SPECIAL_IN_CODE.test(value)) return `\`${value}\``;
+  if (!SPECIAL_IN_CODE.test(value) && !hasInvisible(value)) return `\`${value}\``;
   const shown = visible(value.replace(/\r?\n|\r/g, '⏎').replace(/\t/g, ' '));
   const text = inTable ? shown.replace(/\|/g, '\\|') : shown;
   const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));

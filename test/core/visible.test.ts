@@ -14,6 +14,11 @@ test('visible: control characters, C1 and bidi overrides become marks; text, tab
   assert.is(shown, 'a␛]0;PWNED␇b␀c\\u{9b}d\\u{202e}evil.pt');
 });
 
+test('visible: zero-width characters, the Arabic letter mark and a BOM are marked too', () => {
+  assert.is(visible('a\u200bb\u200cc\u200dd\u2060e\ufefff\u061cg'), 'a\\u{200b}b\\u{200c}c\\u{200d}d\\u{2060}e\\u{feff}f\\u{61c}g');
+  assert.is(mdCode('zero\u200bwidth.safetensors'), '`zero\\u{200b}width.safetensors`', 'report.md shows it');
+});
+
 test('report and terminal lines carry no raw control characters from a name', () => {
   for (const out of [mdCode(HOSTILE), mdText(HOSTILE), formatDiagnostic({ code: 'x', severity: 'error', message: `model ${HOSTILE}`, file: `wf\x1b[2J.json` })]) {
     assert.not.match(out, /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]/, JSON.stringify(out));
