@@ -8,6 +8,7 @@ import { downloadRows, type ModelRow } from './download-rows.js';
 import { markerLine } from './marker.js';
 import { shComment, shField, shQuote } from './shell.js';
 import { humanSize } from './human-size.js';
+import { shellMarks, type ShellMarks } from './shell-marks.js';
 import { compileTemplate } from './templates.js';
 
 interface DownloadView {
@@ -17,6 +18,7 @@ interface DownloadView {
   models: { fields: string[] }[];
   unresolved: { key: string; reason: string }[];
   refused: { key: string; reason: string }[];
+  marks: ShellMarks;
 }
 
 let template: ((view: DownloadView) => string) | null = null;
@@ -38,6 +40,7 @@ export function renderDownloadScript(lock: Lockfile, opts: { target: string }): 
     models: rows.models.map((m) => ({ fields: modelFields(m) })),
     unresolved: rows.unresolved,
     refused: rows.refused,
+    marks: shellMarks(),
   });
 }
 

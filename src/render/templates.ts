@@ -7,11 +7,14 @@
  * `dist/templates/` (scripts/precompile-templates.mjs); a build runs such a template on
  * Handlebars' small runtime when it was made from the very bytes of `templates/<name>` by this
  * Handlebars, and compiles the source otherwise (an edited template, running from src/).
+ *
+ * `templates/partials/<name>.hbs` is text several outputs share (a function both generated scripts
+ * carry): every template can use it as `{{> name}}`, precompiled alike.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type Handlebars from 'handlebars';
 import { packageRoot } from '../core/package-root.js';
 
@@ -42,15 +45,39 @@ interface Precompiled {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-/** Compile `templates/<name>` in strict mode with the given helpers. */
+/** A template or partial: its source and, when one was made from these very bytes, its precompiled spec. */
+interface Unit {
+  source: string;
+  made: Precompiled | null;
+}
+
+function loadUnit(rel: string, fromDir: string, version: string): Unit {
+  const source = readFileSync(join(findTemplatesDir(), rel), 'utf8');
+  const made = readPrecompiled(join(fromDir, `${rel}.cjs`));
+  return { source, made: made !== null && made.sha256 === sha256(source) && made.handlebars === version ? made : null };
+}
+
+/** The partial names, from `templates/partials/*.hbs`. */
+function partialNames(): string[] {
+  try {
+    return readdirSync(join(findTemplatesDir(), 'partials')).filter((n) => n.endsWith('.hbs')).map((n) => n.slice(0, -4)).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Compile `templates/<name>` in strict mode with the given helpers (and every partial). */
 export function compileTemplate<T>(name: string, helpers: HelperMap = {}, fromDir = precompiledDir()): (view: T) => string {
-  const source = readFileSync(join(findTemplatesDir(), name), 'utf8');
   const runtime = require('handlebars/runtime') as typeof Handlebars;
-  const made = readPrecompiled(join(fromDir, `${name}.cjs`));
-  const fresh = made !== null && made.sha256 === sha256(source) && made.handlebars === runtime.VERSION;
+  const main = loadUnit(name, fromDir, runtime.VERSION);
+  const partials = partialNames().map((p) => [p, loadUnit(join('partials', `${p}.hbs`), fromDir, runtime.VERSION)] as const);
+  // The runtime alone only when nothing needs compiling.
+  const fresh = main.made !== null && partials.every(([, unit]) => unit.made !== null);
   const hbs = (fresh ? runtime : (require('handlebars') as typeof Handlebars)).create();
   for (const [key, fn] of Object.entries(helpers)) hbs.registerHelper(key, fn);
-  const template = fresh ? hbs.template<T>(made.spec) : hbs.compile<T>(source, OPTIONS);
+  const build = <V>(unit: Unit) => (unit.made !== null ? hbs.template<V>(unit.made.spec) : hbs.compile<V>(unit.source, OPTIONS));
+  for (const [partial, unit] of partials) hbs.registerPartial(partial, build(unit));
+  const template = build<T>(main);
   return (view) => template(view);
 }
 
@@ -62,16 +89,23 @@ function readPrecompiled(file: string): Precompiled | null {
   }
 }
 
-/** Precompiles every template into `outDir` (what `npm run build` runs); returns the files written. */
+/**
+ * Precompiles every template into `outDir`, and every partial into `outDir/partials/` (what
+ * `npm run build` runs); returns the files written.
+ */
 export function precompileTemplates(outDir = precompiledDir()): string[] {
   const hbs = require('handlebars') as typeof Handlebars;
-  mkdirSync(outDir, { recursive: true });
+  const units = [
+    ...readdirSync(findTemplatesDir()).filter((n) => n.endsWith('.hbs')).sort(),
+    ...partialNames().map((p) => join('partials', `${p}.hbs`)),
+  ];
   const written: string[] = [];
-  for (const name of readdirSync(findTemplatesDir()).filter((n) => n.endsWith('.hbs')).sort()) {
-    const source = readFileSync(join(findTemplatesDir(), name), 'utf8');
+  for (const rel of units) {
+    const source = readFileSync(join(findTemplatesDir(), rel), 'utf8');
     const spec = hbs.precompile(source, OPTIONS);
-    const file = join(outDir, `${name}.cjs`);
-    writeFileSync(file, `// Precompiled from templates/${name} by npm run build: do not edit.\nmodule.exports = { sha256: ${JSON.stringify(sha256(source))}, handlebars: ${JSON.stringify(hbs.VERSION)}, spec: ${String(spec)} };\n`);
+    const file = join(outDir, `${rel}.cjs`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `// Precompiled from templates/${rel} by npm run build: do not edit.\nmodule.exports = { sha256: ${JSON.stringify(sha256(source))}, handlebars: ${JSON.stringify(hbs.VERSION)}, spec: ${String(spec)} };\n`);
     written.push(file);
   }
   return written;

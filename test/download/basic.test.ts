@@ -121,7 +121,7 @@ test('long downloads report their progress', async () => {
   assert.ok(Date.now() - started < 5500, 'the reporter does not hold the run open');
 });
 
-test('unresolved models are warned about and counted; entries without a hash are reported unverified', async () => {
+test('unresolved models are warned about and counted (exit 3); entries without a hash are reported unverified', async () => {
   const { dir, models, env } = await fresh();
   const plain = Buffer.from('a plain config file\n');
   fx.server.file('/plain/config.yaml', plain, { contentType: 'text/plain' });
@@ -132,7 +132,7 @@ test('unresolved models are warned about and counted; entries without a hash are
   const text = await readFile(script, 'utf8');
   assert.match(text, /^# unresolved: loras\/missing\.safetensors: no source knows this file$/m);
   const r = await runScript(script, [], { env });
-  assert.is(r.code, 0, r.output);
+  assert.is(r.code, 3, r.output);
   assert.match(r.stderr, /warning: \[\d\/2\] loras\/missing\.safetensors: unresolved, not downloaded: no source knows this file/);
   assert.match(r.stdout, new RegExp(`configs/config\\.yaml: downloaded, unverified: no pinned sha256 \\(got ${sha256(plain)}\\)`));
   assert.equal(summary(r.output), { downloaded: 1, skipped: 0, failed: 0, unresolved: 1 });

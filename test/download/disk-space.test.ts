@@ -126,6 +126,24 @@ test('a disk that fills up during a download: which file, where, how much, and n
   assert.ok(existsSync(join(models, 'loras', 'a.safetensors.part')), 'the partial download is kept');
 });
 
+test('a publish that fails for lack of space says so, and keeps the verified download for the next run', async () => {
+  const { dir, models, env } = await fresh(1_000_000);
+  // ln and mv as a full directory answers them: no new name fits.
+  for (const tool of ['ln', 'mv']) {
+    await writeFile(join(dir, 'bin', tool), `#!/bin/sh\necho "${tool}: cannot create '$2': No space left on device" >&2\nexit 1\n`, { mode: 0o755 });
+  }
+  const a = bytes(50_000, 11);
+  fx.server.file('/publish/a', a);
+  const script = await writeScript(dir, lockOf({ 'loras/a.safetensors': pin(`${fx.server.url}/publish/a`, a) }));
+  const r = await runScript(script, [], { env });
+  assert.is(r.code, 1, r.output);
+  assert.match(r.stderr, /loras\/a\.safetensors: FAILED: could not publish the verified download \(mv: cannot create '[^']+': No space left on device\); it is kept at \S+a\.safetensors\.part and the next run publishes it/);
+  assert.not.match(r.stderr, /different file/);
+  const again = await runScript(script, [], { env: { ...env, PATH: baseEnv(dir).PATH! } });
+  assert.is(again.code, 0, again.output);
+  assert.equal(await listTree(models), ['loras/', 'loras/a.safetensors']);
+});
+
 /**
  * Runs `command` as root of a fresh user and mount namespace (asynchronously: the file server
  * answers from this process), or returns null where the machine does not allow one.

@@ -14,10 +14,28 @@ test('every template is precompiled, and a precompiled one renders what compilin
   try {
     precompileTemplates(dir);
     const names = (await readdir(findTemplatesDir())).filter((n) => n.endsWith('.hbs')).sort();
-    assert.equal((await readdir(dir)).sort(), names.map((n) => `${n}.cjs`));
+    assert.equal((await readdir(dir)).filter((n) => n !== 'partials').sort(), names.map((n) => `${n}.cjs`));
+    const partials = (await readdir(join(findTemplatesDir(), 'partials'))).filter((n) => n.endsWith('.hbs')).sort();
+    assert.equal((await readdir(join(dir, 'partials'))).sort(), partials.map((n) => `${n}.cjs`), 'and every partial');
     const compiled = compileTemplate<typeof view>('gitignore.fragment.hbs', {}, join(dir, 'none'))(view);
     assert.is(compileTemplate<typeof view>('gitignore.fragment.hbs', {}, dir)(view), compiled);
     assert.match(compiled, '/my models/');
+  } finally {
+    await cleanup();
+  }
+});
+
+test('a template with partials renders the same precompiled, compiled, or with only its partials stale', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    precompileTemplates(dir);
+    const helpers = { q: (v: unknown) => `'${String(v)}'`, c: (v: unknown) => String(v) };
+    const dl = { marker: '# m', summary: 's', target: 'models', models: [], unresolved: [], refused: [], marks: { pairs: ["$'\\x01' '␁'"], lead: "$'\\xe2'" } };
+    const compiled = compileTemplate<typeof dl>('download.sh.hbs', helpers, join(dir, 'none'))(dl);
+    assert.match(compiled, /^clean\(\) \{$/m, 'the partial is in');
+    assert.is(compileTemplate<typeof dl>('download.sh.hbs', helpers, dir)(dl), compiled);
+    await writeFile(join(dir, 'partials', 'shell-marks.hbs.cjs'), 'module.exports = { sha256: "0" };\n');
+    assert.is(compileTemplate<typeof dl>('download.sh.hbs', helpers, dir)(dl), compiled);
   } finally {
     await cleanup();
   }
