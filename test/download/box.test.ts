@@ -5,6 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -114,7 +115,7 @@ test('a refused connection fails its file at once, not after minutes of backoff;
   }));
   const started = Date.now();
   // One at a time, so the later files meet a host already known to be down.
-  const r = await runScript(script, ['--jobs', '1'], { env: { ...env, ...REAL_BACKOFF } });
+  const r = await runScript(script, ['--jobs', '1'], { env: { ...env, ...REAL_BACKOFF, COMFYGEN_PROGRESS_SECONDS: '1' } });
   const seconds = (Date.now() - started) / 1000;
   assert.is(r.code, 1, r.output);
   // Retried with that backoff, this took 2+4+8+16+32+60 s per URL.
@@ -124,6 +125,7 @@ test('a refused connection fails its file at once, not after minutes of backoff;
   assert.match(r.stderr, /vae\/c\.safetensors: FAILED: could not download: its host could not be reached earlier in this run/);
   assert.is(sha256(await readFile(join(models, 'loras/b.safetensors'))), sha256(body), 'the mirror was used');
   assert.equal(summary(r.output), { downloaded: 1, skipped: 0, failed: 2, unresolved: 0 });
+  assert.not.match(r.stdout, /: 0 B/, 'no progress line for a file that gets nothing');
 });
 
 test('a host that does not answer costs one connect timeout, not a retry loop', async () => {
@@ -147,6 +149,58 @@ test('a host that does not answer costs one connect timeout, not a retry loop', 
   } finally {
     down.proc.kill('SIGKILL');
   }
+});
+
+test('no progress line while nothing arrives', async () => {
+  const { dir, models, env } = await fresh();
+  const body = bytes(200_000, 4);
+  fx.server.file('/stall/s', body, { chunkSize: 20_000 });
+  fx.server.fail('/stall/s', { kind: 'stall', afterBytes: 60_000, ms: 60_000 });
+  const script = await writeScript(dir, lockOf({ 'loras/s.safetensors': pin(`${fx.server.url}/stall/s`, body) }));
+  // The stall lasts until the speed limit cuts it (3 s of nothing): three progress ticks.
+  const r = await runScript(script, [], { env: { ...env, COMFYGEN_PROGRESS_SECONDS: '1', COMFYGEN_SPEED_LIMIT: '1000', COMFYGEN_SPEED_TIME: '3' } });
+  assert.is(r.code, 0, r.output);
+  assert.is(sha256(await readFile(join(models, 'loras/s.safetensors'))), sha256(body));
+  assert.match(r.stdout, /retrying/, 'the stall did happen');
+  assert.not.match(r.stdout, / 0 B\/s/);
+  const lines = r.stdout.split('\n').filter((l) => l.startsWith('loras/s.safetensors: 58.5 KiB'));
+  assert.ok(lines.length <= 1, `the stalled size is reported once at most:\n${lines.join('\n')}`);
+});
+
+/** Processes running `sleep <seconds>` (the progress reporter's, with an unusual period). */
+function sleepers(seconds: string): number[] {
+  const found: number[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8') === `sleep\0${seconds}\0`) found.push(Number(pid));
+    } catch { /* gone */ }
+  }
+  return found;
+}
+
+test('nothing the script starts outlives it: the progress reporter and its sleep end with it', async () => {
+  const { dir, env } = await fresh();
+  const body = bytes(100_000, 5);
+  fx.server.file('/outlive/a', body);
+  fx.server.file('/outlive/slow', body, { chunkSize: 2_000, chunkDelayMs: 50 });
+  const script = await writeScript(dir, lockOf({ 'loras/a.safetensors': pin(`${fx.server.url}/outlive/a`, body) }));
+  const period = '587';
+  const quick = await runScript(script, [], { env: { ...env, COMFYGEN_PROGRESS_SECONDS: period } });
+  assert.is(quick.code, 0, quick.output);
+  assert.equal(sleepers(period), [], 'no reporter sleep after a normal end');
+
+  const slow = await writeScript(join(dir, 'slow'), lockOf({ 'loras/slow.safetensors': pin(`${fx.server.url}/outlive/slow`, body) }));
+  const seen = fx.server.requests.length;
+  const stopped = await runScript(slow, [], {
+    env: { ...env, COMFYGEN_PROGRESS_SECONDS: period },
+    onSpawn: async (child) => {
+      while (fx.server.requests.length === seen) await new Promise((res) => setTimeout(res, 10));
+      process.kill(child.pid!, 'SIGTERM');
+    },
+  });
+  assert.is(stopped.code, 143, stopped.output);
+  assert.equal(sleepers(period), [], 'no reporter sleep after a SIGTERM');
+  assert.not.ok(existsSync(join(dir, 'models/loras/slow.safetensors')));
 });
 
 test.run();

@@ -1,15 +1,16 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { baseEnv, bytes, listTree, lockOf, pin, processesMentioning, prng, runScript, serverAndDir, sha256, writeScript } from './harness.js';
 
 const fx = serverAndDir(test, 'comfygen-dl-resume-');
 
 const scratchDirs = (models: string) =>
-  existsSync(models) ? readdirSync(models).filter((f) => f.startsWith('.comfygen-download.')).length : 0;
+  existsSync(models) ? readdirSync(models).filter((f) => f.startsWith('.comfygen-download.')) : [];
 const sizeOf = (path: string) => (existsSync(path) ? statSync(path).size : 0);
 
 test('killed at 24 seeded random points, every run resumes exactly where the last one stopped', async () => {
@@ -65,7 +66,8 @@ test('killed at 24 seeded random points, every run resumes exactly where the las
     // with & ignores SIGINT, so a Ctrl-C must reach it through the script).
     await new Promise((res) => setTimeout(res, 50));
     assert.equal(processesMentioning(part), [], `round ${round} (${way}): no curl outlives the stopped script`);
-    if (way === 'term-script') assert.is(scratchDirs(models), scratchBefore, 'scratch dir removed on SIGTERM');
+    // Its own scratch dir is gone (it may also have swept those of the runs killed outright).
+    if (way === 'term-script') assert.equal(scratchDirs(models).filter((d) => !scratchBefore.includes(d)), [], 'scratch dir removed on SIGTERM');
     assert.ok(sizeOf(part) >= startSize, 'a kill never loses bytes already on disk');
   }
   assert.ok(kills >= 20, `killed ${kills} times`);
@@ -76,6 +78,34 @@ test('killed at 24 seeded random points, every run resumes exactly where the las
   assert.is(last.code, 0, last.output);
   assert.is(sha256(await readFile(join(models, 'checkpoints/big.safetensors'))), sha256(body));
   assert.equal(await listTree(models), ['checkpoints/', 'checkpoints/big.safetensors'], 'killed runs\' scratch dirs swept too');
+});
+
+test('scratch folders of killed runs are swept, even one killed before it wrote anything there', async () => {
+  const body = bytes(1000, 7);
+  fx.server.file('/sweep.safetensors', body);
+  const dir = join(fx.dir, 'sweep');
+  const models = join(dir, 'models');
+  const host = hostname().replace(/[^A-Za-z0-9.-]/g, '_').slice(0, 64);
+  const dead = spawnSync('true').pid!;
+  const scratch = (name: string) => join(models, `.comfygen-download.${name}`);
+  const leftovers = {
+    deadRun: `${host}.${dead}.12345`,
+    liveRun: `${host}.${process.pid}.23456`,
+    otherMachine: `elsewhere.${dead}.34567`,
+    oldWithOwner: 'AbC123',
+    oldStale: 'DeF456',
+    oldFresh: 'GhI789',
+  };
+  for (const name of Object.values(leftovers)) await mkdir(scratch(name), { recursive: true });
+  await writeFile(join(scratch(leftovers.oldWithOwner), 'owner'), `${hostname()}:${dead}\n`);
+  const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+  await utimes(scratch(leftovers.oldStale), twoHoursAgo, twoHoursAgo);
+  const script = await writeScript(dir, lockOf({ 'checkpoints/s.safetensors': pin(`${fx.server.url}/sweep.safetensors`, body) }));
+  const r = await runScript(script, [], { env: { ...baseEnv(dir), MODELS_DIR: models } });
+  assert.is(r.code, 0, r.output);
+  assert.equal(readdirSync(models).filter((f) => f.startsWith('.comfygen-download.')).sort(), [
+    `.comfygen-download.${leftovers.oldFresh}`, `.comfygen-download.${leftovers.otherMachine}`, `.comfygen-download.${leftovers.liveRun}`,
+  ].sort(), 'only the dead runs of this machine are swept');
 });
 
 test.run();
