@@ -5,8 +5,10 @@
  */
 import type { NodeLockEntry } from '../core/types.js';
 import { canonicalRepo, isFullCommit, isRegistryId, isSafeDir, isSafeHttpsUrl, isSha256, normalizeVersion, packDir } from '../nodes/ids.js';
+import { visible } from '../core/visible.js';
 import { markerLine } from './marker.js';
 import { shComment, shQuote } from './shell.js';
+import { shellMarks, type ShellMarks } from './shell-marks.js';
 import { compileTemplate } from './templates.js';
 
 interface PackRow {
@@ -42,14 +44,14 @@ export function renderNodesScript(nodes: Record<string, NodeLockEntry>, opts: { 
     }
     packs.push(row);
   }
-  return template()({ marker: markerLine(), comfyuiDir: opts.comfyuiDir, packs });
+  return template()({ marker: markerLine(), comfyuiDir: opts.comfyuiDir, packs, marks: shellMarks() });
 }
 
 const SAFE_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,200}$/;
 
 function toRow(rawKey: string, entry: NodeLockEntry): PackRow {
   const safeKey = SAFE_KEY.test(rawKey);
-  const key = safeKey ? rawKey : shComment(rawKey).slice(0, 200);
+  const key = safeKey ? rawKey : shown(rawKey).slice(0, 200);
   const base: PackRow = {
     key, about: about(key, entry), isGit: false, isRegistry: false, isUnresolved: false, isInvalid: false,
     dir: '', repo: '', commit: '', version: '', url: '', sha256: '', reason: '',
@@ -72,7 +74,7 @@ function toRow(rawKey: string, entry: NodeLockEntry): PackRow {
   }
   if (locked !== undefined) return { ...base, ...invalid('the lock entry has an unknown type') };
   const reason = entry.unresolved?.reason ?? 'no pin recorded';
-  return { ...base, isUnresolved: true, reason: shComment(reason).slice(0, 500) };
+  return { ...base, isUnresolved: true, reason: shown(reason).slice(0, 500) };
 }
 
 function invalid(reason: string): Pick<PackRow, 'isGit' | 'isRegistry' | 'isUnresolved' | 'isInvalid' | 'reason'> {
@@ -89,13 +91,19 @@ function about(key: string, entry: NodeLockEntry): string {
     o.nodeTypes !== undefined ? `found by node type ${o.nodeTypes.join(', ')}` : null,
     entry.chosenBy === 'comfygen' ? 'version chosen by comfygen' : entry.chosenBy === 'config' ? 'pinned in comfy.config.ts' : null,
   ].filter((p): p is string => p !== null);
-  return shComment(`${key}${parts.length > 0 ? `: ${parts.join('; ')}` : ''}`).slice(0, 400);
+  return shown(`${key}${parts.length > 0 ? `: ${parts.join('; ')}` : ''}`).slice(0, 400);
+}
+
+/** A value as the script shows it: on one line, with nothing that acts on a terminal or hides. */
+function shown(value: string): string {
+  return visible(shComment(value));
 }
 
 interface View {
   marker: string;
   comfyuiDir: string;
   packs: PackRow[];
+  marks: ShellMarks;
 }
 
 let compiled: ((view: View) => string) | undefined;

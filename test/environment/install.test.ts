@@ -145,18 +145,18 @@ test('a clean checkout of ComfyUI at another commit moves only with --adopt; a d
   assert.equal(readdirSync(foreign), ['notes.txt']);
 });
 
-test('flags pass through to nodes.sh and download.sh; download.sh\'s status 3 (unresolved models) is install.sh\'s 3', async () => {
+test('flags pass through to nodes.sh and download.sh; their status 3 (unresolved packs or models) is install.sh\'s 3', async () => {
   const out = join(fx.dir, 'stubbed');
   cpSync(join(fx.dir, 'generated'), out, { recursive: true });
   const log = join(fx.dir, 'stub.log');
-  writeFileSync(join(out, 'nodes.sh'), `printf 'nodes.sh %s\\n' "$*" >>'${log}'\n`);
+  writeFileSync(join(out, 'nodes.sh'), `printf 'nodes.sh %s\\n' "$*" >>'${log}'\nexit 3\n`);
   writeFileSync(join(out, 'download.sh'), `printf 'download.sh %s\\n' "$*" >>'${log}'\nexit 3\n`);
   const comfy = join(fx.dir, 'stub-box');
   mkdirSync(comfy);
   const run = await runScript(join(out, 'install.sh'), ['--only', 'nodes', '--only=models', '--adopt', '--allow-unresolved', '--shared', '/vol/nodes'], boxEnv({ COMFYUI_DIR: comfy }));
   assert.is(run.code, 3, run.stderr);
-  assert.match(run.stdout, /install\.sh: nodes ok, models incomplete/);
-  assert.is(readFileSync(log, 'utf8'), 'nodes.sh --adopt --shared /vol/nodes\ndownload.sh --allow-unresolved\n');
+  assert.match(run.stdout, /install\.sh: nodes incomplete, models incomplete/);
+  assert.is(readFileSync(log, 'utf8'), 'nodes.sh --adopt --allow-unresolved --shared /vol/nodes\ndownload.sh --allow-unresolved\n');
   const usage = await runScript(join(out, 'install.sh'), ['--only', 'everything'], boxEnv({ COMFYUI_DIR: comfy }));
   assert.is(usage.code, 2);
   assert.match(usage.stderr, /unknown step: everything/);

@@ -85,8 +85,9 @@ test('a git pin, a registry pin, a pack found by node type and an unknown pack: 
   const env = { COMFYUI_DIR: comfy, GITHUB_ENDPOINT: `file://${hosts}`, COMFY_REGISTRY_ENDPOINT: registry.endpoint };
 
   const first = await runScript(script, [], env, tmp.dir);
-  assert.is(first.code, 0, first.stderr);
+  assert.is(first.code, 3, `the unresolved pack leaves the box incomplete: ${first.stderr}`);
   assert.match(first.stdout, /installed 3, skipped 0, failed 0, unresolved 1/);
+  assert.match(first.stderr, /1 pack\(s\) are unresolved in the lock, so this box is incomplete \(exit status 3\)/);
   const checkout = join(comfy, 'custom_nodes', 'ComfyUI-SomePack');
   assert.is(git(['rev-parse', 'HEAD'], checkout), somePack.commits[1]);
   assert.is(git(['status', '--porcelain'], checkout), '');
@@ -98,7 +99,7 @@ test('a git pin, a registry pin, a pack found by node type and an unknown pack: 
   assert.equal(readdirSync(tmp.dir).sort(), ['ComfyUI', 'git-host', 'out'], 'nothing written outside COMFYUI_DIR');
 
   const before = snapshot(comfy);
-  const second = await runScript(script, [], env, tmp.dir);
+  const second = await runScript(script, ['--allow-unresolved'], env, tmp.dir);
   assert.is(second.code, 0, second.stderr);
   assert.match(second.stdout, /installed 0, skipped 3, failed 0, unresolved 1/);
   assert.equal(snapshot(comfy), before, 'a second run changes nothing');
