@@ -45,7 +45,7 @@ test('a TypeScript config with a syntax error is refused, not repaired into anot
     await writeFile(join(dir, 'comfy.config.ts'), "export default {\n  workflows: ['wf/*.json'],\n  output: { dir: 'out'\n  models: { target: 'x' },\n};\n");
     const { code, stderr } = await runCli(['scan'], dir);
     assert.is(code, 2);
-    assert.match(stderr, 'comfy.config.ts:4:3: Expected "}" but found "models"');
+    assert.match(stderr, 'comfy.config.ts:4:3: Expected `,` or `}` but found `Identifier`');
     assert.match(stderr, "> 4 |   models: { target: 'x' },\n    |   ^");
     assert.match(stderr, 'comfy.config.ts has a syntax error, so none of it was loaded; fix it and run comfygen again');
     assert.not.match(stderr, 'output.models', 'not validated as the repaired object');
