@@ -6,8 +6,6 @@ import { renderDownloadScript } from '../render/download-script.js';
 import { renderExtraModelPaths } from '../render/extra-model-paths.js';
 import { comfyuiWanted } from '../comfyui/pin.js';
 import { renderGitignore } from '../render/gitignore.js';
-import { renderInstallScript } from '../render/install-script.js';
-import { renderRequirements } from '../render/requirements-txt.js';
 import { renderNodesScript } from '../render/nodes-script.js';
 import { seenFromOutput } from '../render/output-path.js';
 import { renderReport } from '../render/report.js';
@@ -19,14 +17,25 @@ function lockFolders(lock: Lockfile): string[] {
   return [...new Set(Object.keys(lock.models).map((key) => key.slice(0, Math.max(0, key.indexOf('/')))))].filter((f) => f !== '');
 }
 
-export function renderOutputs(config: Config, workflows: readonly ScannedWorkflow[], demands: readonly ModelDemand[], lock: Lockfile, packNotes: readonly PackNote[] = []): RenderedFile[] {
+export async function renderOutputs(config: Config, workflows: readonly ScannedWorkflow[], demands: readonly ModelDemand[], lock: Lockfile, packNotes: readonly PackNote[] = []): Promise<RenderedFile[]> {
+  // The Python plan's parsers (pip-requirements-js, pep440) load only for a project that has one.
+  const environment = config.python.plan || config.comfyui.install || lock.python !== undefined
+    ? await Promise.all([import('../render/python-plan.js'), import('../render/requirements-txt.js'), import('../render/install-script.js')])
+    : null;
   const out = (name: string) => posix.join(config.outputDir, name);
   const outDir = posix.join(config.configDir, config.outputDir);
   // The scripts resolve a relative default from their own folder, as ComfyUI does for the yaml.
   const target = seenFromOutput(config.models.target, config.configDir, outDir);
   const files: RenderedFile[] = [
     { path: out('download.sh'), content: renderDownloadScript(lock, { target }), mode: 0o755 },
-    { path: out('report.md'), content: renderReport(workflows, demands, lock, packNotes, { because: config.comfyui.install ? comfyuiWanted(config.comfyui, workflows).because : undefined }), mode: 0o644 },
+    {
+      path: out('report.md'),
+      content: renderReport(workflows, demands, lock, packNotes, {
+        because: config.comfyui.install ? comfyuiWanted(config.comfyui, workflows).because : undefined,
+        python: environment?.[0].pythonReport(lock) ?? null,
+      }),
+      mode: 0o644,
+    },
     {
       path: out('extra_model_paths.yaml'),
       content: renderExtraModelPaths({
@@ -45,14 +54,14 @@ export function renderOutputs(config: Config, workflows: readonly ScannedWorkflo
   if (config.nodes.install) {
     files.push({ path: out('nodes.sh'), content: renderNodesScript(lock.nodes ?? {}, { comfyuiDir }), mode: 0o755 });
   }
-  if (config.python.plan) {
-    files.push({ path: out('requirements.txt'), content: renderRequirements(lock.python ?? { nodes: {} }), mode: 0o644 });
+  if (environment && config.python.plan) {
+    files.push({ path: out('requirements.txt'), content: environment[1].renderRequirements(lock.python ?? { nodes: {} }), mode: 0o644 });
   }
-  if (config.comfyui.install) {
+  if (environment && config.comfyui.install) {
     const { because } = comfyuiWanted(config.comfyui, workflows);
     files.push({
       path: out('install.sh'),
-      content: renderInstallScript(lock, { comfyuiDir, because, havePlan: config.python.plan, haveNodes: config.nodes.install }),
+      content: environment[2].renderInstallScript(lock, { comfyuiDir, because, havePlan: config.python.plan, haveNodes: config.nodes.install }),
       mode: 0o755,
     });
   }

@@ -197,7 +197,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     if (opts.strict) diagnostics.push(...strictProblems(demands, lock));
 
     const rendered: RenderedFile[] = await step(progress, 'render', 'Render outputs', async () => [
-      ...renderOutputs(config, workflows, demands, lock, packNotes),
+      ...await renderOutputs(config, workflows, demands, lock, packNotes),
       { path: relativeToConfig(config, config.lockPath), content: serializeLock(lock), mode: 0o644 },
     ]);
     const writes = await planWrites(rendered, { baseDir: config.configDir, force: opts.force, owned: new Set([relativeToConfig(config, config.lockPath)]) });

@@ -5,7 +5,9 @@
  */
 import { valid } from '@renovatebot/pep440';
 import type { PythonLock } from '../core/types.js';
+import type { Lockfile } from '../core/types.js';
 import { mergePlan, type MergedPlan, type PlanLine } from '../python/merge.js';
+import { mdCode, mdText } from './markdown.js';
 
 export interface PinnedPackage {
   key: string;
@@ -71,4 +73,29 @@ export function askedBy(line: PlanLine): string {
     const rest = f.requirement.replace(/^[A-Za-z0-9._-]+/, '').replace(/\s*;.*$/, '').trim();
     return rest === '' ? f.source : `${f.source} (${rest})`;
   }).join(', ');
+}
+
+/** report.md's Python section: a summary line and the lines worth a look. */
+export interface PythonReport {
+  summary: string;
+  items: string[];
+}
+
+export function pythonReport(lock: Lockfile): PythonReport | null {
+  if (!lock.python) return null;
+  const plan = renderedPlan(lock.python);
+  const trees = (lock.python.comfyui ? 1 : 0) + Object.keys(lock.python.nodes).length;
+  const summary = plan.pinned !== null
+    ? `${plan.merged.install.length} requirement line(s) from ${trees} tree(s), resolved by pip to ${plan.pinned.length} exact version(s) with hashes${plan.python ? ` for Python ${plan.python}` : ''}.`
+    : `${plan.merged.install.length} requirement line(s) from ${trees} tree(s), kept as version ranges${plan.unresolved ? ` (${mdText(plan.unresolved)})` : ''}.`;
+  const items = [
+    ...plan.merged.checked.map((l) => `checked on the box, never installed: ${mdCode(l.text)} (${mdText(askedBy(l))})`),
+    ...plan.checkedDeps.map((k) => `checked on the box, never installed: ${mdCode(k)} (a dependency)`),
+    ...plan.merged.conflicts.map((c) => `conflict: ${mdCode(c.a.requirement)} (${mdText(c.a.source)}) and ${mdCode(c.b.requirement)} (${mdText(c.b.source)})`),
+    ...[...(lock.python.comfyui ? [['comfyui', lock.python.comfyui] as const] : []), ...Object.entries(lock.python.nodes)].flatMap(([id, e]) => [
+      ...(e.unread !== undefined ? [`${mdText(id)}: requirements unknown (${mdText(e.unread)})`] : []),
+      ...(e.skipped ?? []).map((x) => `${mdText(id)}: not in the plan: ${mdCode(x.line)} (${mdText(x.reason)})`),
+    ]),
+  ];
+  return { summary, items };
 }

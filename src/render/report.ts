@@ -10,13 +10,13 @@ import { MARKER } from './marker.js';
 import { humanSize } from './human-size.js';
 import { mdCell, mdCode, mdText } from './markdown.js';
 import type { PackNote } from '../nodes/types.js';
-import { askedBy, renderedPlan } from './python-plan.js';
+import type { PythonReport } from './python-plan.js';
 import { compileTemplate } from './templates.js';
 
 let template: ((view: unknown) => string) | null = null;
 
 /** `packNotes`: what pinning the custom node packs found worth saying (src/nodes/notes.ts). */
-export function renderReport(workflows: readonly ScannedWorkflow[], demands: readonly ModelDemand[], lock: Lockfile, packNotes: readonly PackNote[] = [], environment: { because?: string } = {}): string {
+export function renderReport(workflows: readonly ScannedWorkflow[], demands: readonly ModelDemand[], lock: Lockfile, packNotes: readonly PackNote[] = [], environment: { because?: string; python?: PythonReport | null } = {}): string {
   template ??= compileTemplate('report.md.hbs');
   const demandByKey = new Map(demands.map((d) => [d.key, d]));
   const neededBy = (key: string, code: (name: string) => string): string => someNames([...new Set((demandByKey.get(key)?.usedBy ?? []).map((u) => u.workflow))], 'workflow', 3, code)
@@ -87,7 +87,7 @@ export function renderReport(workflows: readonly ScannedWorkflow[], demands: rea
     })),
     packNotes: packNotes.map((n) => ({ pack: mdCode(n.pack), message: mdText(n.message) })),
     comfyui: comfyuiView(lock, environment.because),
-    python: pythonView(lock),
+    python: environment.python ?? null,
   };
   return template(view);
 }
@@ -107,21 +107,3 @@ function comfyuiView(lock: Lockfile, because: string | undefined): { pin: string
   return { pin, because: because ? mdText(because) : '' };
 }
 
-function pythonView(lock: Lockfile): { summary: string; items: string[] } | null {
-  if (!lock.python) return null;
-  const plan = renderedPlan(lock.python);
-  const trees = (lock.python.comfyui ? 1 : 0) + Object.keys(lock.python.nodes).length;
-  const summary = plan.pinned !== null
-    ? `${plan.merged.install.length} requirement line(s) from ${trees} tree(s), resolved by pip to ${plan.pinned.length} exact version(s) with hashes${plan.python ? ` for Python ${plan.python}` : ''}.`
-    : `${plan.merged.install.length} requirement line(s) from ${trees} tree(s), kept as version ranges${plan.unresolved ? ` (${mdText(plan.unresolved)})` : ''}.`;
-  const items = [
-    ...plan.merged.checked.map((l) => `checked on the box, never installed: ${mdCode(l.text)} (${mdText(askedBy(l))})`),
-    ...plan.checkedDeps.map((k) => `checked on the box, never installed: ${mdCode(k)} (a dependency)`),
-    ...plan.merged.conflicts.map((c) => `conflict: ${mdCode(c.a.requirement)} (${mdText(c.a.source)}) and ${mdCode(c.b.requirement)} (${mdText(c.b.source)})`),
-    ...[...(lock.python.comfyui ? [['comfyui', lock.python.comfyui] as const] : []), ...Object.entries(lock.python.nodes)].flatMap(([id, e]) => [
-      ...(e.unread !== undefined ? [`${mdText(id)}: requirements unknown (${mdText(e.unread)})`] : []),
-      ...(e.skipped ?? []).map((x) => `${mdText(id)}: not in the plan: ${mdCode(x.line)} (${mdText(x.reason)})`),
-    ]),
-  ];
-  return { summary, items };
-}
