@@ -110,4 +110,11 @@ test('on unknown nodes a type keyword guesses a folder only when the file name d
   ]);
 });
 
+test('a node saved before its pack added a <lora:…> text box has nothing to parse: no warning', () => {
+  const old = extractRefs(uiWorkflow([uiNode({ id: 3, type: 'DetailerForEach', widgets: [512, true, 1024, 0, 'fixed', 20, 8, 'euler', 'normal', 0.5, 5, true, true] })]), 'old.json');
+  assert.equal(old.diagnostics.map((d) => d.code), []);
+  const current = extractRefs(uiWorkflow([uiNode({ id: 3, type: 'DetailerForEach', widgets: [512, true, 1024, 0, 'fixed', 20, 8, 'euler', 'normal', 0.5, 5, true, true, '<lora:detail:0.5>'] })]), 'new.json');
+  assert.equal(refKeys(current.refs), ['loras/detail.safetensors']);
+});
+
 test.run();

@@ -36,7 +36,9 @@ export function loaderUses(graph: FlatGraph): Use[] {
         if (stale) accept(ctx, node, input, node.positional![index], input.name);
       } else if (node.positional && index !== null) {
         if (index < node.positional.length) accept(ctx, node, input, node.positional[index], input.name);
-        else graph.diagnostics.push('unknown-loader-value', `${node.type} node ${node.id}: no widget value at position ${index} for ${input.name}`, { node: node.id });
+        // A text the pack parses for `<lora:…>` tags came in a later version of the node: an
+        // older node has no such widget, and nothing to parse (no model is missing).
+        else if (!input.loraTags) graph.diagnostics.push('unknown-loader-value', `${node.type} node ${node.id}: no widget value at position ${index} for ${input.name}`, { node: node.id });
       } else if (node.positional) {
         byValue.push(input);
       }
