@@ -49,6 +49,8 @@ export function fromMedia(relPath: string, kind: MediaKind, meta: MediaMetadata)
     extraction.diagnostics = [...inFile(notes, relPath), ...extraction.diagnostics];
     return result(relPath, kind, extraction);
   }
+  // A part of the metadata that could not be read may be the reason no graph was found.
+  if (meta.problem && problems.length > 0) problems.push(`and its metadata could not be read in full (${meta.problem})`);
   if (problems.length > 0) return unreadable(relPath, kind, `${kind.toUpperCase()} file: ${problems.join('; ')}`);
   if (meta.problem) return unreadable(relPath, kind, `${kind.toUpperCase()} file could not be read to its workflow metadata: ${meta.problem}`);
   const a1111 = hasA1111Parameters(meta.entries) ? ' (it has A1111-style "parameters", which name no ComfyUI graph)' : '';

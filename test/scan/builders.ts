@@ -180,3 +180,14 @@ export function shuffle<T>(items: readonly T[], random: () => number): T[] {
   }
   return out;
 }
+
+/** A TIFF block whose `count` ASCII tags all point at the same value bytes (a hostile file's trick). */
+export function exifShared(tag: number, count: number, value: string): Uint8Array {
+  const bytes = concat(latin1(value), Uint8Array.of(0));
+  const valueAt = 8 + 2 + count * 12 + 4;
+  const u16 = (n: number) => Uint8Array.of(n & 0xff, n >> 8);
+  const entry = concat(u16(tag), u16(2), le32(bytes.length), le32(valueAt));
+  const entries = new Uint8Array(count * 12);
+  for (let i = 0; i < count; i++) entries.set(entry, i * 12);
+  return concat(latin1('II'), u16(42), le32(8), u16(count), entries, le32(0), bytes);
+}

@@ -4,7 +4,7 @@
  */
 import {
   MAX_METADATA_BYTES, MAX_STRUCTURES, type MediaMetadata, type MetadataEntry, type Parser,
-  decodeText, u32le,
+  decodeText, keyUse, u32le,
 } from './reader.js';
 
 const VORBIS_COMMENT = 4;
@@ -26,7 +26,7 @@ export function* readFlac(size: number): Parser<MediaMetadata> {
       if (length > budget) return { entries, problem: `FLAC comments beyond ${MAX_METADATA_BYTES} bytes exceed the metadata limit` };
       budget -= length;
       const data: Uint8Array = yield { offset: pos + 4, length };
-      entries.push(...readVorbisComments(data));
+      for (const entry of readVorbisComments(data)) entries.push(entry);
     }
     if (last) break;
     pos += 4 + length;
@@ -34,7 +34,10 @@ export function* readFlac(size: number): Parser<MediaMetadata> {
   return { entries, problem: null };
 }
 
-/** `KEY=value` comments after the vendor string; stops quietly at the first malformed length. */
+/**
+ * `KEY=value` comments after the vendor string; stops quietly at the first malformed length.
+ * Only the comments a scan uses are kept (keyUse): a block can hold millions of tiny ones.
+ */
 export function readVorbisComments(data: Uint8Array): MetadataEntry[] {
   const entries: MetadataEntry[] = [];
   if (data.length < 8) return entries;
@@ -46,10 +49,13 @@ export function readVorbisComments(data: Uint8Array): MetadataEntry[] {
     const length = u32le(data, at);
     at += 4;
     if (at + length > data.length) break;
-    const text = decodeText(data.subarray(at, at + length));
+    const comment = data.subarray(at, at + length);
     at += length;
-    const eq = text.indexOf('=');
-    if (eq > 0) entries.push({ key: text.slice(0, eq), value: text.slice(eq + 1) });
+    const eq = comment.indexOf(0x3d);
+    if (eq <= 0 || eq > 64) continue;
+    const key = decodeText(comment.subarray(0, eq));
+    const use = keyUse(key);
+    if (use !== null) entries.push({ key, value: use === 'value' ? decodeText(comment.subarray(eq + 1)) : '' });
   }
   return entries;
 }

@@ -19,10 +19,12 @@ export function mediaParser(kind: MediaKind, size: number): Parser<MediaMetadata
 
 /**
  * The embedded texts worth trying, best first: `workflow` (the UI graph, which keeps muted nodes,
- * subgraphs and model URLs), then `prompt` (the API graph). Keys compare case-insensitively.
+ * subgraphs and model URLs), then `prompt` (the API graph). Keys compare case-insensitively; a
+ * text given twice (EXIF tags may share their bytes) is tried once.
  */
 export function graphCandidates(entries: readonly MetadataEntry[]): MetadataEntry[] {
-  const byKey = (name: string) => entries.filter((e) => e.key.trim().toLowerCase() === name);
+  const seen = new Set<string>();
+  const byKey = (name: string) => entries.filter((e) => e.key.trim().toLowerCase() === name && !seen.has(e.value) && seen.add(e.value));
   return [...byKey('workflow'), ...byKey('prompt')];
 }
 

@@ -12,7 +12,12 @@ export interface ReadRequest {
 /** Yields read requests, receives the bytes (shorter at end of file), returns its result. */
 export type Parser<T> = Generator<ReadRequest, T, Uint8Array>;
 
-/** Largest single metadata value and total metadata we read from one media file. */
+/**
+ * Metadata one media file may cost, counted twice: the bytes read from the file, and the text
+ * the parsers produce from them (after inflating a compressed PNG chunk, or for each EXIF tag,
+ * whose values may overlap). Each is at most this much per file, across all its chunks, so a
+ * small file cannot inflate or repeat its way to gigabytes of strings.
+ */
 export const MAX_METADATA_BYTES = 64 * 1024 * 1024;
 
 /** Stops a parser that walks pathological numbers of chunks or boxes. */
@@ -21,6 +26,34 @@ export const MAX_STRUCTURES = 100_000;
 export interface MetadataEntry {
   key: string;
   value: string;
+}
+
+/**
+ * What a scan needs of a metadata entry, by its key: the value of an embedded graph
+ * (`workflow`, `prompt`, compared as graphCandidates does), the name alone (A1111 `parameters`,
+ * for the hint), or nothing. Parsers decode, inflate and keep only what is needed.
+ */
+export function keyUse(key: string): 'value' | 'name' | null {
+  if (key.length > 64) return null;
+  const name = key.trim().toLowerCase();
+  if (name === 'workflow' || name === 'prompt') return 'value';
+  return name === 'parameters' ? 'name' : null;
+}
+
+/** The text still allowed to one file (MAX_METADATA_BYTES): take() before producing it. */
+export class TextBudget {
+  private left = MAX_METADATA_BYTES;
+
+  get remaining(): number {
+    return this.left;
+  }
+
+  /** True, and counted, when `bytes` more still fit. */
+  take(bytes: number): boolean {
+    if (bytes > this.left) return false;
+    this.left -= bytes;
+    return true;
+  }
 }
 
 /** What a container parser found: text entries in file order, and why it stopped early, if it did. */
