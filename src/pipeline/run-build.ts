@@ -353,4 +353,4 @@ function matchesKey(key: string, wanted: string): boolean {
 }
 
 /** Scan errors that mean the file's needs are unknown (as opposed to a readable file with a bad value). */
-const UNREAD_CODES = new Set(['unreadable-file', 'unparsable-workflow', 'file-too-large']);
+const UNREAD_CODES = new Set(['unreadable-file', 'unparsable-workflow', 'file-too-large', 'scan-failed']);

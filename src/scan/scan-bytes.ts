@@ -8,6 +8,7 @@ import { type Extraction, extractRefs } from './extract.js';
 import { parseJsonLenient } from './json.js';
 import { type MediaKind, graphCandidates, hasA1111Parameters, mediaParser } from './media/index.js';
 import { type MediaMetadata, runSync } from './media/reader.js';
+import { redactUrls } from './refs/credentials.js';
 import { SNIFF_BYTES, sniff } from './sniff.js';
 
 const utf8 = new TextDecoder('utf-8');
@@ -58,6 +59,18 @@ export function fromMedia(relPath: string, kind: MediaKind, meta: MediaMetadata)
     hint: 'save it from ComfyUI with metadata enabled (no --disable-metadata), or export the workflow as JSON',
   });
   return { path: relPath, format: kind, refs: [], customNodes: [], diagnostics: inFile([d], relPath) };
+}
+
+/**
+ * The scanner threw on this file, which it never should (a bug): the file's one error says so,
+ * and the build goes on without what the file needs, keeping its pins in the lock.
+ */
+export function scanFailed(relPath: string, err: unknown): ScannedWorkflow {
+  const what = err instanceof Error ? `${err.name}: ${err.message}` : 'a non-error value was thrown';
+  const d = diag('scan-failed', `comfygen failed while scanning this file (${redactUrls(what.slice(0, 200))}); what it needs is unknown`, {
+    hint: 'this is a bug in comfygen: please report it with the file; until then the lock keeps the pins no readable workflow names',
+  });
+  return { path: relPath, format: null, refs: [], customNodes: [], diagnostics: inFile([d], relPath) };
 }
 
 export function unreadable(relPath: string, format: WorkflowFormat | null, message: string, code: 'unparsable-workflow' | 'unreadable-file' | 'file-too-large' = 'unparsable-workflow'): ScannedWorkflow {

@@ -9,7 +9,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import type { ScannedWorkflow } from '../core/types.js';
 import { type MediaKind, mediaParser } from './media/index.js';
 import { type ReadAt, runAsync } from './media/reader.js';
-import { fromMedia, scanBytes, unreadable } from './scan-bytes.js';
+import { fromMedia, scanBytes, scanFailed, unreadable } from './scan-bytes.js';
 import { type ContentKind, SNIFF_BYTES, sniff } from './sniff.js';
 
 /** JSON workflows above this size are refused rather than parsed. */
@@ -79,8 +79,13 @@ export async function scanFileContent(absPath: string, relPath: string, content:
   }
 }
 
-/** The message names the error class only: outputs never carry absolute paths. */
+/**
+ * The message names the error class only: outputs never carry absolute paths. Only a failed
+ * system call (an errno error) means the file cannot be read; anything else thrown while
+ * reading or parsing is the scanner's own failure, and is said to be.
+ */
 function cannotRead(relPath: string, err: unknown): ScannedWorkflow {
+  if (!isSystemError(err)) return scanFailed(relPath, err);
   const code = (err as NodeJS.ErrnoException).code;
   // Node.js decodes file names as UTF-8; a name that is not (say Latin-1 from an old archive)
   // comes back with U+FFFD in it, and no file has that name.
@@ -88,6 +93,10 @@ function cannotRead(relPath: string, err: unknown): ScannedWorkflow {
     return unreadable(relPath, null, 'cannot read the file: its name is not valid UTF-8 (shown with �), so it cannot be opened by name; rename it (for example with convmv -f latin1 -t utf8)', 'unreadable-file');
   }
   return unreadable(relPath, null, `cannot read the file (${code ?? (err as Error).name ?? 'error'})`, 'unreadable-file');
+}
+
+function isSystemError(err: unknown): boolean {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).syscall === 'string';
 }
 
 /**

@@ -51,6 +51,9 @@ const HOSTILE: (() => unknown)[] = [
   () => Array.from({ length: 2000 }, (_, i) => ({ id: i, type: DEF })),
   () => ({ subgraphs: [{ id: DEF, nodes: [{ id: 1, type: DEF }], links: 'nope' }] }),
   () => ({ __proto__: { polluted: true }, constructor: 'x' }),
+  // Objects that cannot be turned into text: String(), template literals and Number() all throw.
+  () => ({ toString: 1 }), () => ({ toString: 1, valueOf: 1 }), () => [{ toString: 1 }], () => [[1, { toString: 1 }]],
+  () => JSON.parse('{"__proto__": {"toString": 1}, "toString": null}'), () => [{ toString: 1 }, 'w'], () => 2 ** 64, () => -1e300, () => 1.5,
 ];
 
 /** Replace a random reachable value in the JSON tree by a hostile one. */

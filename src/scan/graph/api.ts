@@ -4,7 +4,7 @@
  */
 import { DiagnosticList } from '../diagnostics.js';
 import { renameType } from '../tables.js';
-import { type FlatGraph, type FlatNode, type Slot, consumedKey, isRecord } from './flat.js';
+import { type FlatGraph, type FlatNode, MAX_FLAT_NODES, type Slot, consume, isRecord } from './flat.js';
 
 export type ApiPrompt = Record<string, { class_type: string; inputs: Record<string, unknown> }>;
 
@@ -26,10 +26,20 @@ export function isApiLink(value: unknown): value is [string | number, number] {
 
 const MAX_LINK_HOPS = 16;
 
+/**
+ * Every node, up to MAX_FLAT_NODES as for UI graphs (the first ones in the prompt's key order:
+ * numeric ids ascending, then the rest as written); links still reach any node.
+ */
 export function flattenApi(prompt: ApiPrompt): FlatGraph {
   const consumed = new Set<string>();
   const nodes: FlatNode[] = [];
-  for (const id of Object.keys(prompt)) {
+  const diagnostics = new DiagnosticList();
+  for (const id in prompt) {
+    if (!Object.hasOwn(prompt, id)) continue;
+    if (nodes.length >= MAX_FLAT_NODES) {
+      diagnostics.push('graph-too-large', `API prompt has more than ${MAX_FLAT_NODES} nodes; the rest was not scanned`);
+      break;
+    }
     const raw = prompt[id]!;
     const named = new Map<string, Slot>();
     for (const [name, value] of Object.entries(raw.inputs)) {
@@ -37,7 +47,7 @@ export function flattenApi(prompt: ApiPrompt): FlatGraph {
     }
     nodes.push({ id, type: renameType(raw.class_type), active: true, role: 'node', properties: null, named, positional: null });
   }
-  return { format: 'api', nodes, topModels: [], consumed, diagnostics: new DiagnosticList() };
+  return { format: 'api', nodes, topModels: [], consumed, diagnostics };
 }
 
 function lazyFollow(prompt: ApiPrompt, link: [string | number, number], consumed: Set<string>): Slot {
@@ -61,7 +71,7 @@ function follow(prompt: ApiPrompt, link: [string | number, number], consumed: Se
     const strings = entries.filter(([, v]) => typeof v === 'string');
     const picked = strings.length === 1 ? strings[0] : strings.find(([k]) => k === 'value' || k === 'string' || k === 'text');
     if (picked) {
-      consumed.add(consumedKey(originId, picked[1]));
+      consume(consumed, originId, picked[1]);
       return { value: picked[1] };
     }
     const links = entries.filter(([, v]) => isApiLink(v));

@@ -58,8 +58,33 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function consumedKey(nodeId: string, value: unknown): string {
-  return `${nodeId}\0${String(value)}`;
+/** Most nodes a graph is expanded to (UI, subgraphs included) or read from (API): the rest is not scanned. */
+export const MAX_FLAT_NODES = 50_000;
+
+/**
+ * Records that a link follower credited `value` to another node (guesses then skip it there).
+ * Only strings can be file names: other values (numbers, objects of any shape) are not recorded.
+ */
+export function consume(consumed: Set<string>, nodeId: string, value: unknown): void {
+  if (typeof value === 'string') consumed.add(consumedKey(nodeId, value));
+}
+
+export function consumedKey(nodeId: string, value: string): string {
+  return `${nodeId}\0${value}`;
+}
+
+/** Real ids are numbers or short strings (`106:89`); longer ones would be copied into every nested id. */
+export const MAX_ID_LENGTH = 256;
+
+/**
+ * A node or link id as text: a finite number or a string of up to MAX_ID_LENGTH characters.
+ * Anything else (an object, whose `toString` may not even be callable, an array, a boolean,
+ * null, a missing id, a huge string) is null: callers say so and never stringify it.
+ */
+export function idText(value: unknown): string | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : null;
+  if (typeof value === 'string') return value.length <= MAX_ID_LENGTH ? value : null;
+  return null;
 }
 
 /** A string value of a node; its label for reports is built only when asked (most values are prose). */

@@ -5,7 +5,8 @@
  */
 import { DiagnosticList } from '../diagnostics.js';
 import { renameType } from '../tables.js';
-import { type FlatGraph, type FlatNode, type Slot, consumedKey, isActiveMode, isRecord } from './flat.js';
+import { shown } from '../diagnostics.js';
+import { type FlatGraph, type FlatNode, MAX_FLAT_NODES, type Slot, consume, idText, isActiveMode, isRecord } from './flat.js';
 import { expandGroupNode, isGroupNodeType } from './group-nodes.js';
 import { type GraphIndex, type RawNode, SUBGRAPH_INPUT_NODE, type SubgraphDef, collectDefinitions, indexGraph } from './ui-index.js';
 
@@ -28,14 +29,13 @@ interface Scope {
   overrides: Map<string, Map<string, unknown>> | null;
 }
 
-const MAX_FLAT_NODES = 50_000;
 const MAX_DEPTH = 32;
 const MAX_LINK_HOPS = 32;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function flattenUi(root: Record<string, unknown>): FlatGraph {
   const walker = new UiWalker(root);
-  walker.walk({ graph: indexGraph(root), prefix: '', active: true, instance: null, stack: [], overrides: null });
+  walker.walk({ graph: indexGraph(root, walker.diagnostics), prefix: '', active: true, instance: null, stack: [], overrides: null });
   // Definitions no instance uses still name models (the frontend scans them too): optional.
   for (const def of walker.defs.values()) {
     if (walker.reached.has(def.id)) continue;
@@ -58,7 +58,7 @@ class UiWalker {
   private pending = 0;
 
   constructor(root: Record<string, unknown>) {
-    this.defs = collectDefinitions(root);
+    this.defs = collectDefinitions(root, this.diagnostics);
     const extra = isRecord(root.extra) ? root.extra : {};
     this.groups = isRecord(extra.groupNodes) ? extra.groupNodes : {};
   }
@@ -76,11 +76,12 @@ class UiWalker {
       }
       const rawType = typeof raw.type === 'string' ? raw.type : '';
       if (rawType === '') continue;
-      const id = `${scope.prefix}${String(raw.id)}`;
+      const own = scope.graph.ids[i]!;
+      const id = `${scope.prefix}${own}`;
       const active = scope.active && isActiveMode(raw.mode);
       const def = this.defs.get(rawType);
       if (def) {
-        this.out.push(this.node(scope, raw, id, rawType, active, 'subgraph'));
+        this.out.push(this.node(scope, raw, own, id, rawType, active, 'subgraph'));
         this.pending = above + nodes.length - i - 1;
         this.expand(scope, raw, id, def, active);
         this.pending = above;
@@ -88,9 +89,9 @@ class UiWalker {
         expandGroupNode(raw, id, rawType, active, this.groups, this.out, this.diagnostics);
       } else if (UUID.test(rawType)) {
         this.diagnostics.push('missing-subgraph', `node ${id} is an instance of subgraph ${rawType}, which the file does not define`, { node: id });
-        this.out.push(this.node(scope, raw, id, rawType, active, 'subgraph'));
+        this.out.push(this.node(scope, raw, own, id, rawType, active, 'subgraph'));
       } else {
-        this.out.push(this.node(scope, raw, id, renameType(rawType), active, 'node'));
+        this.out.push(this.node(scope, raw, own, id, renameType(rawType), active, 'node'));
       }
     }
   }
@@ -113,16 +114,17 @@ class UiWalker {
     // the inner nodes account for them, so guesses must not count them again.
     const wv = Array.isArray(raw.widgets_values) ? raw.widgets_values : [];
     const mapped = proxied ? (wv.length === (props.proxyWidgets as unknown[]).length ? wv.length : 0) : def.widgetInputs.length;
-    for (const value of wv.slice(0, mapped)) this.consumed.add(consumedKey(id, value));
+    for (const value of wv.slice(0, mapped)) consume(this.consumed, id, value);
     this.walk({
       graph: def, prefix: `${id}:`, active,
       instance: { node: raw, def, parent: scope, proxied },
       stack: [...scope.stack, def.id],
-      overrides: proxied ? proxyOverrides(props.proxyWidgets as unknown[], raw.widgets_values) : null,
+      overrides: proxied ? this.proxyOverrides(id, props.proxyWidgets as unknown[], raw.widgets_values) : null,
     });
   }
 
-  private node(scope: Scope, raw: RawNode, id: string, type: string, active: boolean, role: FlatNode['role']): FlatNode {
+  /** `own` is the node's id in its graph, `id` the same with the scope's prefix. */
+  private node(scope: Scope, raw: RawNode, own: string, id: string, type: string, active: boolean, role: FlatNode['role']): FlatNode {
     const wv = raw.widgets_values;
     const named = new Map<string, Slot>();
     if (isRecord(wv)) for (const [key, value] of Object.entries(wv)) named.set(key, { value });
@@ -134,21 +136,43 @@ class UiWalker {
         if (slot) named.set(input.widget.name, slot);
       }
     }
-    const overrides = scope.overrides?.get(String(raw.id));
+    const overrides = scope.overrides?.get(own);
     if (overrides) for (const [name, value] of overrides) named.set(name, { value });
     const properties = isRecord(raw.properties) ? raw.properties : null;
     const positional = Array.isArray(wv) ? wv : null;
     return { id, type, active, role, properties, named, positional, widgetOrder: widgetOrder(raw.inputs, positional) };
   }
 
+  /**
+   * proxyWidgets values: entry i, `[inner node id, widget name]`, takes the instance's value i.
+   * An entry of another shape is said and skipped; the others still apply.
+   */
+  private proxyOverrides(instance: string, proxy: unknown[], wv: unknown): Map<string, Map<string, unknown>> | null {
+    if (!Array.isArray(wv) || wv.length === 0 || wv.length !== proxy.length) return null;
+    const map = new Map<string, Map<string, unknown>>();
+    proxy.forEach((entry, i) => {
+      const inner = Array.isArray(entry) && entry.length >= 2 ? idText(entry[0]) : null;
+      const widget = Array.isArray(entry) && typeof entry[1] === 'string' ? entry[1] : null;
+      if (inner === null || widget === null) {
+        this.diagnostics.push('invalid-graph-id', `subgraph instance ${instance}: properties.proxyWidgets[${i}] is ${describeEntry(entry)}, not [node id, widget name]; it was ignored`, { node: instance });
+        return;
+      }
+      if (!map.has(inner)) map.set(inner, new Map());
+      map.get(inner)!.set(widget, wv[i]);
+    });
+    return map;
+  }
+
   /** The literal a widget link carries, or undefined when the node's own copy stands. */
   private follow(scope: Scope, linkId: unknown, hops: number, seen = new Set<string>()): Slot | undefined {
     if (hops > MAX_LINK_HOPS) return { unresolved: `a link chain longer than ${MAX_LINK_HOPS} hops` };
-    const here = `${scope.prefix}${String(linkId)}`;
+    const key = idText(linkId);
+    if (key === null) return { unresolved: `a link whose id is ${shown(linkId)}, not a number` };
+    const here = `${scope.prefix}${key}`;
     if (seen.has(here)) return { unresolved: `a cycle of links back to link ${here}` };
     seen.add(here);
-    const link = scope.graph.links.get(String(linkId));
-    if (!link) return { unresolved: `missing link ${String(linkId)}` };
+    const link = scope.graph.links.get(key);
+    if (!link) return { unresolved: `missing link ${key}` };
     if (link.from === SUBGRAPH_INPUT_NODE) return this.fromInstance(scope, link.fromSlot, hops, seen);
     const origin = scope.graph.byId.get(link.from);
     if (!origin) return { unresolved: `missing node ${originIdOf(scope, link.from)}` };
@@ -160,7 +184,7 @@ class UiWalker {
     }
     const value = literalOf(type, origin.widgets_values);
     if (value === undefined) return { unresolved: `the output of ${type || 'untyped'} node ${originId}` };
-    this.consumed.add(consumedKey(originId, value));
+    consume(this.consumed, originId, value);
     return { value };
   }
 
@@ -205,14 +229,7 @@ function literalOf(type: string, wv: unknown): unknown {
   return strings.length === 1 ? strings[0] : undefined;
 }
 
-function proxyOverrides(proxy: unknown[], wv: unknown): Map<string, Map<string, unknown>> | null {
-  if (!Array.isArray(wv) || wv.length === 0 || wv.length !== proxy.length) return null;
-  const map = new Map<string, Map<string, unknown>>();
-  proxy.forEach((entry, i) => {
-    if (!Array.isArray(entry) || entry.length < 2) return;
-    const inner = String(entry[0]);
-    if (!map.has(inner)) map.set(inner, new Map());
-    map.get(inner)!.set(String(entry[1]), wv[i]);
-  });
-  return map;
+function describeEntry(entry: unknown): string {
+  if (!Array.isArray(entry)) return shown(entry);
+  return `[${entry.slice(0, 2).map((v) => shown(v, 40)).join(', ')}${entry.length > 2 ? ', …' : ''}]`;
 }
