@@ -91,7 +91,7 @@ export function localSummary(result: BuildResult) {
 const writesOutputs = (mode: string, flags: BuildFlags): boolean => mode === 'build' && !flags.dryRun && !flags.frozen;
 
 function summaryJson(mode: string, result: BuildResult, flags: BuildFlags) {
-  const written = result.writes.filter((w) => w.status === 'create' || w.status === 'update');
+  const written = result.writes.filter((w) => (w.status === 'create' || w.status === 'update') && !result.unwritten.has(w.path));
   return {
     command: mode,
     dryRun: flags.dryRun === true,
@@ -139,7 +139,7 @@ function printHuman(mode: string, result: BuildResult, flags: BuildFlags, io: Io
     else if (!quiet) out('--frozen: the lock and outputs are up to date');
   } else if (!quiet) {
     const verb = flags.dryRun ? 'would write' : 'wrote';
-    for (const w of result.writes.filter((w) => w.status === 'create' || w.status === 'update')) out(`${verb} ${w.path}`);
+    for (const w of result.writes.filter((w) => (w.status === 'create' || w.status === 'update') && !result.unwritten.has(w.path))) out(`${verb} ${w.path}`);
   }
   if (!quiet) out(summaryLine(localSummary(result)));
 }

@@ -2,23 +2,46 @@
  * The one writer (STYLE.md §2). Compares rendered files with disk, refuses to overwrite a file
  * that is not ours, writes only what changed, atomically (temp file + rename). `check` and
  * `--dry-run` use the plan without applying it.
+ *
+ * Links the user made stay links. An output path that is a symbolic link to a regular file is
+ * written through it: the temp file goes beside the link's real target and is renamed over
+ * that, so the link still points where it did and the target is replaced atomically. A link
+ * that leads nowhere (dangling, a loop) or to anything but a regular file is never replaced,
+ * not even with --force. A file that cannot be written (a read-only folder, a full disk) is
+ * reported with its cause, and the other files are still written.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { chmod, lstat, mkdir, readFile, readlink, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import type { RenderedFile } from '../core/types.js';
 import { hasMarker } from '../render/marker.js';
 
 export type WriteStatus = 'create' | 'update' | 'unchanged' | 'foreign';
+
+/** Why a path cannot take the file at all, even with --force, and what the user can do. */
+export interface Blocked {
+  why: string;
+  fix: string;
+}
 
 export interface PlannedWrite extends RenderedFile {
   absPath: string;
   status: WriteStatus;
   /**
    * Why the path cannot take a file at all, even with --force (status `foreign`): a folder is
-   * there, or a file where a parent folder should be. Replacing those would mean deleting them.
+   * there, a file where a parent folder should be, a link that leads nowhere, or a file that
+   * cannot be read. Replacing those would mean deleting them, or guessing.
    */
-  blocked?: string;
+  blocked?: Blocked;
+  /** The real file a symbolic link at `absPath` leads to: written through, the link kept. */
+  target?: string;
+}
+
+/** A create or update that could not be applied (applyWrites): what failed, and what to do. */
+export interface WriteFailure {
+  path: string;
+  message: string;
+  hint: string;
 }
 
 export interface PlanOptions {
@@ -37,6 +60,7 @@ export async function planWrites(files: readonly RenderedFile[], opts: PlanOptio
       const absPath = join(opts.baseDir, file.path);
       const current = await readCurrent(absPath, opts.baseDir);
       if (current !== null && 'blocked' in current) return { ...file, absPath, status: 'foreign', blocked: current.blocked };
+      const target = current?.target !== undefined ? { target: current.target } : {};
       let status: WriteStatus;
       if (current === null) status = 'create';
       // Git records only the executable bit: a checkout under another umask (0664 files) or a
@@ -44,24 +68,49 @@ export async function planWrites(files: readonly RenderedFile[], opts: PlanOptio
       else if (current.content === file.content && isExecutable(current.mode) === isExecutable(file.mode)) status = 'unchanged';
       else if (!opts.force && !opts.owned?.has(file.path) && !hasMarker(current.content)) status = 'foreign';
       else status = 'update';
-      return { ...file, absPath, status };
+      return { ...file, absPath, status, ...target };
     }),
   );
 }
 
-async function readCurrent(absPath: string, baseDir: string): Promise<{ content: string; mode: number } | { blocked: string } | null> {
+type Current = { content: string; mode: number; target?: string } | { blocked: Blocked } | null;
+
+const MOVE_IT = 'move it away: comfygen writes only files, and never removes a folder or a file in its way (not even with --force)';
+const LINK_KEPT = 'comfygen never replaces a link you made: remove the link (comfygen then writes a regular file there), or point it at an existing file, which is then written through the link';
+
+async function readCurrent(absPath: string, baseDir: string): Promise<Current> {
   try {
     const st = await lstat(absPath);
-    if (st.isDirectory()) return { blocked: 'is a folder' };
+    if (st.isDirectory()) return { blocked: { why: 'is a folder', fix: MOVE_IT } };
+    if (st.isSymbolicLink()) return await throughLink(absPath);
+    // A FIFO would block the read forever; a device or socket is no output either.
+    if (!st.isFile()) return { blocked: { why: 'is not a regular file', fix: MOVE_IT } };
     return { content: await readFile(absPath, 'utf8'), mode: st.mode };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
-    // A symlink to a folder.
-    if (code === 'EISDIR') return { blocked: 'leads to a folder' };
-    if (code === 'ENOTDIR') return { blocked: `cannot be created: ${await fileInTheWay(absPath, baseDir)} is a file, not a folder` };
-    throw err;
+    if (code === 'ENOTDIR') return { blocked: { why: `cannot be created: ${await fileInTheWay(absPath, baseDir)} is a file, not a folder`, fix: MOVE_IT } };
+    // Unreadable, so comfygen cannot tell whether the file is its own: never guessed.
+    return { blocked: { why: `cannot be read (${code ?? (err as Error).message}), so comfygen cannot tell whether it may replace it`, fix: 'make it readable (and its folder writable) for the user running comfygen, or move it away' } };
   }
+}
+
+/** A symbolic link at an output path: the regular file it leads to, or why it is left alone. */
+async function throughLink(absPath: string): Promise<Current> {
+  let target: string;
+  try {
+    target = await realpath(absPath);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const to = await readlink(absPath).catch(() => '?');
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { blocked: { why: `is a symbolic link to ${JSON.stringify(to)}, which does not exist`, fix: LINK_KEPT } };
+    if (code === 'ELOOP') return { blocked: { why: 'is a symbolic link that leads back to itself (a loop)', fix: LINK_KEPT } };
+    return { blocked: { why: `is a symbolic link to ${JSON.stringify(to)}, which cannot be followed (${code ?? 'error'})`, fix: LINK_KEPT } };
+  }
+  const st = await stat(target);
+  if (st.isDirectory()) return { blocked: { why: 'is a symbolic link to a folder', fix: MOVE_IT } };
+  if (!st.isFile()) return { blocked: { why: 'is a symbolic link to something that is not a regular file', fix: LINK_KEPT } };
+  return { content: await readFile(target, 'utf8'), mode: st.mode, target };
 }
 
 /** The nearest ancestor of `absPath` that exists, as a path relative to `baseDir`: the file in the way. */
@@ -69,7 +118,7 @@ async function fileInTheWay(absPath: string, baseDir: string): Promise<string> {
   for (let dir = dirname(absPath); dir !== dirname(dir); dir = dirname(dir)) {
     try {
       await lstat(dir);
-      return relative(baseDir, dir).split(sep).join('/') || dir;
+      return shownPath(dir, baseDir);
     } catch {
       // Not there either: look further up.
     }
@@ -77,19 +126,50 @@ async function fileInTheWay(absPath: string, baseDir: string): Promise<string> {
   return dirname(absPath);
 }
 
-/** Apply create/update entries; foreign and unchanged ones are left alone. */
-export async function applyWrites(plan: readonly PlannedWrite[]): Promise<void> {
+/** Relative to `baseDir` (with /) when inside it, else absolute. */
+function shownPath(abs: string, baseDir: string): string {
+  const rel = relative(baseDir, abs);
+  if (rel === '') return '.';
+  return rel.startsWith('..') || isAbsolute(rel) ? abs : rel.split(sep).join('/');
+}
+
+/**
+ * Apply create/update entries; foreign and unchanged ones are left alone. A file that cannot be
+ * written is reported (and its temp file removed); the rest are still written. `baseDir` is
+ * where paths in the messages are relative to.
+ */
+export async function applyWrites(plan: readonly PlannedWrite[], baseDir?: string): Promise<WriteFailure[]> {
+  const failures: WriteFailure[] = [];
   for (const item of plan) {
     if (item.status !== 'create' && item.status !== 'update') continue;
-    await mkdir(dirname(item.absPath), { recursive: true });
-    const tmp = `${item.absPath}.${randomBytes(6).toString('hex')}.tmp`;
+    const destination = item.target ?? item.absPath;
+    const folder = dirname(destination);
+    const tmp = `${destination}.${randomBytes(6).toString('hex')}.tmp`;
     try {
-      await writeFile(tmp, item.content, { mode: item.mode });
+      await mkdir(folder, { recursive: true });
+      await writeFile(tmp, item.content, { mode: item.mode, flag: 'wx' });
       await chmod(tmp, item.mode); // writeFile's mode is filtered by the umask
-      await rename(tmp, item.absPath);
+      await rename(tmp, destination);
     } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
+      await rm(tmp, { force: true }).catch(() => undefined);
+      failures.push(writeFailure(item, err, shownPath(folder, baseDir ?? dirname(item.absPath))));
     }
   }
+  return failures;
+}
+
+function writeFailure(item: PlannedWrite, err: unknown, folder: string): WriteFailure {
+  const code = (err as NodeJS.ErrnoException).code;
+  const through = item.target ? ` (through the symbolic link, to ${item.target})` : '';
+  const cause: Record<string, [string, string]> = {
+    EACCES: ['permission denied', `make ${folder} writable for the user running comfygen (for example: chmod u+w '${folder}'), or run comfygen where it may write`],
+    EPERM: ['not permitted', `make ${folder} writable for the user running comfygen, or run comfygen where it may write`],
+    EROFS: ['read-only file system', `${folder} is on a read-only file system: run comfygen in a writable copy of the project`],
+    ENOSPC: ['no space left on the device', 'free some space, then build again'],
+    EDQUOT: ['disk quota exceeded', 'free some space, then build again'],
+    EEXIST: ['a file or a broken link is in the way of its folder', `check the path ${folder}: comfygen never removes what is in its way`],
+    ENOTDIR: ['a file is in the way of its folder', `check the path ${folder}: comfygen never removes what is in its way`],
+  };
+  const [what, hint]: [string, string] = (code !== undefined ? cause[code] : undefined) ?? [(err as Error).message, `check ${folder}`];
+  return { path: item.path, message: `${item.path} could not be written${through}: ${what} (${code ?? 'error'}) in ${folder}; it was left as it was`, hint };
 }
