@@ -20,7 +20,7 @@ process.stdout.write(`${JSON.stringify({
   workflows: result.workflowCount,
   // An unchanged build replays the last one (src/pipeline/build-stamp.ts) and parses nothing.
   unchanged: result.unchanged,
-  refs: result.unchanged ? null : result.workflows.reduce((n, wf) => n + wf.refs.length, 0),
+  refs: result.unchanged ? null : result.references,
   demands: result.demands.length,
   present: result.local ? result.local.matches.size : null,
   bytesRead: result.local ? result.local.hasher.bytesRead : null,

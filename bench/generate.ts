@@ -9,12 +9,14 @@ import { sidecars, generateModels } from './gen/models.js';
 import { createRng } from './gen/random.js';
 import { renderApi, renderUi, workflowNodes, type RefPool } from './gen/workflow.js';
 
-export type Size = 'S' | 'M' | 'L';
+export type Size = 'S' | 'M' | 'L' | 'XL';
 
 export const SIZES: Record<Size, { workflows: number; models: number; referenced: number }> = {
   S: { workflows: 100, models: 1_000, referenced: 300 },
   M: { workflows: 1_000, models: 10_000, referenced: 2_000 },
   L: { workflows: 10_000, models: 50_000, referenced: 4_000 },
+  // L's model tree with three times the workflows: how memory grows with the collection.
+  XL: { workflows: 30_000, models: 50_000, referenced: 4_000 },
 };
 
 /** Bump when the generator's output changes, so stale projects are regenerated. */

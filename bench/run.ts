@@ -31,8 +31,8 @@ const { values } = parseArgs({ options: {
   'hash-cli-runs': { type: 'string', default: '3' },
 } });
 const size = values.size!.toUpperCase() as Size;
-if (!(size in SIZES)) throw new Error(`--size must be S, M or L, not ${values.size}`);
-const repeat = Number(values.repeat ?? (size === 'L' ? 1 : 3));
+if (!(size in SIZES)) throw new Error(`--size must be S, M, L or XL, not ${values.size}`);
+const repeat = Number(values.repeat ?? (size === 'L' || size === 'XL' ? 1 : 3));
 
 // dist/ may be stale while people work; compile the current sources into bench/work/dist instead.
 console.error('compiling src/ → bench/work/dist …');

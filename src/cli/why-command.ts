@@ -4,7 +4,6 @@
  * (`node:<id>`, or its id): who needs it, at which versions, and its pin. It runs the pipeline
  * offline and as a dry run, so asking never writes an output and never touches the network.
  */
-import { collectPacks } from '../nodes/index.js';
 import { runBuild, type BuildResult } from '../pipeline/run-build.js';
 import type { LocalMatch, LockEntry, LockedModel, NodeLockEntry, NodeUse } from '../core/types.js';
 import { visible } from '../core/visible.js';
@@ -82,7 +81,8 @@ export async function explainModel(result: BuildResult, key: string): Promise<Wh
     folder,
     name,
     active: demand ? demand.active : null,
-    neededBy: (demand?.usedBy ?? []).map((u) => ({ workflow: u.workflow, active: u.active, nodes: u.nodes })),
+    // The build was asked for the nodes of each use (nodeUses).
+    neededBy: (demand?.usedBy ?? []).map((u) => ({ workflow: u.workflow, active: u.active, nodes: u.nodes ?? [] })),
     local: match
       ? {
           how: match.how,
@@ -106,7 +106,7 @@ export async function explainModel(result: BuildResult, key: string): Promise<Wh
 }
 
 export async function whyCommand(model: string, flags: { config?: string; json?: boolean }, io: Io): Promise<number> {
-  const result = await runBuild({ cwd: io.cwd, configFile: flags.config, mode: 'build', offline: true, dryRun: true, env: io.env });
+  const result = await runBuild({ cwd: io.cwd, configFile: flags.config, mode: 'build', offline: true, dryRun: true, env: io.env, nodeUses: true });
   const print = (report: WhyReport | WhyPackReport, text: string) =>
     io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : visible(text));
   const packs = packKeys(result);
@@ -178,7 +178,7 @@ export interface WhyPackReport {
 /** Every pack key a build knows: named by the workflows, in the lock, or pinned in the config (lower-case). */
 function packKeys(result: BuildResult): Set<string> {
   const keys = new Set<string>(Object.keys(result.lock.nodes ?? {}).map((k) => k.toLowerCase()));
-  for (const d of collectPacks(result.workflows)) if (d.kind === 'pack') keys.add(d.key);
+  for (const d of result.packs) if (d.kind === 'pack') keys.add(d.key);
   for (const k of Object.keys(result.config.nodes.pins)) keys.add(k.toLowerCase());
   return keys;
 }
@@ -186,14 +186,15 @@ function packKeys(result: BuildResult): Set<string> {
 export function explainPack(result: BuildResult, key: string): WhyPackReport {
   const lockKey = Object.keys(result.lock.nodes ?? {}).find((k) => k.toLowerCase() === key);
   const lock = lockKey === undefined ? null : result.lock.nodes![lockKey]!;
-  const demand = collectPacks(result.workflows).find((d) => d.kind === 'pack' && d.key === key);
+  const demand = result.packs.find((d) => d.kind === 'pack' && d.key === key);
   const byWorkflow = new Map<string, string[]>();
   if (demand?.kind === 'pack') {
     for (const v of demand.versions) for (const wf of v.workflows) byWorkflow.set(wf, [...(byWorkflow.get(wf) ?? []), v.ver]);
   }
   const nodeTypes = lock?.original.nodeTypes ?? [];
-  for (const wf of result.workflows) {
-    if (!byWorkflow.has(wf.path) && (wf.untaggedNodeTypes ?? []).some((t) => nodeTypes.includes(t))) byWorkflow.set(wf.path, []);
+  for (const d of result.packs) {
+    if (d.kind !== 'untagged' || !nodeTypes.includes(d.nodeType)) continue;
+    for (const wf of d.workflows) if (!byWorkflow.has(wf)) byWorkflow.set(wf, []);
   }
   return {
     kind: 'pack',

@@ -5,11 +5,11 @@
  * comfygen. Keep rules are the packs': an entry stays while it answers the same repo and ref and
  * no `--update` names it; offline builds use the lock; a transient failure keeps the old pin.
  */
-import type { ComfyuiLockEntry, Diagnostic, ScannedWorkflow } from '../core/types.js';
-import { collectPacks } from '../nodes/collect.js';
+import type { ComfyuiLockEntry, Diagnostic } from '../core/types.js';
 import { gitFetchUrl } from '../nodes/endpoints.js';
 import type { GitStore } from '../nodes/git.js';
 import { compareSemver, isFullCommit, versionKind } from '../nodes/ids.js';
+import type { PackDemand } from '../nodes/types.js';
 
 export interface WantedComfyui {
   repo: string;
@@ -31,8 +31,9 @@ export function wantedComfyui(config: { repo: string; ref: string | null }, core
 }
 
 /** What the config and the workflows ask of ComfyUI (pure; report.md says it too). */
-export function comfyuiWanted(config: { repo: string; ref: string | null }, workflows: readonly ScannedWorkflow[]): WantedComfyui {
-  const core = config.ref === null ? collectPacks(workflows).find((d) => d.kind === 'core') : undefined;
+/** `packs`: what the workflows record (nodes/collect.ts), `comfy-core` versions included. */
+export function comfyuiWanted(config: { repo: string; ref: string | null }, packs: readonly PackDemand[]): WantedComfyui {
+  const core = config.ref === null ? packs.find((d) => d.kind === 'core') : undefined;
   return wantedComfyui(config, core?.kind === 'core' ? core.versions.map((v) => v.ver) : []);
 }
 

@@ -15,75 +15,84 @@ type CoreAcc = Extract<PackDemand, { kind: 'core' }>;
 const CORE_ID = 'comfy-core';
 
 export function collectPacks(workflows: readonly ScannedWorkflow[]): PackDemand[] {
-  const sorted = [...workflows].sort((a, b) => cmp(a.path, b.path));
-  const packs = new Map<string, PackAcc & Seen>();
-  const core: CoreAcc & Seen = {
+  const fold = new PackFold();
+  for (const wf of [...workflows].sort((a, b) => cmp(a.path, b.path))) fold.add(wf);
+  return fold.finish();
+}
+
+/** collectPacks one workflow at a time, in path order, as a build scans them. */
+export class PackFold {
+  private readonly packs = new Map<string, PackAcc & Seen>();
+  private readonly core: CoreAcc & Seen = {
     kind: 'core', key: CORE_ID, versions: [], nodeTypes: [], workflows: [], vers: new Map(), types: new Set(), wfs: new Set(),
   };
-  const invalid = new Map<string, { reason: string; workflows: Set<string> }>();
-  const untagged = new Map<string, Set<string>>();
-  const claimed = new Set<string>();
-
-  const addInvalid = (value: string, reason: string, wf: string) => {
-    const entry = invalid.get(value) ?? { reason, workflows: new Set<string>() };
-    entry.workflows.add(wf);
-    invalid.set(value, entry);
-  };
-
+  private readonly invalid = new Map<string, { reason: string; workflows: Set<string> }>();
+  private readonly untagged = new Map<string, Set<string>>();
+  private readonly claimed = new Set<string>();
   // The same few ids and versions recur in every workflow: each is read once.
-  const versionOf = remember((raw) => normalizeVersion(raw));
-  const identities = new Map<string, ReturnType<typeof identify>>();
-  const identityOf = (id: string, repo: string | null) => {
-    const key = `${id}\0${repo ?? ''}`;
-    if (!identities.has(key)) identities.set(key, identify(id, repo));
-    return identities.get(key) as ReturnType<typeof identify>;
-  };
+  private readonly versionOf = remember((raw) => normalizeVersion(raw));
+  private readonly identities = new Map<string, ReturnType<typeof identify>>();
 
-  for (const wf of sorted) {
+  add(wf: ScannedWorkflow): void {
     for (const ref of wf.customNodes) {
       const id = ref.id.trim();
-      const version = ref.version === null ? normalizeVersion(null) : versionOf(ref.version);
-      if (version === null) addInvalid(`${id}@${ref.version}`, 'version is not semver, a commit or "unknown"; treated as unknown', wf.path);
+      const version = ref.version === null ? normalizeVersion(null) : this.versionOf(ref.version);
+      if (version === null) this.addInvalid(`${id}@${ref.version}`, 'version is not semver, a commit or "unknown"; treated as unknown', wf.path);
       const ver = version?.ver ?? 'unknown';
       if (id.toLowerCase() === CORE_ID) {
-        addTo(core, ver, ref, wf.path);
+        addTo(this.core, ver, ref, wf.path);
         continue;
       }
-      const ident = identityOf(id, ref.repo);
+      const ident = this.identityOf(id, ref.repo);
       if (ident === null) {
-        addInvalid(id, 'not a registry id nor a GitHub owner/repo', wf.path);
+        this.addInvalid(id, 'not a registry id nor a GitHub owner/repo', wf.path);
         // The node types can still reveal the pack through the registry's class lookup.
-        for (const t of ref.nodeTypes ?? []) addSet(untagged, t, wf.path);
+        for (const t of ref.nodeTypes ?? []) addSet(this.untagged, t, wf.path);
         continue;
       }
-      let acc = packs.get(ident.key);
+      let acc = this.packs.get(ident.key);
       if (!acc) {
         acc = { kind: 'pack', key: ident.key, cnrId: null, auxId: null, repo: null, versions: [], nodeTypes: [], workflows: [], vers: new Map(), types: new Set(), wfs: new Set() };
-        packs.set(ident.key, acc);
+        this.packs.set(ident.key, acc);
       }
       acc.cnrId ??= ident.cnrId;
       acc.auxId ??= ident.auxId;
       acc.repo ??= ident.repo;
       addTo(acc, ver, ref, wf.path);
-      for (const t of ref.nodeTypes ?? []) claimed.add(t);
+      for (const t of ref.nodeTypes ?? []) this.claimed.add(t);
     }
+    for (const t of wf.untaggedNodeTypes ?? []) addSet(this.untagged, t, wf.path);
   }
-  mergeGuessedIntoRegistry(packs);
-  // A type tagged comfy-core anywhere is core even when newer than our table.
-  for (const t of core.types) claimed.add(t);
-  for (const wf of sorted) for (const t of wf.untaggedNodeTypes ?? []) addSet(untagged, t, wf.path);
 
-  const out: PackDemand[] = [];
-  if (core.wfs.size > 0) out.push(finish(core));
-  for (const key of [...packs.keys()].sort(cmp)) out.push(finish(packs.get(key)!));
-  for (const t of [...untagged.keys()].sort(cmp)) {
-    if (!claimed.has(t) && !isBuiltinNodeType(t)) out.push({ kind: 'untagged', nodeType: t, workflows: [...untagged.get(t)!].sort(cmp) });
+  finish(): PackDemand[] {
+    const { packs, core, claimed, untagged, invalid } = this;
+    mergeGuessedIntoRegistry(packs);
+    // A type tagged comfy-core anywhere is core even when newer than our table.
+    for (const t of core.types) claimed.add(t);
+    const out: PackDemand[] = [];
+    if (core.wfs.size > 0) out.push(finish(core));
+    for (const key of [...packs.keys()].sort(cmp)) out.push(finish(packs.get(key)!));
+    for (const t of [...untagged.keys()].sort(cmp)) {
+      if (!claimed.has(t) && !isBuiltinNodeType(t)) out.push({ kind: 'untagged', nodeType: t, workflows: [...untagged.get(t)!].sort(cmp) });
+    }
+    for (const value of [...invalid.keys()].sort(cmp)) {
+      const { reason, workflows: wfs } = invalid.get(value)!;
+      out.push({ kind: 'invalid', value, reason, workflows: [...wfs].sort(cmp) });
+    }
+    return out;
   }
-  for (const value of [...invalid.keys()].sort(cmp)) {
-    const { reason, workflows: wfs } = invalid.get(value)!;
-    out.push({ kind: 'invalid', value, reason, workflows: [...wfs].sort(cmp) });
+
+  private addInvalid(value: string, reason: string, wf: string): void {
+    const entry = this.invalid.get(value) ?? { reason, workflows: new Set<string>() };
+    entry.workflows.add(wf);
+    this.invalid.set(value, entry);
   }
-  return out;
+
+  private identityOf(id: string, repo: string | null): ReturnType<typeof identify> {
+    const key = `${id}\0${repo ?? ''}`;
+    if (!this.identities.has(key)) this.identities.set(key, identify(id, repo));
+    return this.identities.get(key) as ReturnType<typeof identify>;
+  }
 }
 
 /**

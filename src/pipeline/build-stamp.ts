@@ -23,6 +23,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/normalize.js';
 import { packageRoot, packageVersion } from '../core/package-root.js';
+import { textSlices } from '../core/text-slices.js';
 import { writeCacheFile } from '../io/cache-file.js';
 import type { Diagnostic } from '../core/types.js';
 import type { ModelDemand } from './demand.js';
@@ -107,7 +108,9 @@ export function stampKeys(
       }
       read.set(out.path, content);
     }
-    outputLines.push(joined('output', out.path, out.mode, createHash('sha256').update(content).digest('hex')));
+    const hash = createHash('sha256');
+    for (const slice of textSlices(content)) hash.update(slice);
+    outputLines.push(joined('output', out.path, out.mode, hash.digest('hex')));
   }
   const keyOver = (kind: string, nameOf: (i: number) => string | null): string | null => {
     const digest = createHash('sha256');

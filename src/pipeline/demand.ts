@@ -17,7 +17,12 @@ export interface ModelDemand {
   guessed: boolean;
   urls: string[];
   declaredSha256: string | null;
-  usedBy: { workflow: string; nodes: NodeUse[]; active: boolean }[];
+  /**
+   * Each use, in workflow order. `nodes` (which nodes of the workflow use it) only when asked for
+   * (`comfygen why`): a build needs the workflows alone, and at 30,000 workflows the nodes of
+   * every use take 20 MB.
+   */
+  usedBy: { readonly workflow: string; readonly nodes?: NodeUse[]; readonly active: boolean }[];
 }
 
 /** Names that would leave the model folder, or cannot be a file name at all. */
@@ -53,18 +58,33 @@ export function unsafeKey(key: string): string | null {
   return unsafeName(key.slice(slash + 1));
 }
 
-export function aggregateDemand(workflows: readonly ScannedWorkflow[]): { demands: ModelDemand[]; diagnostics: Diagnostic[] } {
-  const byFolder = new Map<string, Map<string, ModelDemand>>();
-  const all: ModelDemand[] = [];
-  const diagnostics: Diagnostic[] = [];
-  const sorted = [...workflows].sort((a, b) => byString(a.path, b.path));
+export function aggregateDemand(workflows: readonly ScannedWorkflow[], opts: { nodes?: boolean } = {}): { demands: ModelDemand[]; diagnostics: Diagnostic[] } {
+  const fold = new DemandFold({ nodes: opts.nodes ?? true });
+  for (const wf of [...workflows].sort((a, b) => byString(a.path, b.path))) fold.add(wf);
+  return fold.finish();
+}
+
+/**
+ * aggregateDemand one workflow at a time, as a build scans them (in path order: the first
+ * workflow to offer a URL or a hash is the one that counts). Keeps only what a demand needs of
+ * a ref, so the workflow itself can go.
+ */
+export class DemandFold {
+  private readonly byFolder = new Map<string, Map<string, ModelDemand>>();
+  private readonly all: ModelDemand[] = [];
+  private readonly diagnostics: Diagnostic[] = [];
   // Names repeat across thousands of workflows: each is checked once.
-  const problems = new Map<string, string | null>();
-  const folderProblems = new Map<string, string | null>();
-  const addUrl = (demand: ModelDemand, url: string | null | undefined) => {
-    if (url && !demand.urls.includes(url)) demand.urls.push(url);
-  };
-  for (const wf of sorted) {
+  private readonly problems = new Map<string, string | null>();
+  private readonly folderProblems = new Map<string, string | null>();
+
+  /** `nodes`: keep which nodes of each workflow use a model (ModelDemand.usedBy). */
+  constructor(private readonly opts: { nodes: boolean }) {}
+
+  add(wf: ScannedWorkflow): void {
+    const diagnostics = this.diagnostics;
+    // Without nodes, a use is only (workflow, active): the workflow's uses share two records
+    // (a 30,000-workflow collection has 260,000 uses).
+    const uses = this.opts.nodes ? null : [{ workflow: wf.path, active: false }, { workflow: wf.path, active: true }] as const;
     for (const ref of wf.refs) {
       if (ref.folder === 'unknown') {
         diagnostics.push({ code: 'unknown-folder', severity: 'warning', file: wf.path, node: ref.nodes[0]?.id,
@@ -72,10 +92,10 @@ export function aggregateDemand(workflows: readonly ScannedWorkflow[]): { demand
           hint: 'add the node\'s pack to data/packs/packs.json and rebuild the loader table (data/packs/README.md), or declare the file under a url source' });
         continue;
       }
-      let problem = problems.get(ref.name);
-      if (problem === undefined) problems.set(ref.name, (problem = unsafeName(ref.name)));
-      let folderProblem = folderProblems.get(ref.folder);
-      if (folderProblem === undefined) folderProblems.set(ref.folder, (folderProblem = unsafeFolder(ref.folder)));
+      let problem = this.problems.get(ref.name);
+      if (problem === undefined) this.problems.set(ref.name, (problem = unsafeName(ref.name)));
+      let folderProblem = this.folderProblems.get(ref.folder);
+      if (folderProblem === undefined) this.folderProblems.set(ref.folder, (folderProblem = unsafeFolder(ref.folder)));
       if (problem || folderProblem) {
         const what = problem ? `model name ${shown(ref.name, 200)} in ${shown(ref.folder, 200)}` : `folder ${shown(ref.folder, 200)} of ${shown(ref.name, 200)}`;
         diagnostics.push({ code: 'unsafe-model-name', severity: 'error', file: wf.path, node: ref.nodes[0]?.id,
@@ -84,14 +104,14 @@ export function aggregateDemand(workflows: readonly ScannedWorkflow[]): { demand
         continue;
       }
       // Looked up by folder, then name: no key string is built per use.
-      let inFolder = byFolder.get(ref.folder);
-      if (!inFolder) byFolder.set(ref.folder, (inFolder = new Map()));
+      let inFolder = this.byFolder.get(ref.folder);
+      if (!inFolder) this.byFolder.set(ref.folder, (inFolder = new Map()));
       let demand = inFolder.get(ref.name);
       if (!demand) {
         const key = modelKey(ref.folder, ref.name);
         demand = { key, folder: ref.folder, name: ref.name, active: false, guessed: true, urls: [], declaredSha256: null, usedBy: [] };
         inFolder.set(ref.name, demand);
-        all.push(demand);
+        this.all.push(demand);
       }
       demand.active ||= ref.active;
       demand.guessed &&= ref.guessed === true;
@@ -103,12 +123,18 @@ export function aggregateDemand(workflows: readonly ScannedWorkflow[]): { demand
           message: `${demand.key}: this workflow declares sha256 ${sha}, another declares ${demand.declaredSha256}; the first is used` });
       }
       demand.declaredSha256 ??= sha;
-      demand.usedBy.push({ workflow: wf.path, nodes: ref.nodes, active: ref.active });
+      demand.usedBy.push(uses ? uses[ref.active ? 1 : 0] : { workflow: wf.path, nodes: ref.nodes, active: ref.active });
     }
   }
-  const demands = all.sort((a, b) => byString(a.key, b.key));
-  diagnostics.push(...spellingClashes(demands));
-  return { demands, diagnostics };
+
+  finish(): { demands: ModelDemand[]; diagnostics: Diagnostic[] } {
+    const demands = this.all.sort((a, b) => byString(a.key, b.key));
+    return { demands, diagnostics: [...this.diagnostics, ...spellingClashes(demands)] };
+  }
+}
+
+function addUrl(demand: ModelDemand, url: string | null | undefined): void {
+  if (url && !demand.urls.includes(url)) demand.urls.push(url);
 }
 
 /**

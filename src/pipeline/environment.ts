@@ -4,7 +4,8 @@
  * `python.plan`), so a project that only wants its models pays nothing for them.
  */
 import type { Config } from '../config/normalize.js';
-import type { ComfyuiLockEntry, Diagnostic, Lockfile, NodeLockEntry, PythonLock, ScannedWorkflow } from '../core/types.js';
+import type { ComfyuiLockEntry, Diagnostic, Lockfile, NodeLockEntry, PythonLock } from '../core/types.js';
+import type { PackDemand } from '../nodes/types.js';
 import { comfyuiWanted, pinComfyui } from '../comfyui/pin.js';
 import { createHttpClient, httpOptionsFromEnv } from '../io/http.js';
 import { openGitStore } from '../nodes/git.js';
@@ -18,7 +19,8 @@ export interface EnvironmentLock {
 
 export async function resolveEnvironment(
   config: Config,
-  workflows: readonly ScannedWorkflow[],
+  /** What the workflows record (the `comfy-core` versions choose ComfyUI's ref). */
+  packs: readonly PackDemand[],
   previous: Lockfile | null,
   nodes: Record<string, NodeLockEntry>,
   opts: { offline: boolean; check: boolean; frozen: boolean; update: boolean | string[]; env: NodeJS.ProcessEnv; progress: ProgressSink; report: (d: Diagnostic) => void },
@@ -30,7 +32,7 @@ export async function resolveEnvironment(
   const cacheDir = opts.check ? null : config.cacheDir;
   const out: EnvironmentLock = {};
   if (config.comfyui.install) {
-    const want = comfyuiWanted(config.comfyui, workflows);
+    const want = comfyuiWanted(config.comfyui, packs);
     out.comfyui = await step(opts.progress, 'comfyui', `Pin ComfyUI (${want.ref ?? 'default branch'})`, async () => {
       const git = await openGitStore(cacheDir);
       try {

@@ -1,16 +1,17 @@
 /** Custom node packs in the pipeline: which packs the workflows need, pinned in the lock's `nodes` map. */
 import type { Dispatcher } from 'undici';
 import type { Config } from '../config/normalize.js';
-import type { Diagnostic, Lockfile, NodeLockEntry, ScannedWorkflow } from '../core/types.js';
+import type { Diagnostic, Lockfile, NodeLockEntry } from '../core/types.js';
 import type { Affected } from '../sources/types.js';
-import { type PackNote, collectPacks, resolvePacks } from '../nodes/index.js';
+import { type PackDemand, type PackNote, resolvePacks } from '../nodes/index.js';
 import { createHttpClient, httpOptionsFromEnv } from '../io/http.js';
 import { nodeEndpoints } from '../nodes/endpoints.js';
 import { type ProgressSink, step, waitNotes } from './progress.js';
 
 export async function resolveNodeLock(
   config: Config,
-  workflows: readonly ScannedWorkflow[],
+  /** What the workflows need (nodes/collect.ts: collectPacks, or a PackFold as a build scans). */
+  demand: readonly PackDemand[],
   previous: Lockfile | null,
   opts: {
     offline: boolean; check: boolean; frozen: boolean; update: boolean | string[]; env: NodeJS.ProcessEnv; progress: ProgressSink;
@@ -18,7 +19,6 @@ export async function resolveNodeLock(
   },
 ): Promise<{ nodes: Record<string, NodeLockEntry>; notes: PackNote[]; affected: Affected[] }> {
   if (!config.nodes.install) return { nodes: {}, notes: [], affected: [] };
-  const demand = collectPacks(workflows);
   // Config pins add packs no workflow names: only with neither is there nothing to do.
   if (demand.length === 0 && Object.keys(config.nodes.pins).length === 0) return { nodes: {}, notes: [], affected: [] };
   const named = demand.filter((d) => d.kind === 'pack').length;
@@ -40,10 +40,10 @@ export async function resolveNodeLock(
 }
 
 /** Every pack key a build knows before resolving (lower-case): named by workflows, in the lock, or pinned in the config. */
-export function knownPackKeys(config: Config, workflows: readonly ScannedWorkflow[], previous: Lockfile | null): Set<string> {
+export function knownPackKeys(config: Config, packs: readonly PackDemand[], previous: Lockfile | null): Set<string> {
   const keys = new Set<string>();
   if (!config.nodes.install) return keys;
-  for (const d of collectPacks(workflows)) if (d.kind === 'pack') keys.add(d.key);
+  for (const d of packs) if (d.kind === 'pack') keys.add(d.key);
   for (const key of [...Object.keys(previous?.nodes ?? {}), ...Object.keys(config.nodes.pins)]) keys.add(key.toLowerCase());
   return keys;
 }

@@ -1,15 +1,15 @@
 /** Every output of DESIGN §5 as pure data: `{path, content, mode}` for the one writer. */
 import { posix } from 'node:path';
 import type { Config } from '../config/normalize.js';
-import type { Lockfile, RenderedFile, ScannedWorkflow } from '../core/types.js';
+import type { Lockfile, RenderedFile } from '../core/types.js';
 import { renderDownloadScript } from '../render/download-script.js';
 import { renderExtraModelPaths } from '../render/extra-model-paths.js';
 import { comfyuiWanted } from '../comfyui/pin.js';
 import { renderGitignore } from '../render/gitignore.js';
 import { renderNodesScript } from '../render/nodes-script.js';
 import { seenFromOutput } from '../render/output-path.js';
-import { renderReport } from '../render/report.js';
-import type { PackNote } from '../nodes/types.js';
+import { type ReportFold, renderReportOf } from '../render/report.js';
+import type { PackDemand, PackNote } from '../nodes/types.js';
 import type { ModelDemand } from './demand.js';
 
 /** Folders of the lock's keys (`<folder>/<name>`), for the yaml to register the non-standard ones. */
@@ -17,7 +17,11 @@ function lockFolders(lock: Lockfile): string[] {
   return [...new Set(Object.keys(lock.models).map((key) => key.slice(0, Math.max(0, key.indexOf('/')))))].filter((f) => f !== '');
 }
 
-export async function renderOutputs(config: Config, workflows: readonly ScannedWorkflow[], demands: readonly ModelDemand[], lock: Lockfile, packNotes: readonly PackNote[] = []): Promise<RenderedFile[]> {
+/**
+ * `workflows`: what the report says of each workflow, taken as they were scanned
+ * (workflow-fold.ts); `packs`: the packs (and comfy-core versions) the workflows record.
+ */
+export async function renderOutputs(config: Config, workflows: ReportFold, demands: readonly ModelDemand[], lock: Lockfile, packNotes: readonly PackNote[], packs: readonly PackDemand[]): Promise<RenderedFile[]> {
   // The Python plan's parsers (pip-requirements-js, pep440) load only for a project that has one.
   const environment = config.python.plan || config.comfyui.install || lock.python !== undefined
     ? await Promise.all([import('../render/python-plan.js'), import('../render/requirements-txt.js'), import('../render/install-script.js')])
@@ -30,8 +34,8 @@ export async function renderOutputs(config: Config, workflows: readonly ScannedW
     { path: out('download.sh'), content: renderDownloadScript(lock, { target }), mode: 0o755 },
     {
       path: out('report.md'),
-      content: renderReport(workflows, demands, lock, packNotes, {
-        because: config.comfyui.install ? comfyuiWanted(config.comfyui, workflows).because : undefined,
+      content: renderReportOf(workflows, demands, lock, packNotes, {
+        because: config.comfyui.install ? comfyuiWanted(config.comfyui, packs).because : undefined,
         python: environment?.[0].pythonReport(lock) ?? null,
       }),
       mode: 0o644,
@@ -58,7 +62,7 @@ export async function renderOutputs(config: Config, workflows: readonly ScannedW
     files.push({ path: out('requirements.txt'), content: environment[1].renderRequirements(lock.python ?? { nodes: {} }), mode: 0o644 });
   }
   if (environment && config.comfyui.install) {
-    const { because } = comfyuiWanted(config.comfyui, workflows);
+    const { because } = comfyuiWanted(config.comfyui, packs);
     files.push({
       path: out('install.sh'),
       content: environment[2].renderInstallScript(lock, { comfyuiDir, because, havePlan: config.python.plan, haveNodes: config.nodes.install }),

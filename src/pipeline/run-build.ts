@@ -10,12 +10,12 @@ import type { Config } from '../config/normalize.js';
 import { UserError } from '../core/errors.js';
 import { someNames } from '../core/some-names.js';
 import { stableStringify } from '../core/stable-json.js';
-import type { Diagnostic, LockChange, LockEntry, Lockfile, RenderedFile, ScannedWorkflow } from '../core/types.js';
+import type { Diagnostic, LockChange, LockEntry, Lockfile, RenderedFile } from '../core/types.js';
 import { applyWrites, planWrites, type PlannedWrite } from '../io/write.js';
 import { parseLock, readLock } from '../lock/read.js';
 import { serializeLock, updateLock } from '../lock/update.js';
 import { type BuildStamp, demandsFromStamp, readStamp, stampDemands, stampKeys, writeStamp } from './build-stamp.js';
-import { aggregateDemand, type ModelDemand, unsafeKey } from './demand.js';
+import { type ModelDemand, unsafeKey } from './demand.js';
 import { shown } from '../scan/diagnostics.js';
 import { oncePerFile, stampFiles } from './file-stamp.js';
 import { type LocalState, inspectLocal, walkLocal } from './local.js';
@@ -24,8 +24,10 @@ import type { ResolveTrace } from './resolve.js';
 import type { ScanMemo } from './scan-memo.js';
 import { type Affected, troubleDiagnostics } from './source-troubles.js';
 import { readSourceEnv } from '../sources/env.js';
+import type { PackDemand } from '../nodes/types.js';
 import { findStrayWorkflows } from './stray-workflows.js';
 import { findWorkflowFiles } from './workflow-files.js';
+import { WorkflowFold, type WorkflowSummary } from './workflow-fold.js';
 
 export interface BuildOptions {
   cwd: string;
@@ -46,13 +48,23 @@ export interface BuildOptions {
   scanMemo?: ScanMemo;
   /** The undici dispatcher of every API request (a proxy agent; tests inject name lookups). */
   dispatcher?: Dispatcher;
+  /** Keep which nodes use each model in `demands` (`comfygen why` shows them). */
+  nodeUses?: boolean;
 }
 
 export interface BuildResult {
   config: Config;
-  /** Empty when the build was skipped as unchanged (`unchanged`); `workflowCount` is always set. */
-  workflows: ScannedWorkflow[];
+  /**
+   * Each workflow's path and format (what it needs went into `demands` and the outputs as it was
+   * scanned); empty when the build was skipped as unchanged (`unchanged`). `workflowCount` is
+   * always set.
+   */
+  workflows: WorkflowSummary[];
+  /** The packs (and comfy-core versions) the workflows record; empty when the build was replayed. */
+  packs: PackDemand[];
   workflowCount: number;
+  /** Model references found in the workflows (0 when the build was replayed). */
+  references: number;
   /** True when nothing changed since the last build, which was replayed (build-stamp.ts). */
   unchanged: boolean;
   /** On an unchanged build these carry keys, folders and names, not who uses them. */
@@ -112,36 +124,41 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   const scanMemo = memo ?? (await newMemo());
   // `check` keeps its scan results too (a cache, not an output): a repeated check, or a CI job
   // that restores `.comfygen/`, does not parse unchanged workflows again.
-  const scanning = step(progress, 'scan', `Scan ${files.length} workflow(s)`, () => scanMemo.scan(files, { cacheFile, stamps }),
-    (wfs) => `${wfs.reduce((n, wf) => n + wf.refs.length, 0)} model reference(s)`);
+  // Each workflow is folded into what the build needs as the memo hands it over, and let go.
+  // A memo of this build alone keeps only the digests after that (watch keeps its results).
+  const scanning = step(progress, 'scan', `Scan ${files.length} workflow(s)`, async () => {
+    const fold = new WorkflowFold({ nodeUses: opts.nodeUses === true });
+    await scanMemo.scanEach(files, { cacheFile, stamps, keep: opts.scanMemo !== undefined }, (wf) => fold.add(wf));
+    return fold.finish();
+  }, (folded) => `${folded.refs} model reference(s)`);
   // The local inventory only influences resolution, never the rendered outputs, so `check`
   // skips it and gives the same answer on a laptop full of models and a bare CI runner.
   // Walked while the workers parse workflows; its errors surface when it is awaited.
   const walking = check ? null : walkLocal(config, env);
   walking?.catch(() => undefined);
   const later = Promise.all([import('./nodes.js'), import('./render-outputs.js')]);
-  const workflows = await scanning;
+  const folded = await scanning;
+  const workflows = folded.workflows;
   const [{ resolveNodeLock, knownPackKeys }, { renderOutputs }] = await later;
   const diagnostics: Diagnostic[] = [];
   if (files.length === 0) {
     diagnostics.push({ code: 'no-workflows', severity: 'warning', file: config.configPath,
       message: `no file matches workflows: ${config.workflows.join(', ')}`, hint: 'check the globs (relative to the config file)' });
   }
-  for (const wf of workflows) diagnostics.push(...wf.diagnostics.map((d) => ({ ...d, file: d.file ?? wf.path })));
+  for (const d of folded.diagnostics) diagnostics.push(d);
   for (const alias of aliases) {
     diagnostics.push({ code: 'same-workflow-twice', severity: 'info', file: alias.relPath,
       message: `${alias.relPath} is the same file as ${alias.sameAs} (reached through a symlink); it was scanned once, as ${alias.sameAs}` });
   }
-  const aggregated = aggregateDemand(workflows);
-  diagnostics.push(...aggregated.diagnostics);
-  const demands = aggregated.demands;
+  diagnostics.push(...folded.demandDiagnostics);
+  const demands = folded.demands;
   const scanned = diagnostics.length;
   // After `scanned`, so the build stamp does not keep it: it is looked for afresh on every build.
   const stray = await straying;
   if (stray) diagnostics.push(stray);
 
   const previous = await readLock(config.lockPath);
-  const update = splitUpdate(opts.update ?? false, demands, knownPackKeys(config, workflows, previous));
+  const update = splitUpdate(opts.update ?? false, demands, knownPackKeys(config, folded.packs, previous));
   const toResolve = pickKeysToResolve(demands, previous, { check, frozen: opts.frozen === true, offline, update: update.models });
 
   const local = walking ? await inspectLocal(config, demands, walking, { progress }) : null;
@@ -168,17 +185,17 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
       progress({ step: 'resolve', kind: 'skip', detail: 'every model is already in the lock' });
     }
     const nodesFrom = diagnostics.length;
-    const { nodes, notes: packNotes, affected: packsAffected } = await resolveNodeLock(config, workflows, previous, { offline, check, frozen: opts.frozen === true, update: update.packs, env, progress, report: (d) => diagnostics.push(d), dispatcher: opts.dispatcher });
+    const { nodes, notes: packNotes, affected: packsAffected } = await resolveNodeLock(config, folded.packs, previous, { offline, check, frozen: opts.frozen === true, update: update.packs, env, progress, report: (d) => diagnostics.push(d), dispatcher: opts.dispatcher });
     // ComfyUI and the Python plan come after the packs: the plan reads every pinned tree.
     const environment = config.comfyui.install || config.python.plan
-      ? await (await import('./environment.js')).resolveEnvironment(config, workflows, previous, nodes, { offline, check, frozen: opts.frozen === true, update: update.sections, env, progress, report: (d) => diagnostics.push(d) })
+      ? await (await import('./environment.js')).resolveEnvironment(config, folded.packs, previous, nodes, { offline, check, frozen: opts.frozen === true, update: update.sections, env, progress, report: (d) => diagnostics.push(d) })
       : {};
     const nodeDiagnostics = diagnostics.slice(nodesFrom);
     // Said once per service and cause, models and packs together (the lock and report.md keep each reason).
     diagnostics.push(...troubleDiagnostics([...affected, ...packsAffected], readSourceEnv(env)));
     // A workflow that could not be read says nothing about what it needs: the lock keeps the
     // pins no readable workflow names (and download.sh still installs them) until it reads.
-    const unread = workflows.filter((wf) => wf.diagnostics.some((d) => d.severity === 'error' && UNREAD_CODES.has(d.code)));
+    const unread = folded.unread;
     // Kept entries are checked as a workflow's names are: a key no workflow could have produced
     // (custom_nodes/, a download.sh working name, ../) is never installed, whatever the lock says.
     const plan = updateLock(previous, demands.map((d) => d.key), fresh, nodes, { keepUnneeded: unread.length > 0, unkeepable: unsafeKey, ...environment });
@@ -190,7 +207,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
         hint: 'no workflow can need it; if a hand edit put it there, nothing is lost' });
     }
     if (kept > 0) {
-      const named = unread.slice(0, 3).map((wf) => wf.path).join(', ') + (unread.length > 3 ? ` and ${unread.length - 3} more` : '');
+      const named = unread.slice(0, 3).join(', ') + (unread.length > 3 ? ` and ${unread.length - 3} more` : '');
       diagnostics.push({ code: 'lock-kept-unread', severity: 'warning', file: relativeToConfig(config, config.lockPath),
         message: `${kept} lock entr${kept === 1 ? 'y' : 'ies'} that no readable workflow names ${kept === 1 ? 'was' : 'were'} kept, because ${unread.length} workflow(s) could not be read: ${named}`,
         hint: 'fix or remove the unreadable workflows; the next build then drops what no workflow needs' });
@@ -199,9 +216,11 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     if (opts.strict) diagnostics.push(...strictProblems(demands, lock));
 
     const rendered: RenderedFile[] = await step(progress, 'render', 'Render outputs', async () => [
-      ...await renderOutputs(config, workflows, demands, lock, packNotes),
+      ...await renderOutputs(config, folded.report, demands, lock, packNotes, folded.packs),
       { path: relativeToConfig(config, config.lockPath), content: serializeLock(lock), mode: 0o644 },
     ]);
+    // The report's lines per workflow are in the report now (at 30,000 workflows, 15 MB twice).
+    folded.report.release();
     const writes = await planWrites(rendered, { baseDir: config.configDir, force: opts.force, owned: new Set([relativeToConfig(config, config.lockPath)]) });
     for (const w of writes.filter((w) => w.status === 'foreign')) {
       diagnostics.push(w.blocked
@@ -246,7 +265,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     return finish(diagnostics.some((d) => d.severity === 'error') ? 1 : 0);
 
     function finish(exitCode: 0 | 1): BuildResult {
-      return { config, workflows, workflowCount: workflows.length, unchanged: false, demands, lock, changes, writes, unwritten, diagnostics, local, traces, exitCode };
+      return { config, workflows, packs: folded.packs, workflowCount: workflows.length, references: folded.refs, unchanged: false, demands, lock, changes, writes, unwritten, diagnostics, local, traces, exitCode };
     }
   } finally {
     await local?.close();
@@ -267,7 +286,7 @@ async function replayUnchanged(config: Config, stamp: BuildStamp, outputs: Map<s
     const diagnostics = [...stamp.before, ...(stray ? [stray] : []), ...local.diagnostics, ...differing, ...stamp.after, ...(strict ? strictProblems(demands, lock) : [])];
     const writes: PlannedWrite[] = stamp.outputs.map((o) => ({ path: o.path, content: outputs.get(o.path) ?? '', mode: o.mode, absPath: join(config.configDir, o.path), status: 'unchanged' }));
     const exitCode = diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
-    return { config, workflows: [], workflowCount: stamp.workflows, unchanged: true, demands, lock, changes: [], writes, unwritten: new Set(), diagnostics, local, traces: new Map(), exitCode };
+    return { config, workflows: [], packs: [], workflowCount: stamp.workflows, references: 0, unchanged: true, demands, lock, changes: [], writes, unwritten: new Set(), diagnostics, local, traces: new Map(), exitCode };
   } finally {
     await local.close();
   }
@@ -355,6 +374,3 @@ function matchesKey(key: string, wanted: string): boolean {
   const w = wanted.replace(/\/+$/, '');
   return key === w || key.startsWith(`${w}/`) || key.endsWith(`/${w}`);
 }
-
-/** Scan errors that mean the file's needs are unknown (as opposed to a readable file with a bad value). */
-const UNREAD_CODES = new Set(['unreadable-file', 'unparsable-workflow', 'file-too-large', 'scan-failed']);

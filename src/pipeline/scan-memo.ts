@@ -18,10 +18,10 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { ScannedWorkflow } from '../core/types.js';
-import { type PackedScan, digestFiles, scanFilesPacked } from '../scan/index.js';
+import { type PackedScan, decodePacked, digestFiles, scanFilesPacked } from '../scan/index.js';
 import { scannerFingerprint } from '../scan/fingerprint.js';
 import { type FileStamp, RACY_MS, stampFiles } from './file-stamp.js';
-import { StringTable, decodeWorkflowText, encodeWorkflow } from '../scan/codec.js';
+import { StringTable, encodeWorkflow } from '../scan/codec.js';
 import { removeQuietly } from '../io/cache-file.js';
 
 export type ScanFn = typeof scanFilesPacked;
@@ -41,6 +41,12 @@ type Stamps = readonly (FileStamp | null)[];
 export interface ScanMemo {
   /** Scans `files`, rereading only those changed since they were last scanned. */
   scan(files: readonly FileRef[], opts?: { cacheFile?: string | null; stamps?: Stamps }): Promise<ScannedWorkflow[]>;
+  /**
+   * `scan`, handing each result to `each` in `files` order instead of returning them all: each
+   * is decoded from its compact form for that call only, so a large collection is never held
+   * decoded (build folds it into what it needs as it goes, pipeline/workflow-fold.ts).
+   */
+  scanEach(files: readonly FileRef[], opts: ScanEachOptions, each: (wf: ScannedWorkflow, index: number) => void): Promise<void>;
   /**
    * The digest of each file's bytes as a scan records it (null: none, see digestFileSync),
    * without parsing: known for a file whose identity is unchanged, else read. A `scan` of the
@@ -62,10 +68,21 @@ export interface ScanMemo {
   contentHits(): number;
 }
 
+export interface ScanEachOptions {
+  cacheFile?: string | null;
+  stamps?: Stamps;
+  /**
+   * false: this memo serves one build. Once the results are handed over and the cache file is
+   * written, it keeps only what `digestsOf` needs (the compact forms are as large as the cache
+   * file: 17 MB at 30,000 workflows), and scans no more. Default true (`build --watch`).
+   */
+  keep?: boolean;
+}
+
 interface Entry {
   stamp: string;
   mtimeMs: number;
-  /** Null until first asked for (resultOf): entries read from the cache file are decoded on use. */
+  /** Only when the codec does not cover it (`packed` null); else decoded on each use. */
   result: ScannedWorkflow | null;
   /** The compact form it came in (from a worker or the cache file), stored again as it is. */
   packed: Packed | null;
@@ -87,6 +104,7 @@ export function createScanMemo(scanner: ScanFn = scanFilesPacked, digester: Dige
   let contentHits = 0;
   /** Digests taken by `digests` for files whose identity did not match, by path. */
   let taken = new Map<string, { stamp: string; digest: string }>();
+  let spent = false;
   const load = (cacheFile: string | null) => {
     if (cacheFile && cacheFile !== loadedFrom) {
       memo = loadEntries(cacheFile);
@@ -136,17 +154,20 @@ export function createScanMemo(scanner: ScanFn = scanFilesPacked, digester: Dige
       save(opts.cacheFile);
     },
     async scan(files, opts = {}) {
+      const results: ScannedWorkflow[] = [];
+      await this.scanEach(files, opts, (wf) => results.push(wf));
+      return results;
+    },
+    async scanEach(files, opts, each) {
+      if (spent) throw new Error('scan memo: this memo served one build (keep: false) and holds no results');
       const cacheFile = opts.cacheFile ?? null;
       load(cacheFile);
       const stamps = opts.stamps ?? stampFiles(files);
-      const todo = files.filter((f, i) => {
-        const e = known(f, stamps[i] ?? null);
-        return !e || resultOf(f.relPath, e) === null;
-      });
+      const todo = files.filter((f, i) => !known(f, stamps[i] ?? null));
       // Results that can be told again under another path: those kept in compact form (only
       // looked for when some file is to be read at all).
       const byDigest = new Map<string, Entry>();
-      if (todo.length > 0) for (const [path, e] of memo) if (e.digest && e.packed && !byDigest.has(e.digest) && resultOf(path, e)) byDigest.set(e.digest, e);
+      if (todo.length > 0) for (const e of memo.values()) if (e.digest && e.packed && !byDigest.has(e.digest)) byDigest.set(e.digest, e);
       // Digests are taken when something may match them, or when they will be kept for a
       // project scanned before. A first scan (nothing cached) skips them: digesting 300 MB of
       // workflows costs a cold build ~6% at 10,000 workflows, and its results get their digests
@@ -161,54 +182,68 @@ export function createScanMemo(scanner: ScanFn = scanFilesPacked, digester: Dige
         return t && t.stamp === stampOf?.get(f.relPath)?.stamp && byDigest.has(t.digest) ? t.digest : null;
       };
       const toScan = todo.filter((f) => digested(f) === null);
-      const scanned = await scanner(toScan, { content });
+      const scanned = await scanner(toScan, { content, lazy: true });
       for (const f of todo) {
         const digest = digested(f);
-        if (digest !== null) scanned.push({ result: null, packed: null, digest, path: f.relPath });
+        if (digest !== null) scanned.push({ kind: 'known', digest, path: f.relPath });
       }
       taken = new Map();
-      const fresh = new Map<string, PackedScan>(scanned.map((r) => [r.result ? r.result.path : r.path, r]));
+      const fresh = new Map<string, PackedScan>(scanned.map((r) => [r.path, r]));
       const next = new Map<string, Entry>();
-      const results = files.map((f, i) => {
+      const entries = files.map((f, i): Held => {
         const got = fresh.get(f.relPath);
-        let entry: Omit<Entry, 'stamp' | 'mtimeMs'>;
-        if (!got) entry = memo.get(f.relPath)!; // decoded by the filter above
-        else if (got.result) entry = { result: got.result, packed: got.packed, digest: got.digest };
-        else entry = retold(byDigest.get(got.digest)!, f.relPath);
-        if (got?.result) misses++;
+        let entry: Held;
+        if (!got) entry = memo.get(f.relPath)!;
+        else if (got.kind === 'scanned') entry = { result: got.result, packed: got.packed, digest: got.digest };
+        else entry = { result: null, packed: byDigest.get(got.digest)!.packed, digest: got.digest };
+        if (got?.kind === 'scanned') misses++;
         else if (got) contentHits++;
         // An unreadable file (no stamp) is rescanned every time, so it reports its problem.
         if (stamps[i]) next.set(f.relPath, { ...stamps[i]!, result: entry.result, packed: entry.packed, digest: entry.digest });
-        return entry.result!;
+        return entry;
       });
       memo = next;
+      // One workflow decoded at a time, in `files` order, and let go after `each`: the
+      // collection is held in its compact form (a fifth of the memory) and never all decoded.
+      for (const [i, f] of files.entries()) {
+        let wf = materialize(f.relPath, entries[i]!);
+        if (wf === null) {
+          // A compact form that does not decode (a damaged cache line): scanned again.
+          const [again] = await scanner([f], {});
+          const result = again?.kind === 'scanned' ? again.result : null;
+          if (!result) throw new Error(`scan cache: no result for ${f.relPath}`);
+          const e = next.get(f.relPath);
+          if (e) Object.assign(e, { result, packed: null, digest: again!.digest });
+          misses++;
+          wf = result;
+        }
+        each(wf, i);
+      }
       if (cacheFile) save(cacheFile);
-      return results;
+      if (opts.keep === false) {
+        for (const e of next.values()) Object.assign(e, { result: null, packed: null });
+        spent = true;
+      }
     },
   };
 }
 
+/** What a file's result is held as: decoded, or in compact form only. */
+type Held = Pick<Entry, 'result' | 'packed' | 'digest'>;
+
 /**
- * The entry's result, decoded from its compact form on first use (a build that rescans
- * everything never decodes the old results); null if that form is damaged, and the file is
- * scanned again.
+ * The result under `path`: decoded from its compact form each time (never kept), or as held
+ * when the codec did not cover it; null if the compact form is damaged.
  */
-function resultOf(path: string, e: Entry): ScannedWorkflow | null {
-  if (e.result === null) {
+function materialize(path: string, e: Held): ScannedWorkflow | null {
+  if (e.packed) {
     try {
-      e.result = decodeWorkflowText(path, e.packed!.text, e.packed!.table);
+      return decodePacked(path, e.packed);
     } catch {
       return null;
     }
   }
-  return e.result;
-}
-
-/** A known result for the same bytes under `path` (decoded anew unless the path is its own). */
-function retold(e: Entry, path: string): Omit<Entry, 'stamp' | 'mtimeMs'> {
-  const packed = e.packed!;
-  if (e.result!.path === path) return e;
-  return { result: decodeWorkflowText(path, packed.text, packed.table), packed, digest: e.digest };
+  return e.result!.path === path ? e.result : null;
 }
 
 /** What the file on disk holds (or would hold), to skip rewriting an unchanged cache. */
@@ -293,15 +328,16 @@ function parseObject(json: string): object | null {
 }
 
 /** The table index and the JSON text of the result to store for `e`. */
-function storedResult(e: Entry, own: StringTable, tables: Map<readonly string[], number>, repack: boolean): [table: number, text: string] {
+function storedResult(path: string, e: Entry, own: StringTable, tables: Map<readonly string[], number>, repack: boolean): [table: number, text: string] {
   if (e.packed && !repack) {
     let t = tables.get(e.packed.table);
     if (t === undefined) tables.set(e.packed.table, (t = tables.size));
     return [t, e.packed.text];
   }
-  // Only an entry without a compact form gets here, and such an entry always has its result.
-  const encoded = encodeWorkflow(e.result!, own);
-  return encoded ? [0, JSON.stringify(encoded)] : [PLAIN, JSON.stringify(e.result)];
+  // An entry has its result, or a compact form (of the same path: it decodes to the result).
+  const result = e.result ?? decodePacked(path, e.packed!);
+  const encoded = encodeWorkflow(result, own);
+  return encoded ? [0, JSON.stringify(encoded)] : [PLAIN, JSON.stringify(result)];
 }
 
 /** Atomic write (a crash leaves the old cache or none, never half of one); false if it failed. */
@@ -323,7 +359,7 @@ function saveEntries(file: string, memo: Map<string, Entry>, cutoff: number): bo
     const chunks: string[] = [`{"version":${VERSION},"fingerprint":${JSON.stringify(scannerFingerprint())}}\n`];
     for (const [path, e] of memo) {
       if (e.mtimeMs >= cutoff) continue;
-      const [t, text] = storedResult(e, own, tables, repack);
+      const [t, text] = storedResult(path, e, own, tables, repack);
       const head: Head = [path, e.stamp, e.mtimeMs, t, e.digest];
       chunks.push(`${JSON.stringify(head)}\t${text}\n`);
       if (chunks.length >= 512) writeSync(fd, chunks.splice(0).join(''));

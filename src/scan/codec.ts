@@ -120,8 +120,10 @@ export function decodeWorkflow(path: string, e: EncodedWorkflow, strings: readon
   const wf = { path, format: e[0] === NONE ? null : at(e[0]) } as ScannedWorkflow;
   if (e[1] !== NONE) wf.graph = at(e[1]) as ScannedWorkflow['graph'];
   wf.refs = e[2].map((r) => {
-    const nodes: NodeUse[] = [];
-    for (let i = 0; i < r[3].length; i += 3) nodes.push({ id: at(r[3][i]!), type: at(r[3][i + 1]!), input: at(r[3][i + 2]!) });
+    // Sized up front: these arrays outlive the build's scan (demands keep them), and one grown
+    // by push from empty reserves room for 17 uses (at 30,000 workflows, 40 MB of it unused).
+    const nodes = new Array<NodeUse>(r[3].length / 3);
+    for (let i = 0; i < r[3].length; i += 3) nodes[i / 3] = { id: at(r[3][i]!), type: at(r[3][i + 1]!), input: at(r[3][i + 2]!) };
     const ref: ModelRef = {
       folder: at(r[0]),
       name: at(r[1]),

@@ -4,7 +4,7 @@
  */
 export { scanBytes } from './scan-bytes.js';
 export { scanFile, type ScanFileOptions } from './scan-file.js';
-export { digestFiles, scanFiles, scanFilesPacked, type PackedScan } from './scan-files.js';
+export { decodePacked, digestFiles, scanFiles, scanFilesPacked, type Packed, type PackedScan } from './scan-files.js';
 export { extractRefs, type Extraction } from './extract.js';
 export { SCAN_CODES, type ScanCode } from './diagnostics.js';
 export { normalizeModelUrl } from './refs/embedded-models.js';

@@ -32,27 +32,46 @@ export interface ScanFilesOptions {
    * keyed by content, scan-memo.ts). Without it nothing is digested and every file is parsed.
    */
   content?: ContentCheck;
+  /**
+   * Leave results that arrive in compact form (from workers) undecoded (`result: null`): the
+   * caller decodes each when it uses it, so a large collection never exists decoded at once.
+   */
+  lazy?: boolean;
 }
 
+/** A result in the compact form of codec.ts, as JSON text over a string table. */
+export type Packed = { text: string; table: readonly string[] };
+
 /**
- * A result with the compact form it arrived in from a worker (codec.ts, as JSON text over
- * `table`), which the scan cache stores as it is instead of encoding the result again.
+ * A result with the compact form it arrived in from a worker (as JSON text over `table`),
+ * which the scan cache stores as it is instead of encoding the result again.
  */
 export type PackedScan = {
-  result: ScannedWorkflow;
-  packed: { text: string; table: readonly string[] } | null;
+  kind: 'scanned';
+  path: string;
+  /** The result; null only with `lazy`, when it stays in its compact form (decodePacked). */
+  result: ScannedWorkflow | null;
+  packed: Packed | null;
   /** The digest of the bytes parsed, when `content` asked for it and the file was read whole. */
   digest: string | null;
 } | {
   /** Not parsed: `content.known` held the digest of its bytes. */
-  result: null;
-  packed: null;
-  digest: string;
+  kind: 'known';
   path: string;
+  digest: string;
 };
 
-export async function scanFiles(files: readonly FileRef[], opts: Omit<ScanFilesOptions, 'content'> = {}): Promise<ScannedWorkflow[]> {
-  return (await scanFilesPacked(files, opts)).map((r) => r.result!);
+/** The result a compact form stands for, under `path` (decodeWorkflowText). */
+export function decodePacked(path: string, packed: Packed): ScannedWorkflow {
+  return decodeWorkflowText(path, packed.text, packed.table);
+}
+
+export async function scanFiles(files: readonly FileRef[], opts: Omit<ScanFilesOptions, 'content' | 'lazy'> = {}): Promise<ScannedWorkflow[]> {
+  return (await scanFilesPacked(files, opts)).map((r) => (r.kind === 'scanned' ? r.result! : never()));
+}
+
+function never(): never {
+  throw new Error('scanFiles: a result was skipped though no content check was asked for');
 }
 
 export async function scanFilesPacked(files: readonly FileRef[], opts: ScanFilesOptions = {}): Promise<PackedScan[]> {
@@ -75,9 +94,11 @@ export async function scanFilesPacked(files: readonly FileRef[], opts: ScanFiles
       for (const s of reply.strings) table.push(intern(s));
       return reply.results.map((r, i): PackedScan => {
         const digest = reply.digests[i] ?? null;
-        if (r === null) return { result: null, packed: null, digest: digest!, path: sorted[reply.id + i]!.relPath };
-        if (typeof r !== 'string') return { result: r, packed: null, digest };
-        return { result: decodeWorkflowText(sorted[reply.id + i]!.relPath, r, table), packed: { text: r, table }, digest };
+        const path = sorted[reply.id + i]!.relPath;
+        if (r === null) return { kind: 'known', path, digest: digest! };
+        if (typeof r !== 'string') return { kind: 'scanned', path, result: r, packed: null, digest };
+        const packed = { text: r, table };
+        return { kind: 'scanned', path, result: opts.lazy ? null : decodePacked(path, packed), packed, digest };
       });
     },
     inline: async (start, batch) => (await scanInline(batch, content, opts.concurrency)).map((s, i) => unpacked(s, sorted[start + i]!.relPath)),
@@ -102,7 +123,7 @@ function workerCount(files: number, wanted: number | undefined): number {
   return Math.min(wanted ?? availableParallelism(), Math.floor(files / MIN_FILES_PER_WORKER));
 }
 
-const unpacked = (s: ContentScan, path: string): PackedScan => (s.result === null ? { result: null, packed: null, digest: s.digest, path } : { result: s.result, packed: null, digest: s.digest });
+const unpacked = (s: ContentScan, path: string): PackedScan => (s.result === null ? { kind: 'known', path, digest: s.digest } : { kind: 'scanned', path, result: s.result, packed: null, digest: s.digest });
 
 async function scanInline(sorted: readonly FileRef[], content: ContentCheck | null, concurrency = 8): Promise<ContentScan[]> {
   const results: ContentScan[] = new Array(sorted.length);

@@ -70,6 +70,20 @@ test('never overwrites a file without the marker unless forced or owned', async 
   }
 });
 
+test('a large output is written byte for byte, whatever characters straddle the slices it is written in', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    // A surrogate pair (an emoji) right at the first 1 MiB slice boundary, and multi-byte text around it.
+    const head = `${markerLine()}\n${'é'.repeat(1000)}`;
+    const content = `${head}${'x'.repeat((1 << 20) - head.length - 1)}😀${'日本'.repeat(600_000)}😀\n`;
+    assert.is(content.charCodeAt((1 << 20) - 1), 0xd83d, 'the pair starts on the last unit of the first slice');
+    assert.equal(await applyWrites(await planWrites([{ path: 'big.md', content, mode: 0o644 }], { baseDir: dir })), []);
+    assert.ok((await readFile(join(dir, 'big.md'))).equals(Buffer.from(content, 'utf8')));
+  } finally {
+    await cleanup();
+  }
+});
+
 // ---------- links the user made (issue 20, class 7) ----------
 
 test('a dangling symbolic link at an output path is never replaced, not even with --force', async () => {

@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Worker } from 'node:worker_threads';
 import { spawnModuleWorker } from '../../src/io/spawn-worker.js';
-import { digestFiles, scanFile, scanFiles, scanFilesPacked } from '../../src/scan/index.js';
+import { decodePacked, digestFiles, scanFile, scanFiles, scanFilesPacked } from '../../src/scan/index.js';
 import { scanFileSync } from '../../src/scan/scan-file.js';
 import type { ScanWorkerData } from '../../src/scan/scan-worker.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -62,12 +62,15 @@ test('workers give the same results, in the same order, as the one-thread scan (
     const packed = await scanFilesPacked(reversed, { workers: 2 });
     // Only a worker's answer arrives packed: this proves the workers ran rather than the
     // fallback on this thread.
-    assert.ok(packed.every((r) => r.packed !== null), 'every result came from a worker');
-    const parallel = packed.map((r) => r.result!);
+    assert.ok(packed.every((r) => r.kind === 'scanned' && r.packed !== null), 'every result came from a worker');
+    const parallel = packed.map((r) => (r.kind === 'scanned' ? r.result! : null));
     assert.is(parallel.length, files.length);
     assert.equal(parallel, inline);
-    assert.equal(parallel.map((wf) => wf.path), [...files.map((f) => f.relPath)].sort());
-    const byPath = new Map(parallel.map((wf) => [wf.path, wf]));
+    assert.equal(parallel.map((wf) => wf!.path), [...files.map((f) => f.relPath)].sort());
+    const byPath = new Map(parallel.map((wf) => [wf!.path, wf!]));
+    const lazy = await scanFilesPacked(reversed, { workers: 2, lazy: true });
+    assert.ok(lazy.every((r) => r.kind === 'scanned' && r.result === null), 'lazy: each stays in its compact form');
+    assert.equal(lazy.map((r) => (r.kind === 'scanned' ? decodePacked(r.path, r.packed!) : null)), inline, 'and decodes to the same result');
     assert.equal(byPath.get('png/2.png')!.refs.map((r) => r.name), ['png_2.safetensors']);
     assert.equal(byPath.get('nan/9.json')!.refs.map((r) => r.name), ['v_9.safetensors']);
     assert.is(byPath.get('gone.json')!.diagnostics[0]!.code, 'unreadable-file');
@@ -93,17 +96,17 @@ test('asked for content, each file read whole comes back with the SHA-256 of its
 
     for (const workers of [0, 2]) {
       const scanned = await scanFilesPacked(files, { workers, content: { known: null } });
-      assert.equal(scanned.map((r) => r.result), plain, `${workers} workers: digesting changes no result`);
+      assert.equal(scanned.map((r) => (r.kind === 'scanned' ? r.result : null)), plain, `${workers} workers: digesting changes no result`);
       assert.equal(scanned.map((r) => r.digest), plain.map((wf) => expected.get(wf.path)), `${workers} workers: each digest is its file's SHA-256`);
 
       const known = new Set(files.filter((f) => f.relPath.startsWith('ui/')).map((f) => expected.get(f.relPath)!));
       const skipped = await scanFilesPacked(files, { workers, content: { known } });
       for (const [i, r] of skipped.entries()) {
         const wf = plain[i]!;
-        if (known.has(expected.get(wf.path)!)) assert.equal(r, { result: null, packed: null, digest: expected.get(wf.path), path: wf.path }, wf.path);
-        else assert.equal(r.result, wf, wf.path);
+        if (known.has(expected.get(wf.path)!)) assert.equal(r, { kind: 'known', path: wf.path, digest: expected.get(wf.path) }, wf.path);
+        else assert.equal(r.kind === 'scanned' ? r.result : null, wf, wf.path);
       }
-      assert.is(skipped.find((r) => r.digest === expected.get('copy/zero.json'))?.result, null, 'the copy is known by its bytes, not its name');
+      assert.is(skipped.find((r) => r.digest === expected.get('copy/zero.json'))?.kind, 'known', 'the copy is known by its bytes, not its name');
     }
   } finally {
     await cleanup();
@@ -126,7 +129,7 @@ test('digestFiles gives each file the digest a scan records, without parsing: nu
       files.push({ relPath: rel, absPath: join(dir, rel) });
     }
     files.push({ relPath: 'gone.json', absPath: join(dir, 'gone.json') }, { relPath: 'big', absPath: join(dir, 'big') });
-    const recorded = new Map((await scanFilesPacked(files, { workers: 0, content: { known: null } })).map((r) => [r.result ? r.result.path : r.path, r.digest]));
+    const recorded = new Map((await scanFilesPacked(files, { workers: 0, content: { known: null } })).map((r) => [r.path, r.digest]));
     const expected = files.map((f) => recorded.get(f.relPath) ?? null);
     assert.is(expected.filter((d) => d !== null).length, 121, 'all but the large media, the large unknown file, the missing file and the folder');
     assert.is(expected[120], createHash('sha256').update(big[0]![1]).digest('base64url'));
@@ -151,18 +154,19 @@ test('a worker that dies leaves its batches to the others or to this thread: sam
     const inline = await scanFiles(files, { workers: 0 });
     let started = 0;
     const oneDies = await scanFilesPacked(files, { workers: 2, spawnWorker: (data) => (started++ === 0 ? dyingWorker() : realWorker(data)) });
-    assert.equal(oneDies.map((r) => r.result), inline, 'one worker died');
-    assert.ok(oneDies.some((r) => r.packed === null), 'the dead worker\'s batches were scanned here');
-    assert.ok(oneDies.some((r) => r.packed !== null), 'the live worker did the rest');
+    const result = (r: (typeof oneDies)[number]) => (r.kind === 'scanned' ? r.result : null);
+    assert.equal(oneDies.map(result), inline, 'one worker died');
+    assert.ok(oneDies.some((r) => r.kind === 'scanned' && r.packed === null), 'the dead worker\'s batches were scanned here');
+    assert.ok(oneDies.some((r) => r.kind === 'scanned' && r.packed !== null), 'the live worker did the rest');
     const allDie = await scanFilesPacked(files, { workers: 2, spawnWorker: dyingWorker });
-    assert.equal(allDie.map((r) => r.result), inline, 'every worker died');
+    assert.equal(allDie.map(result), inline, 'every worker died');
     // With the content check, this thread's rescan of a dead worker's batches digests and skips alike.
     const known = new Set((await scanFilesPacked(files, { workers: 0, content: { known: null } })).filter((_, i) => i % 3 === 0).map((r) => r.digest!));
     const expected = await scanFilesPacked(files, { workers: 0, content: { known } });
     started = 0;
     const withContent = await scanFilesPacked(files, { workers: 2, content: { known }, spawnWorker: (data) => (started++ === 0 ? dyingWorker() : realWorker(data)) });
-    assert.equal(withContent.map((r) => [r.result, r.digest]), expected.map((r) => [r.result, r.digest]), 'one worker died, content checked');
-    assert.ok(withContent.some((r) => r.result === null) && withContent.some((r) => r.packed !== null), 'known files skipped, the live worker used');
+    assert.equal(withContent.map((r) => [result(r), r.digest]), expected.map((r) => [result(r), r.digest]), 'one worker died, content checked');
+    assert.ok(withContent.some((r) => r.kind === 'known') && withContent.some((r) => r.kind === 'scanned' && r.packed !== null), 'known files skipped, the live worker used');
   } finally {
     await cleanup();
   }
