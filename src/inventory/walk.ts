@@ -86,18 +86,26 @@ export async function walkInventory(roots: ModelRoot[], opts: WalkOptions = {}):
   let sinceYield = 0;
 
   async function walkDir(abs: string, rel: string, ancestors: readonly string[], emit: (rel: string, abs: string, s?: Stats) => void): Promise<void> {
+    // Yield before listing, not after: a listing held across the yield (and across the walk of
+    // its subfolders) outlives the collections meanwhile and ends up in the old generation.
+    if (sinceYield >= ENTRIES_PER_SLICE) {
+      sinceYield = 0;
+      await yieldToLoop();
+    }
+    const subdirs = listDir(abs, rel, ancestors, emit);
+    for (const [path, childRel, chain] of subdirs) await walkDir(path, childRel, chain, emit);
+  }
+
+  /** One directory, synchronously: its files emitted, its subfolders returned. */
+  function listDir(abs: string, rel: string, ancestors: readonly string[], emit: (rel: string, abs: string, s?: Stats) => void): [string, string, string[]][] {
     let entries: Dirent[];
     try {
       entries = readdirSync(abs, { withFileTypes: true });
     } catch (error) {
       diagnostics.push({ code: 'unreadable-folder', severity: 'warning', message: `cannot list ${abs} (${errorCode(error)}); models below it are not seen` });
-      return;
+      return [];
     }
     sinceYield += entries.length;
-    if (sinceYield >= ENTRIES_PER_SLICE) {
-      sinceYield = 0;
-      await yieldToLoop();
-    }
     const subdirs: [string, string, string[]][] = [];
     for (const entry of entries) {
       if (isSkippedEntry(entry.name)) continue;
@@ -129,7 +137,7 @@ export async function walkInventory(roots: ModelRoot[], opts: WalkOptions = {}):
         emit(childRel, path, s);
       }
     }
-    for (const [path, childRel, chain] of subdirs) await walkDir(path, childRel, chain, emit);
+    return subdirs;
   }
 
   async function walkFolderDir(root: ModelRoot, rootIndex: number, folder: string, dir: string, dirIndex: number): Promise<void> {

@@ -14,8 +14,9 @@
  * per file, not a parse. The same digests make the build stamp's content key (`digests`, and
  * `restamp` when that key matches and the build is replayed).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { ScannedWorkflow } from '../core/types.js';
 import { type PackedScan, decodePacked, digestFiles, scanFilesPacked } from '../scan/index.js';
@@ -99,7 +100,7 @@ type Packed = { text: string; table: readonly string[] };
 export function createScanMemo(scanner: ScanFn = scanFilesPacked, digester: DigestFn = digestFiles): ScanMemo {
   let memo = new Map<string, Entry>();
   let loadedFrom: string | null = null;
-  let persisted = '';
+  let persisted = persistedKeys(new Map(), Infinity);
   let misses = 0;
   let contentHits = 0;
   /** Digests taken by `digests` for files whose identity did not match, by path. */
@@ -163,7 +164,8 @@ export function createScanMemo(scanner: ScanFn = scanFilesPacked, digester: Dige
       const cacheFile = opts.cacheFile ?? null;
       load(cacheFile);
       const stamps = opts.stamps ?? stampFiles(files);
-      const todo = files.filter((f, i) => !known(f, stamps[i] ?? null));
+      const isTodo = files.map((f, i) => !known(f, stamps[i] ?? null));
+      const todo = files.filter((_, i) => isTodo[i]);
       // Results that can be told again under another path: those kept in compact form (only
       // looked for when some file is to be read at all).
       const byDigest = new Map<string, Entry>();
@@ -182,44 +184,96 @@ export function createScanMemo(scanner: ScanFn = scanFilesPacked, digester: Dige
         return t && t.stamp === stampOf?.get(f.relPath)?.stamp && byDigest.has(t.digest) ? t.digest : null;
       };
       const toScan = todo.filter((f) => digested(f) === null);
-      const scanned = await scanner(toScan, { content, lazy: true });
-      for (const f of todo) {
-        const digest = digested(f);
-        if (digest !== null) scanned.push({ kind: 'known', digest, path: f.relPath });
+      // A memo that serves one build writes the cache file as the results are handed over, and
+      // lets each go once written (17 MB of compact forms at 30,000 workflows). A build that
+      // reads nothing new rewrites nothing (save, below).
+      let writer: CacheWriter | null = null;
+      if (opts.keep === false && cacheFile && todo.length > 0) {
+        const tables = new Set<readonly string[]>();
+        for (const [i, f] of files.entries()) if (!isTodo[i]) { const t = memo.get(f.relPath)?.packed?.table; if (t) tables.add(t); }
+        for (const e of byDigest.values()) if (e.packed) tables.add(e.packed.table);
+        writer = CacheWriter.open(cacheFile, tables.size + availableParallelism() > MAX_TABLES);
       }
-      taken = new Map();
-      const fresh = new Map<string, PackedScan>(scanned.map((r) => [r.path, r]));
-      const next = new Map<string, Entry>();
-      const entries = files.map((f, i): Held => {
-        const got = fresh.get(f.relPath);
-        let entry: Held;
-        if (!got) entry = memo.get(f.relPath)!;
-        else if (got.kind === 'scanned') entry = { result: got.result, packed: got.packed, digest: got.digest };
-        else entry = { result: null, packed: byDigest.get(got.digest)!.packed, digest: got.digest };
-        if (got?.kind === 'scanned') misses++;
-        else if (got) contentHits++;
-        // An unreadable file (no stamp) is rescanned every time, so it reports its problem.
-        if (stamps[i]) next.set(f.relPath, { ...stamps[i]!, result: entry.result, packed: entry.packed, digest: entry.digest });
-        return entry;
+      const written = (i: number) => {
+        const e = entries[i]!;
+        if (writer && stamps[i]) writer.add(files[i]!.relPath, { ...stamps[i]!, ...e });
+        if (writer) entries[i] = { result: null, packed: null, digest: e.digest };
+      };
+      // Each file's result as it becomes known: at once for those known already, as the
+      // workers report them for the rest.
+      const position = new Map(files.map((f, i) => [f.relPath, i]));
+      const entries: (Held | undefined)[] = files.map((f, i) => {
+        if (!isTodo[i]) return memo.get(f.relPath)!;
+        const digest = digested(f);
+        if (digest === null) return undefined;
+        contentHits++;
+        return { result: null, packed: byDigest.get(digest)!.packed, digest };
       });
-      memo = next;
-      // One workflow decoded at a time, in `files` order, and let go after `each`: the
-      // collection is held in its compact form (a fifth of the memory) and never all decoded.
+      const arrived = (r: PackedScan) => {
+        const i = position.get(r.path);
+        if (i === undefined || entries[i] !== undefined) return;
+        if (r.kind === 'scanned') misses++;
+        else contentHits++;
+        entries[i] = r.kind === 'scanned' ? { result: r.result, packed: r.packed, digest: r.digest } : { result: null, packed: byDigest.get(r.digest)!.packed, digest: r.digest };
+        pump();
+      };
+      // Results go to `each` in `files` order as soon as all before them are in, so the caller
+      // folds them while the workers parse the rest. One workflow is decoded at a time and let
+      // go after `each`: the collection is held in compact form (a fifth of the memory) only.
+      let cursor = 0;
+      let stalled = false;
+      // Thrown by `each` while called from a worker's message: raised once the scan is over.
+      let failed: { error: unknown } | null = null;
+      const pump = () => {
+        try {
+          while (!stalled && cursor < files.length && entries[cursor] !== undefined) {
+            const wf = materialize(files[cursor]!.relPath, entries[cursor]!);
+            // A compact form that does not decode (a damaged cache line) is scanned again, below.
+            if (wf === null) stalled = true;
+            else {
+              each(wf, cursor);
+              written(cursor++);
+            }
+          }
+        } catch (error) {
+          stalled = true;
+          failed = { error };
+        }
+      };
+      pump();
+      const scanned = await scanner(toScan, { content, lazy: true, onResult: arrived });
+      if (failed) throw (failed as { error: unknown }).error;
+      // A scanner that does not report as it goes (tests wrap one) hands its results over here.
+      for (const r of scanned) arrived(r);
+      taken = new Map();
+      const next = new Map<string, Entry>();
       for (const [i, f] of files.entries()) {
-        let wf = materialize(f.relPath, entries[i]!);
+        const e = entries[i];
+        // An unreadable file (no stamp) is rescanned every time, so it reports its problem.
+        if (e && stamps[i]) next.set(f.relPath, { ...stamps[i]!, result: e.result, packed: e.packed, digest: e.digest });
+      }
+      memo = next;
+      for (; cursor < files.length; cursor++) {
+        const f = files[cursor]!;
+        let wf = entries[cursor] ? materialize(f.relPath, entries[cursor]!) : null;
         if (wf === null) {
-          // A compact form that does not decode (a damaged cache line): scanned again.
           const [again] = await scanner([f], {});
           const result = again?.kind === 'scanned' ? again.result : null;
           if (!result) throw new Error(`scan cache: no result for ${f.relPath}`);
           const e = next.get(f.relPath);
           if (e) Object.assign(e, { result, packed: null, digest: again!.digest });
+          entries[cursor] = { result, packed: null, digest: again!.digest };
           misses++;
           wf = result;
         }
-        each(wf, i);
+        each(wf, cursor);
+        written(cursor);
       }
-      if (cacheFile) save(cacheFile);
+      if (writer) {
+        if (writer.finish()) persisted = persistedKeys(next, writer.cutoff);
+      } else if (cacheFile) {
+        save(cacheFile);
+      }
       if (opts.keep === false) {
         for (const e of next.values()) Object.assign(e, { result: null, packed: null });
         spent = true;
@@ -248,9 +302,10 @@ function materialize(path: string, e: Held): ScannedWorkflow | null {
 
 /** What the file on disk holds (or would hold), to skip rewriting an unchanged cache. */
 function persistedKeys(memo: Map<string, Entry>, cutoff: number): string {
-  const parts: string[] = [];
-  for (const [path, e] of memo) if (e.mtimeMs < cutoff) parts.push(`${path}\0${e.stamp}`);
-  return parts.join('\n');
+  // A digest: the keys themselves run to megabytes, and are kept as long as the memo is.
+  const digest = createHash('sha256');
+  for (const [path, e] of memo) if (e.mtimeMs < cutoff) digest.update(`${path}\0${e.stamp}\n`);
+  return digest.digest('base64url');
 }
 
 /**
@@ -342,39 +397,79 @@ function storedResult(path: string, e: Entry, own: StringTable, tables: Map<read
 
 /** Atomic write (a crash leaves the old cache or none, never half of one); false if it failed. */
 function saveEntries(file: string, memo: Map<string, Entry>, cutoff: number): boolean {
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  let fd: number | undefined;
-  try {
-    mkdirSync(dirname(file), { recursive: true });
-    fd = openSync(tmp, 'w');
-    // Written entry by entry (the string tables last), so a large cache never exists as one
-    // string in memory. Compact forms that came from a worker or from the previous cache are
-    // written as they are, over their own tables; the rest share table 0.
-    const own = new StringTable();
-    const tables = new Map<readonly string[], number>([[own.strings, 0]]);
-    // Each partial rescan on workers adds tables; past a few, everything is packed anew into one.
-    const kept = new Set<readonly string[]>();
-    for (const e of memo.values()) if (e.packed && e.mtimeMs < cutoff) kept.add(e.packed.table);
-    const repack = kept.size > MAX_TABLES;
-    const chunks: string[] = [`{"version":${VERSION},"fingerprint":${JSON.stringify(scannerFingerprint())}}\n`];
-    for (const [path, e] of memo) {
-      if (e.mtimeMs >= cutoff) continue;
-      const [t, text] = storedResult(path, e, own, tables, repack);
-      const head: Head = [path, e.stamp, e.mtimeMs, t, e.digest];
-      chunks.push(`${JSON.stringify(head)}\t${text}\n`);
-      if (chunks.length >= 512) writeSync(fd, chunks.splice(0).join(''));
+  // Each partial rescan on workers adds tables; past a few, everything is packed anew into one.
+  const kept = new Set<readonly string[]>();
+  for (const e of memo.values()) if (e.packed && e.mtimeMs < cutoff) kept.add(e.packed.table);
+  const writer = CacheWriter.open(file, kept.size > MAX_TABLES, cutoff);
+  if (!writer) return false;
+  for (const [path, e] of memo) writer.add(path, e);
+  return writer.finish();
+}
+
+/**
+ * The cache file written entry by entry (the string tables last), so a large cache never
+ * exists as one string in memory, and a memo that serves one build can let each result go as
+ * soon as it is written. Compact forms that came from a worker or from the previous cache are
+ * written as they are, over their own tables; the rest (and all of them, to `repack`) share
+ * table 0. Entries modified after `cutoff` are left out (their stamp cannot be trusted yet).
+ * Any failure abandons the file: a cache that cannot be written costs the next build a rescan.
+ */
+class CacheWriter {
+  private readonly own = new StringTable();
+  private readonly tables = new Map<readonly string[], number>([[this.own.strings, 0]]);
+  private chunks: string[] = [`{"version":${VERSION},"fingerprint":${JSON.stringify(scannerFingerprint())}}\n`];
+  private fd: number | undefined;
+  private failed = false;
+
+  private constructor(private readonly file: string, private readonly tmp: string, fd: number, private readonly repack: boolean, readonly cutoff: number) {
+    this.fd = fd;
+  }
+
+  static open(file: string, repack: boolean, cutoff = Date.now() - RACY_MS): CacheWriter | null {
+    const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      return new CacheWriter(file, tmp, openSync(tmp, 'w'), repack, cutoff);
+    } catch {
+      return null;
     }
-    chunks.push(`{"tables":[${[...tables.keys()].map((t) => JSON.stringify(t)).join(',')}]}\n`);
-    writeSync(fd, chunks.join(''));
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, file);
-    // The format 4 cache beside it is outdated now; it was only ever comfygen's own.
-    if (basename(file) !== LEGACY_NAME) rmSync(join(dirname(file), LEGACY_NAME), { force: true });
-    return true;
-  } catch {
-    if (fd !== undefined) closeSync(fd);
-    removeQuietly(tmp);
-    return false; // a cache that cannot be written costs the next build a rescan, nothing more
+  }
+
+  add(path: string, e: Entry): void {
+    if (this.failed || e.mtimeMs >= this.cutoff) return;
+    try {
+      const [t, text] = storedResult(path, e, this.own, this.tables, this.repack);
+      const head: Head = [path, e.stamp, e.mtimeMs, t, e.digest];
+      this.chunks.push(`${JSON.stringify(head)}\t${text}\n`);
+      if (this.chunks.length >= 512) writeSync(this.fd!, this.chunks.splice(0).join(''));
+    } catch {
+      this.abandon();
+    }
+  }
+
+  /** True when the file is in place. */
+  finish(): boolean {
+    if (this.failed) return false;
+    try {
+      this.chunks.push(`{"tables":[${[...this.tables.keys()].map((t) => JSON.stringify(t)).join(',')}]}\n`);
+      writeSync(this.fd!, this.chunks.join(''));
+      closeSync(this.fd!);
+      this.fd = undefined;
+      renameSync(this.tmp, this.file);
+      // The format 4 cache beside it is outdated now; it was only ever comfygen's own.
+      if (basename(this.file) !== LEGACY_NAME) rmSync(join(dirname(this.file), LEGACY_NAME), { force: true });
+      return true;
+    } catch {
+      this.abandon();
+      return false;
+    }
+  }
+
+  private abandon(): void {
+    this.failed = true;
+    this.chunks = [];
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    removeQuietly(this.tmp);
   }
 }

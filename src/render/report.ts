@@ -30,25 +30,32 @@ export function renderReport(workflows: readonly ScannedWorkflow[], demands: rea
 
 let rowTemplate: ((view: unknown) => string) | null = null;
 
+interface WorkflowView {
+  path: string;
+  format: string;
+  models: string;
+  diagnostics: { severity: string; code: string; message: string }[];
+}
+
+/** Workflows rendered per call of the row template: one call per workflow costs more than the rows. */
+const ROWS_PER_CHUNK = 256;
+
 /**
  * What report.md says of each workflow, taken one workflow at a time as a build scans them, so
- * that no workflow has to be kept for the report: its line, and which packs it uses.
+ * that no workflow has to be kept for the report: its lines (rendered a few hundred workflows
+ * at a time), and which packs it uses.
  */
 export class ReportFold {
-  /** Each workflow's part of report.md, rendered (templates/report-workflow.md.hbs). */
-  rows: string[] = [];
+  /** The workflows' part of report.md, rendered (templates/report-workflow.md.hbs), in chunks. */
+  private chunks: string[] = [];
+  private pending: WorkflowView[] = [];
+  private count = 0;
   /** Pack id → workflows using it (every workflow uses comfy-core). */
   packUsers = new Map<string, string[]>();
 
-  /** Lets the lines go once the report is rendered: they are about as large as the report. */
-  release(): void {
-    this.rows = [];
-    this.packUsers = new Map();
-  }
-
   add(wf: ScannedWorkflow): void {
-    rowTemplate ??= compileTemplate('report-workflow.md.hbs');
-    const row = rowTemplate({
+    this.count++;
+    this.pending.push({
       path: mdCode(wf.path),
       format: wf.format ?? 'unreadable',
       // Keys only: which nodes use a model is one `comfygen why <model>` away, and listing them
@@ -58,15 +65,39 @@ export class ReportFold {
         .filter((d) => d.severity !== 'info')
         .map((d) => ({ severity: d.severity, code: d.code, message: mdText(d.message) })),
     });
-    // A rendered row is a tree of the pieces it was joined from; reading a character makes V8
-    // copy it into one flat string and drop the tree (at 30,000 workflows: 40 MB → 17 MB).
-    row.charCodeAt(0);
-    this.rows.push(row);
+    if (this.pending.length >= ROWS_PER_CHUNK) this.flush();
     for (const id of new Set(wf.customNodes.map((c) => c.id))) {
       const users = this.packUsers.get(id);
       if (users) users.push(wf.path);
       else this.packUsers.set(id, [wf.path]);
     }
+  }
+
+  get workflows(): number {
+    return this.count;
+  }
+
+  /** The rendered lines, in chunks. */
+  lines(): string[] {
+    this.flush();
+    return this.chunks;
+  }
+
+  /** Lets the lines go once the report is rendered: they are about as large as the report. */
+  release(): void {
+    this.chunks = [];
+    this.packUsers = new Map();
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    rowTemplate ??= compileTemplate('report-workflow.md.hbs');
+    const chunk = rowTemplate({ workflows: this.pending });
+    // A rendered chunk is a tree of the pieces it was joined from; reading a character makes V8
+    // copy it into one flat string and drop the tree (at 30,000 workflows: 40 MB → 17 MB).
+    chunk.charCodeAt(0);
+    this.chunks.push(chunk);
+    this.pending = [];
   }
 }
 
@@ -106,7 +137,7 @@ export function renderReportOf(workflows: ReportFold, demands: readonly ModelDem
   const view = {
     marker: MARKER,
     summary: {
-      workflows: workflows.rows.length,
+      workflows: workflows.workflows,
       models: entries.length,
       pinned: pinned.length,
       unresolved: unresolved.length,
@@ -116,7 +147,7 @@ export function renderReportOf(workflows: ReportFold, demands: readonly ModelDem
     },
     models,
     unresolved,
-    workflows: workflows.rows,
+    workflows: workflows.lines(),
     packs: Object.entries(lock.nodes ?? {}).map(([id, e]) => ({
       id: mdCell(id),
       version: e.locked ? mdCell(e.locked.type === 'git' ? e.locked.commit.slice(0, 12) : e.locked.version) : 'unresolved',
