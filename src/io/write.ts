@@ -11,7 +11,7 @@
  * reported with its cause, and the other files are still written.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, lstat, mkdir, open, readFile, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
+import { type FileHandle, chmod, lstat, mkdir, open, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { textSlices } from '../core/text-slices.js';
 import type { RenderedFile } from '../core/types.js';
@@ -59,25 +59,29 @@ export async function planWrites(files: readonly RenderedFile[], opts: PlanOptio
   return Promise.all(
     files.map(async (file): Promise<PlannedWrite> => {
       const absPath = join(opts.baseDir, file.path);
-      const current = await readCurrent(absPath, opts.baseDir);
+      const found = await readCurrent(absPath, opts.baseDir);
+      const current = found !== null && !('blocked' in found) ? await compare(found, file.content) : found;
       if (current !== null && 'blocked' in current) return { ...file, absPath, status: 'foreign', blocked: current.blocked };
       const target = current?.target !== undefined ? { target: current.target } : {};
       let status: WriteStatus;
       if (current === null) status = 'create';
       // Git records only the executable bit: a checkout under another umask (0664 files) or a
       // read-only one is the same output, not drift.
-      else if (current.content === file.content && isExecutable(current.mode) === isExecutable(file.mode)) status = 'unchanged';
-      else if (!opts.force && !opts.owned?.has(file.path) && !hasMarker(current.content)) status = 'foreign';
+      else if (current.same && isExecutable(current.mode) === isExecutable(file.mode)) status = 'unchanged';
+      else if (!opts.force && !opts.owned?.has(file.path) && !current.marked) status = 'foreign';
       else status = 'update';
       return { ...file, absPath, status, ...target };
     }),
   );
 }
 
-type Current = { content: string; mode: number; target?: string } | { blocked: Blocked } | null;
+/** The regular file at an output path (through a link: `target`), before it is compared. */
+type OnDisk = { file: string; size: number; mode: number; target?: string };
+type Current = OnDisk | { blocked: Blocked } | null;
 
 const MOVE_IT = 'move it away: comfygen writes only files, and never removes a folder or a file in its way (not even with --force)';
 const LINK_KEPT = 'comfygen never replaces a link you made: remove the link (comfygen then writes a regular file there), or point it at an existing file, which is then written through the link';
+const UNREADABLE = 'make it readable (and its folder writable) for the user running comfygen, or move it away';
 
 async function readCurrent(absPath: string, baseDir: string): Promise<Current> {
   try {
@@ -86,14 +90,55 @@ async function readCurrent(absPath: string, baseDir: string): Promise<Current> {
     if (st.isSymbolicLink()) return await throughLink(absPath);
     // A FIFO would block the read forever; a device or socket is no output either.
     if (!st.isFile()) return { blocked: { why: 'is not a regular file', fix: MOVE_IT } };
-    return { content: await readFile(absPath, 'utf8'), mode: st.mode };
+    return { file: absPath, size: st.size, mode: st.mode };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
     if (code === 'ENOTDIR') return { blocked: { why: `cannot be created: ${await fileInTheWay(absPath, baseDir)} is a file, not a folder`, fix: MOVE_IT } };
-    // Unreadable, so comfygen cannot tell whether the file is its own: never guessed.
-    return { blocked: { why: `cannot be read (${code ?? (err as Error).message}), so comfygen cannot tell whether it may replace it`, fix: 'make it readable (and its folder writable) for the user running comfygen, or move it away' } };
+    return { blocked: { why: `cannot be read (${code ?? (err as Error).message}), so comfygen cannot tell whether it may replace it`, fix: UNREADABLE } };
   }
+}
+
+/**
+ * Whether the file holds exactly `content`, and whether it carries the marker, read a slice at
+ * a time: a 17 MB report is compared without a second copy of it as a string.
+ */
+async function compare(disk: OnDisk, content: string): Promise<(OnDisk & { same: boolean; marked: boolean }) | { blocked: Blocked }> {
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(disk.file, 'r');
+    // The marker is in the first five lines (render/marker.ts): the head of the file holds them.
+    const head = Buffer.allocUnsafe(Math.min(disk.size, HEAD_BYTES));
+    const { bytesRead } = await fh.read(head, 0, head.length, 0);
+    const marked = hasMarker(head.subarray(0, bytesRead).toString('utf8'));
+    return { ...disk, same: await sameBytes(fh, disk.size, content), marked };
+  } catch (err) {
+    // Unreadable, so comfygen cannot tell whether the file is its own: never guessed.
+    const code = (err as NodeJS.ErrnoException).code;
+    return { blocked: { why: `cannot be read (${code ?? (err as Error).message}), so comfygen cannot tell whether it may replace it`, fix: UNREADABLE } };
+  } finally {
+    await fh?.close().catch(() => undefined);
+  }
+}
+
+const HEAD_BYTES = 64 * 1024;
+
+async function sameBytes(fh: FileHandle, size: number, content: string): Promise<boolean> {
+  if (Buffer.byteLength(content, 'utf8') !== size) return false;
+  const ours = Buffer.allocUnsafe(Math.min(SLICE_UNITS, content.length) * 3);
+  const theirs = Buffer.allocUnsafe(ours.length);
+  let at = 0;
+  for (const slice of textSlices(content, SLICE_UNITS)) {
+    const length = ours.write(slice, 0, 'utf8');
+    for (let got = 0; got < length;) {
+      const { bytesRead } = await fh.read(theirs, got, length - got, at + got);
+      if (bytesRead === 0) return false;
+      got += bytesRead;
+    }
+    if (!ours.subarray(0, length).equals(theirs.subarray(0, length))) return false;
+    at += length;
+  }
+  return true;
 }
 
 /** A symbolic link at an output path: the regular file it leads to, or why it is left alone. */
@@ -111,7 +156,7 @@ async function throughLink(absPath: string): Promise<Current> {
   const st = await stat(target);
   if (st.isDirectory()) return { blocked: { why: 'is a symbolic link to a folder', fix: MOVE_IT } };
   if (!st.isFile()) return { blocked: { why: 'is a symbolic link to something that is not a regular file', fix: LINK_KEPT } };
-  return { content: await readFile(target, 'utf8'), mode: st.mode, target };
+  return { file: target, size: st.size, mode: st.mode, target };
 }
 
 /** The nearest ancestor of `absPath` that exists, as a path relative to `baseDir`: the file in the way. */

@@ -209,6 +209,9 @@ export function createScanMemo(scanner: ScanFn = scanFilesPacked, digester: Dige
         contentHits++;
         return { result: null, packed: byDigest.get(digest)!.packed, digest };
       });
+      // What the old entries can still give is in `entries` and `byDigest` now; the rest (all of
+      // them, on a fresh checkout's first build) need not be held through the scan.
+      memo = new Map();
       const arrived = (r: PackedScan) => {
         const i = position.get(r.path);
         if (i === undefined || entries[i] !== undefined) return;
