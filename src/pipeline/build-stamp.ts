@@ -18,7 +18,7 @@
  * Only digests and model keys are stored; a missing, damaged or stale stamp means a full build.
  */
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/normalize.js';
@@ -74,15 +74,18 @@ export function writeStamp(config: Config, stamp: BuildStamp): void {
 export interface StampKeys {
   key: string | null;
   content: string | null;
-  /** The outputs read from disk to take the keys (those `contents` did not give). */
+  /** The texts of the outputs `keep` named, as read from disk to take the keys. */
   read: Map<string, string>;
+  /** The digest of each output taken from disk (for another call, as `known`). */
+  hashed: Map<string, string>;
 }
 
 /**
  * Both digests, or null when no short cut can be trusted at all: an output is missing or not a
  * plain file. `key` is null when a workflow is unreadable or was just modified; `content` when
- * `digests` is null or lacks one. `contents` gives outputs' bytes already at hand (else they
- * are read from disk).
+ * `digests` is null or lacks one. `contents` gives outputs' texts already at hand, `known` their
+ * digests; the rest are hashed from disk a slice at a time (report.md of 30,000 workflows is
+ * 17 MB), and only those `keep` names are read as text (the lock, which a replay parses).
  */
 export function stampKeys(
   config: Config,
@@ -91,26 +94,36 @@ export function stampKeys(
   digests: readonly (string | null)[] | null,
   outputs: readonly { path: string; mode: number }[],
   offline: boolean,
-  contents?: ReadonlyMap<string, string>,
+  at: { contents?: ReadonlyMap<string, string>; known?: ReadonlyMap<string, string>; keep?: (path: string) => boolean } = {},
 ): StampKeys | null {
   const read = new Map<string, string>();
+  const hashed = new Map<string, string>();
   const outputLines: string[] = [];
   for (const out of outputs) {
-    let content = contents?.get(out.path);
-    if (content === undefined) {
+    let hex = at.known?.get(out.path);
+    const content = at.contents?.get(out.path);
+    if (hex === undefined && content !== undefined) {
+      const hash = createHash('sha256');
+      for (const slice of textSlices(content)) hash.update(slice);
+      hex = hash.digest('hex');
+    } else if (hex === undefined) {
       const abs = join(config.configDir, out.path);
       try {
         const st = lstatSync(abs);
         if (!st.isFile() || (st.mode & 0o777) !== out.mode) return null;
-        content = readFileSync(abs, 'utf8');
+        if (at.keep?.(out.path)) {
+          const text = readFileSync(abs, 'utf8');
+          read.set(out.path, text);
+          hex = createHash('sha256').update(text).digest('hex');
+        } else {
+          hex = hashFile(abs);
+        }
       } catch {
         return null;
       }
-      read.set(out.path, content);
+      hashed.set(out.path, hex);
     }
-    const hash = createHash('sha256');
-    for (const slice of textSlices(content)) hash.update(slice);
-    outputLines.push(joined('output', out.path, out.mode, hash.digest('hex')));
+    outputLines.push(joined('output', out.path, out.mode, hex));
   }
   const keyOver = (kind: string, nameOf: (i: number) => string | null): string | null => {
     const digest = createHash('sha256');
@@ -132,7 +145,21 @@ export function stampKeys(
     }),
     content: digests === null ? null : keyOver('content', (i) => digests[i] ?? null),
     read,
+    hashed,
   };
+}
+
+/** SHA-256 of a file's bytes, read a slice at a time. */
+function hashFile(path: string): string {
+  const hash = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  const fd = openSync(path, 'r');
+  try {
+    for (let got = readSync(fd, buffer); got > 0; got = readSync(fd, buffer)) hash.update(buffer.subarray(0, got));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
 }
 
 const joined = (...parts: (string | number | boolean)[]) => `${parts.join('\0')}\n`;

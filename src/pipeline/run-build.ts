@@ -3,6 +3,7 @@
  * This file is the thin IO shell around the pure stages; it prints nothing (events go to the
  * progress sink, results to the caller).
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dispatcher } from 'undici';
 import { loadConfig } from '../config/load.js';
@@ -104,14 +105,15 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   let memo = opts.scanMemo;
   if (stampable) {
     const stamp = readStamp(config);
-    const current = stamp ? stampKeys(config, files, stamps, null, stamp.outputs, offline) : null;
+    const lockPath = relativeToConfig(config, config.lockPath);
+    const current = stamp ? stampKeys(config, files, stamps, null, stamp.outputs, offline, { keep: (path) => path === lockPath }) : null;
     if (stamp && current) {
       if (current.key !== null && current.key === stamp.key) return replayUnchanged(config, stamp, current.read, env, progress, await straying, opts.strict === true);
       if (stamp.content !== null) {
         // New identities, maybe the same bytes: digest the workflows (without parsing them).
         memo = await newMemo();
         const digests = await memo.digests(files, { cacheFile, stamps });
-        const byContent = stampKeys(config, files, stamps, digests, stamp.outputs, offline, current.read);
+        const byContent = stampKeys(config, files, stamps, digests, stamp.outputs, offline, { contents: current.read, known: current.hashed });
         if (byContent?.content === stamp.content) {
           // Known by identity again from now on: the next build replays without reading them.
           memo.restamp(files, { cacheFile, stamps, digests });
@@ -255,7 +257,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
       const troubled = affected.length > 0 || packsAffected.length > 0;
       if (stampable && settled && kept === 0 && !troubled && failed.length === 0 && !writes.some((w) => w.status === 'foreign')) {
         const outputs = writes.map((w) => ({ path: w.path, mode: w.mode }));
-        const current = stampKeys(config, files, stamps, scanMemo.digestsOf(files), outputs, offline, new Map(writes.map((w) => [w.path, w.content])));
+        const current = stampKeys(config, files, stamps, scanMemo.digestsOf(files), outputs, offline, { contents: new Map(writes.map((w) => [w.path, w.content])) });
         if (current && (current.key !== null || current.content !== null)) {
           writeStamp(config, { version: 2, key: current.key, content: current.content, workflows: files.length, demands: stampDemands(demands), outputs,
             before: diagnostics.slice(0, scanned), after: nodeDiagnostics });
@@ -272,7 +274,10 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   }
 }
 
-/** Nothing changed since a build that settled: walk the local models, replay the rest. */
+/**
+ * Nothing changed since a build that settled: walk the local models, replay the rest. `outputs`
+ * holds the lock's text, as read to take the stamp's keys; the other outputs are read here.
+ */
 async function replayUnchanged(config: Config, stamp: BuildStamp, outputs: Map<string, string>, env: NodeJS.ProcessEnv, progress: ProgressSink, stray: Diagnostic | null, strict: boolean): Promise<BuildResult> {
   progress({ step: 'scan', kind: 'skip', detail: `${stamp.workflows} workflow(s) unchanged since the last build` });
   const demands = demandsFromStamp(stamp);
@@ -284,7 +289,10 @@ async function replayUnchanged(config: Config, stamp: BuildStamp, outputs: Map<s
     const differing = await local.finishContentMatches(lock);
     progress({ step: 'render', kind: 'skip', detail: 'the lock and every output are up to date' });
     const diagnostics = [...stamp.before, ...(stray ? [stray] : []), ...local.diagnostics, ...differing, ...stamp.after, ...(strict ? strictProblems(demands, lock) : [])];
-    const writes: PlannedWrite[] = stamp.outputs.map((o) => ({ path: o.path, content: outputs.get(o.path) ?? '', mode: o.mode, absPath: join(config.configDir, o.path), status: 'unchanged' }));
+    const writes: PlannedWrite[] = stamp.outputs.map((o) => {
+      const absPath = join(config.configDir, o.path);
+      return { path: o.path, content: outputs.get(o.path) ?? readFileSync(absPath, 'utf8'), mode: o.mode, absPath, status: 'unchanged' };
+    });
     const exitCode = diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
     return { config, workflows: [], packs: [], workflowCount: stamp.workflows, references: 0, unchanged: true, demands, lock, changes: [], writes, unwritten: new Set(), diagnostics, local, traces: new Map(), exitCode };
   } finally {
