@@ -194,11 +194,6 @@ export function createScanMemo(scanner: ScanFn = scanFilesPacked, digester: Dige
         for (const e of byDigest.values()) if (e.packed) tables.add(e.packed.table);
         writer = CacheWriter.open(cacheFile, tables.size + availableParallelism() > MAX_TABLES);
       }
-      const written = (i: number) => {
-        const e = entries[i]!;
-        if (writer && stamps[i]) writer.add(files[i]!.relPath, { ...stamps[i]!, ...e });
-        if (writer) entries[i] = { result: null, packed: null, digest: e.digest };
-      };
       // Each file's result as it becomes known: at once for those known already, as the
       // workers report them for the rest.
       const position = new Map(files.map((f, i) => [f.relPath, i]));
@@ -209,6 +204,11 @@ export function createScanMemo(scanner: ScanFn = scanFilesPacked, digester: Dige
         contentHits++;
         return { result: null, packed: byDigest.get(digest)!.packed, digest };
       });
+      const written = (i: number) => {
+        const e = entries[i]!;
+        if (writer && stamps[i]) writer.add(files[i]!.relPath, { ...stamps[i]!, ...e });
+        if (writer) entries[i] = { result: null, packed: null, digest: e.digest };
+      };
       // What the old entries can still give is in `entries` and `byDigest` now; the rest (all of
       // them, on a fresh checkout's first build) need not be held through the scan.
       memo = new Map();
@@ -243,43 +243,52 @@ export function createScanMemo(scanner: ScanFn = scanFilesPacked, digester: Dige
           failed = { error };
         }
       };
-      pump();
-      const scanned = await scanner(toScan, { content, lazy: true, onResult: arrived });
-      if (failed) throw (failed as { error: unknown }).error;
-      // A scanner that does not report as it goes (tests wrap one) hands its results over here.
-      for (const r of scanned) arrived(r);
-      taken = new Map();
-      const next = new Map<string, Entry>();
-      for (const [i, f] of files.entries()) {
-        const e = entries[i];
-        // An unreadable file (no stamp) is rescanned every time, so it reports its problem.
-        if (e && stamps[i]) next.set(f.relPath, { ...stamps[i]!, result: e.result, packed: e.packed, digest: e.digest });
-      }
-      memo = next;
-      for (; cursor < files.length; cursor++) {
-        const f = files[cursor]!;
-        let wf = entries[cursor] ? materialize(f.relPath, entries[cursor]!) : null;
-        if (wf === null) {
-          const [again] = await scanner([f], {});
-          const result = again?.kind === 'scanned' ? again.result : null;
-          if (!result) throw new Error(`scan cache: no result for ${f.relPath}`);
-          const e = next.get(f.relPath);
-          if (e) Object.assign(e, { result, packed: null, digest: again!.digest });
-          entries[cursor] = { result, packed: null, digest: again!.digest };
-          misses++;
-          wf = result;
-        }
-        each(wf, cursor);
-        written(cursor);
-      }
-      if (writer) {
-        if (writer.finish()) persisted = persistedKeys(next, writer.cutoff);
-      } else if (cacheFile) {
-        save(cacheFile);
+      try {
+        await handOver();
+      } catch (error) {
+        writer?.discard();
+        throw error;
       }
       if (opts.keep === false) {
-        for (const e of next.values()) Object.assign(e, { result: null, packed: null });
+        for (const e of memo.values()) Object.assign(e, { result: null, packed: null });
         spent = true;
+      }
+
+      async function handOver(): Promise<void> {
+        pump();
+        const scanned = await scanner(toScan, { content, lazy: true, onResult: arrived });
+        if (failed) throw (failed as { error: unknown }).error;
+        // A scanner that does not report as it goes (tests wrap one) hands its results over here.
+        for (const r of scanned) arrived(r);
+        taken = new Map();
+        const next = new Map<string, Entry>();
+        for (const [i, f] of files.entries()) {
+          const e = entries[i];
+          // An unreadable file (no stamp) is rescanned every time, so it reports its problem.
+          if (e && stamps[i]) next.set(f.relPath, { ...stamps[i]!, result: e.result, packed: e.packed, digest: e.digest });
+        }
+        memo = next;
+        for (; cursor < files.length; cursor++) {
+          const f = files[cursor]!;
+          let wf = entries[cursor] ? materialize(f.relPath, entries[cursor]!) : null;
+          if (wf === null) {
+            const [again] = await scanner([f], {});
+            const result = again?.kind === 'scanned' ? again.result : null;
+            if (!result) throw new Error(`scan cache: no result for ${f.relPath}`);
+            const e = next.get(f.relPath);
+            if (e) Object.assign(e, { result, packed: null, digest: again!.digest });
+            entries[cursor] = { result, packed: null, digest: again!.digest };
+            misses++;
+            wf = result;
+          }
+          each(wf, cursor);
+          written(cursor);
+        }
+        if (writer) {
+          if (writer.finish()) persisted = persistedKeys(next, writer.cutoff);
+        } else if (cacheFile) {
+          save(cacheFile);
+        }
       }
     },
   };
@@ -466,6 +475,11 @@ class CacheWriter {
       this.abandon();
       return false;
     }
+  }
+
+  /** Abandons the file (and any further add). */
+  discard(): void {
+    if (!this.failed) this.abandon();
   }
 
   private abandon(): void {
