@@ -1,8 +1,11 @@
 /** data/packs/coverage.md: what the generated tables cover, and what they leave out. */
 import type { BuildOutput } from './build.js';
+import type { HandFetchNode } from './fetches.js';
 import type { DerivedPack, HandData, ManifestPack } from './types.js';
 
-export function coverageReport(manifest: readonly ManifestPack[], derived: ReadonlyMap<string, DerivedPack>, built: BuildOutput, hand: HandData): string {
+export function coverageReport(
+  manifest: readonly ManifestPack[], derived: ReadonlyMap<string, DerivedPack>, built: BuildOutput, hand: HandData, fetches: Readonly<Record<string, HandFetchNode>>,
+): string {
   const rows = Object.values(built.provenance);
   const inputs = rows.flatMap((r) => Object.values(r.inputs));
   const derivedInputs = inputs.filter((i) => i.source === 'derived').length;
@@ -19,19 +22,20 @@ export function coverageReport(manifest: readonly ManifestPack[], derived: Reado
     `- node types: ${allTypes} known to name their pack (${derivedTypes} read from the packs' code, the rest from ComfyUI-Manager's extension-node-map); ${built.knownTypes.length} with every input read`,
     `- loader rows: ${rows.length} node types, ${inputs.length} inputs (${derivedInputs} derived from code with file:line, ${handInputs} hand-read with a reason)`,
     `- pack folders: ${Object.keys(built.folders).length} (${Object.entries(folderKinds).map(([k, n]) => `${n} ${k}`).join(', ')})`,
-    `- node types that fetch weights at run time (data/packs/self-downloads.json): ${selfDownloading}`,
+    `- node types that fetch weights at run time (data/packs/self-downloads.json): ${selfDownloading}; whose files are pinned and installed where the pack looks first (data/packs/fetches.json): ${Object.keys(fetches).length}, of ${new Set(Object.values(fetches).map((f) => f.pack)).size} packs`,
     `- file inputs left out: ${built.skipped.length}; node types two packs define: ${built.conflicts.length}`,
     '',
     '## Packs',
     '',
-    '| rank | pack | commit | node types | loader rows | self-downloading types |',
-    '|---|---|---|---|---|---|',
+    '| rank | pack | commit | node types | loader rows | self-downloading types | of them pinned |',
+    '|---|---|---|---|---|---|---|',
   ];
   for (const m of manifest) {
     const d = derived.get(m.repo);
     const loaderRows = rows.filter((r) => r.pack === m.repo).length;
     const dl = new Set((built.downloads[m.repo]?.calls ?? []).flatMap((c) => c.nodes)).size;
-    lines.push(`| ${m.ranks.join(', ') || '–'} | ${m.repo} | ${m.commit.slice(0, 12)} | ${built.packTypes[m.repo]?.length ?? 0}${d ? '' : ' (not read)'} | ${loaderRows} | ${dl} |`);
+    const pinned = Object.values(fetches).filter((f) => f.pack === m.repo).length;
+    lines.push(`| ${m.ranks.join(', ') || '–'} | ${m.repo} | ${m.commit.slice(0, 12)} | ${built.packTypes[m.repo]?.length ?? 0}${d ? '' : ' (not read)'} | ${loaderRows} | ${dl} | ${pinned} |`);
   }
   lines.push('', '## File inputs left out', '', 'Inputs whose list of files the derivation found, but that name no downloadable model file.', '');
   lines.push('| node type | input | pack | why |', '|---|---|---|---|');
@@ -40,6 +44,8 @@ export function coverageReport(manifest: readonly ManifestPack[], derived: Reado
   for (const c of built.conflicts) lines.push(`- ${c}`);
   lines.push('', '## Hand-read rows', '');
   for (const [type, h] of Object.entries(hand.nodes).sort(([a], [b]) => (a < b ? -1 : 1))) lines.push(`- **${type}** (${h.pack}): ${h.why}`);
+  lines.push('', '## Self-downloading nodes whose files are pinned', '', 'Read by hand from the pack\'s code (data/packs/fetches.json): what the node fetches and where the pack looks first.', '');
+  for (const [type, f] of Object.entries(fetches).sort(([a], [b]) => (a < b ? -1 : 1))) lines.push(`- **${type}** (${f.pack}, ${f.at}): ${f.why}`);
   lines.push('');
   return lines.join('\n');
 }

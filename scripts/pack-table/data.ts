@@ -1,6 +1,7 @@
 /** Reading data/packs/ (manifest, derived packs, hand rows, ComfyUI-Manager's types). */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { HandFetchNode } from './fetches.js';
 import type { DerivedPack, HandData, ManifestPack } from './types.js';
 
 export interface Manifest {
@@ -14,6 +15,8 @@ export interface PackData {
   derived: Map<string, DerivedPack>;
   hand: HandData;
   managerTypes: Record<string, string[]>;
+  /** What self-downloading nodes fetch (fetches.json, hand-read). */
+  fetches: Record<string, HandFetchNode>;
 }
 
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
@@ -37,5 +40,6 @@ export function readPackData(root: string): PackData {
   if (stray.length) throw new Error(`data/packs/derived has files of packs not in the manifest: ${stray.join(', ')}`);
   const hand = readJson<HandData>(join(dataDir, 'hand.json'));
   const managerTypes = readJson<{ types: Record<string, string[]> }>(join(dataDir, 'manager-types.json')).types;
-  return { manifest, derived, hand, managerTypes };
+  const fetches = readJson<{ nodes: Record<string, HandFetchNode> }>(join(dataDir, 'fetches.json')).nodes;
+  return { manifest, derived, hand, managerTypes, fetches };
 }

@@ -48,6 +48,25 @@ export interface ModelRef {
   guessed?: boolean;
   /** Other names ComfyUI accepts for the same file, in its lookup order (embeddings written without an extension). */
   alternatives?: string[];
+  /** Set when a node fetches this file itself at run time: what its pack's code downloads (src/scan/fetch-nodes.json). */
+  fetch?: FetchSpec;
+}
+
+/**
+ * What a self-downloading node fetches for one lock key, as its pack's code says: one file from
+ * the URLs the pack tries in order (Hugging Face resolve URLs included), or a whole repository
+ * snapshot (the key is a folder) filtered like huggingface_hub's `allow_patterns` / `ignore_patterns`.
+ */
+export type FetchSpec =
+  | { pack: string; urls: string[] }
+  | { pack: string; snapshot: SnapshotSpec };
+
+export interface SnapshotSpec {
+  /** `owner/name`, or `datasets/owner/name` for a dataset. */
+  repo: string;
+  revision: string;
+  allow?: string[];
+  ignore?: string[];
 }
 
 export interface CustomNodeRef {
@@ -130,6 +149,23 @@ export interface LockedModel {
   mirrors?: string[];
   /** Filename at the source when it differs from the local name (provenance). */
   remoteName?: string;
+  /**
+   * For files in the Hugging Face cache: the name of the blob huggingface_hub stores it under
+   * (its ETag: the sha256 of an LFS file, the git blob sha1 of any other).
+   */
+  etag?: string;
+  /** A snapshot (the key is a folder): every file, by its path in the repository. `url` is the repository at the commit. */
+  files?: Record<string, SnapshotFile>;
+}
+
+/** One file of a pinned snapshot. */
+export interface SnapshotFile {
+  /** Canonical resolve URL at the commit. */
+  url: string;
+  sha256: string;
+  size: number;
+  /** As `LockedModel.etag`, for snapshots in the Hugging Face cache. */
+  etag?: string;
 }
 
 export interface LockEntry {

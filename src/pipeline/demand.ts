@@ -4,7 +4,8 @@
  */
 import { byString } from '../core/stable-json.js';
 import { modelKey, unsafeFolder } from '../core/folders.js';
-import type { Diagnostic, ModelKey, NodeUse, ScannedWorkflow } from '../core/types.js';
+import { isRootFolder, isRootedKey, rootedKeyProblem } from '../core/roots.js';
+import type { Diagnostic, FetchSpec, ModelKey, NodeUse, ScannedWorkflow } from '../core/types.js';
 import { shown } from '../scan/diagnostics.js';
 
 export interface ModelDemand {
@@ -23,6 +24,8 @@ export interface ModelDemand {
    * every use take 20 MB.
    */
   usedBy: { readonly workflow: string; readonly nodes?: NodeUse[]; readonly active: boolean }[];
+  /** What the node fetches itself (the first workflow's; URLs of later ones are added as mirrors). */
+  fetch?: FetchSpec;
 }
 
 /** Names that would leave the model folder, or cannot be a file name at all. */
@@ -50,6 +53,7 @@ export function unsafeName(name: string): string | null {
  * workflow is unreadable, a hand edit).
  */
 export function unsafeKey(key: string): string | null {
+  if (isRootedKey(key)) return rootedKeyProblem(key);
   const slash = key.indexOf('/');
   if (slash <= 0) return 'not <folder>/<name>';
   const folder = key.slice(0, slash);
@@ -92,9 +96,10 @@ export class DemandFold {
           hint: 'add the node\'s pack to data/packs/packs.json and rebuild the loader table (data/packs/README.md), or declare the file under a url source' });
         continue;
       }
-      let problem = this.problems.get(ref.name);
+      const rooted = isRootFolder(ref.folder);
+      let problem = rooted ? rootedKeyProblem(modelKey(ref.folder, ref.name)) : this.problems.get(ref.name);
       if (problem === undefined) this.problems.set(ref.name, (problem = unsafeName(ref.name)));
-      let folderProblem = this.folderProblems.get(ref.folder);
+      let folderProblem = rooted ? null : this.folderProblems.get(ref.folder);
       if (folderProblem === undefined) this.folderProblems.set(ref.folder, (folderProblem = unsafeFolder(ref.folder)));
       if (problem || folderProblem) {
         const what = problem ? `model name ${shown(ref.name, 200)} in ${shown(ref.folder, 200)}` : `folder ${shown(ref.folder, 200)} of ${shown(ref.name, 200)}`;
@@ -123,6 +128,7 @@ export class DemandFold {
           message: `${demand.key}: this workflow declares sha256 ${sha}, another declares ${demand.declaredSha256}; the first is used` });
       }
       demand.declaredSha256 ??= sha;
+      if (ref.fetch) demand.fetch = mergeFetch(demand.fetch, ref.fetch);
       demand.usedBy.push(uses ? uses[ref.active ? 1 : 0] : { workflow: wf.path, nodes: ref.nodes, active: ref.active });
     }
   }
@@ -135,6 +141,13 @@ export class DemandFold {
 
 function addUrl(demand: ModelDemand, url: string | null | undefined): void {
   if (url && !demand.urls.includes(url)) demand.urls.push(url);
+}
+
+/** Two workflows' fetches of one key: the URLs of both, first one first (a snapshot keeps the first). */
+export function mergeFetch(a: FetchSpec | undefined, b: FetchSpec): FetchSpec {
+  if (!a) return b;
+  if ('urls' in a && 'urls' in b) return { pack: a.pack, urls: [...new Set([...a.urls, ...b.urls])] };
+  return a;
 }
 
 /**

@@ -4,6 +4,7 @@
  * reason, never an exception, so one bad entry cannot stop the others from rendering.
  */
 import { installDirFor, modelDirsOf } from '../core/folders.js';
+import { isRootedKey } from '../core/roots.js';
 import type { LockEntry, LockedModel, Lockfile } from '../core/types.js';
 import { byString } from '../core/stable-json.js';
 import { shComment } from './shell.js';
@@ -58,6 +59,7 @@ function classify(key: string, entry: LockEntry): Classified {
   const slash = key.indexOf('/');
   if (key.includes('\0')) return { kind: 'refused', reason: 'lock key contains a NUL byte' };
   if (slash <= 0 || slash === key.length - 1) return { kind: 'refused', reason: 'lock key is not <folder>/<name>' };
+  if (isRootedKey(key)) return { kind: 'refused', reason: 'this download.sh installs only under MODELS_DIR' };
   const locked = entry.locked;
   if (!locked) return { kind: 'unresolved', reason: entry.unresolved?.reason ?? 'not pinned in the lock' };
   const problem = pinProblem(locked);

@@ -12,6 +12,7 @@ import { flattenUi } from './graph/ui.js';
 import { stripGraphCredentials } from './refs/credentials.js';
 import { collectEmbedded } from './refs/embedded-models.js';
 import { embeddingUses } from './refs/embeddings.js';
+import { fetchUses } from './refs/fetches.js';
 import { guessUses } from './refs/guess.js';
 import { impliedUses } from './refs/implied.js';
 import { loaderUses } from './refs/loaders.js';
@@ -43,7 +44,7 @@ function fromFlat(flat: FlatGraph, file: string): Extraction {
   // Loaders first: following their links marks the values that guesses must not count again.
   const loaders = loaderUses(flat);
   const embedded = collectEmbedded(flat);
-  const uses = [...loaders, ...impliedUses(flat, loaders), ...embeddingUses(flat), ...guessUses(flat, embedded)];
+  const uses = [...loaders, ...impliedUses(flat, loaders), ...fetchUses(flat), ...embeddingUses(flat), ...guessUses(flat, embedded)];
   const refs = mergeRefs(uses, embedded, flat.diagnostics);
   const packs = collectCustomNodes(flat.nodes, flat.diagnostics);
   return {

@@ -6,6 +6,7 @@
 import loaderData from './loader-nodes.json' with { type: 'json' };
 import coreData from './core-nodes.json' with { type: 'json' };
 import packData from './pack-nodes.json' with { type: 'json' };
+import fetchData from './fetch-nodes.json' with { type: 'json' };
 
 export interface InputSpec {
   /** Input name as in the table (`lora_*` for a numbered family). */
@@ -193,4 +194,32 @@ export function folderHintForType(type: string): string | null {
     found = folder;
   }
   return found;
+}
+
+/** One thing a self-downloading node fetches (src/scan/fetch-nodes.json, from data/packs/fetches.json). */
+export interface FetchItem {
+  hf?: string;
+  file?: string;
+  revision?: string;
+  snapshot?: boolean;
+  allow?: string[];
+  ignore?: string[];
+  url?: string;
+  mirrors?: string[];
+  /** The lock key, `{input}` / `{input|tail}` filled in from the node's values; `hf-cache` for the Hugging Face cache. */
+  to: string;
+}
+
+export interface FetchRow {
+  pack: string;
+  inputs: Record<string, { widget_index?: number; default?: string }>;
+  fetch: FetchItem[];
+  cases: { when: Record<string, string | string[] | { not: string[] }>; fetch: FetchItem[] }[];
+}
+
+const FETCHES = new Map<string, FetchRow>(Object.entries(fetchData.nodes as unknown as Record<string, FetchRow>));
+
+/** What a node type fetches for itself at run time, if it is one the table knows. */
+export function fetchFor(type: string): FetchRow | undefined {
+  return FETCHES.get(type);
 }

@@ -19,7 +19,8 @@ test('packs come from cnr_id / aux_id / ver; ids compare case-insensitively; com
     { id: 'comfyui-segment-anything-2', version: 'c59676b0', repo: null, nodeTypes: ['DownloadAndLoadSAM2Model', 'Sam2Segmentation'] },
     { id: 'someone/my-pack', version: 'v1.2.3', repo: 'https://github.com/SomeOne/My-Pack', nodeTypes: ['MyNode'] },
   ]);
-  assert.equal(out.refs.map((r) => `${r.folder}/${r.name}`), ['sam2/sam2_hiera_base_plus.safetensors']);
+  // The node fetches its model itself, into ComfyUI's own models/sam2 (fetch-nodes.json).
+  assert.equal(out.refs.map((r) => `${r.folder}/${r.name}`), ['comfyui:models/sam2/sam2_hiera_base_plus.safetensors']);
   assert.equal(out.untaggedNodeTypes, []);
 });
 

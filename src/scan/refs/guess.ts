@@ -9,7 +9,7 @@
 import { normalizeName } from '../../core/folders.js';
 import { type FlatGraph, type FlatNode, consumedKey, stringValues } from '../graph/flat.js';
 import {
-  folderHintForInput, folderHintForName, folderHintForType, isCoreType, isDocumentation, isFrontendOnly, isKnownPackType, isNoGuessPack,
+  fetchFor, folderHintForInput, folderHintForName, folderHintForType, isCoreType, isDocumentation, isFrontendOnly, isKnownPackType, isNoGuessPack,
   loaderFor, packForType,
 } from '../tables.js';
 import type { EmbeddedEntry } from './embedded-models.js';
@@ -19,7 +19,8 @@ export function guessUses(graph: FlatGraph, embedded: readonly EmbeddedEntry[]):
   const declared = declaredFolders(embedded);
   const uses: Use[] = [];
   for (const node of graph.nodes) {
-    if (node.role === 'node' && loaderFor(node.type)) continue;
+    // A node that fetches its own files: fetch-nodes.json says which values name them.
+    if (node.role === 'node' && (loaderFor(node.type) || fetchFor(node.type))) continue;
     if (isDocumentation(node.type) || (isFrontendOnly(node.type) && node.type !== 'PrimitiveNode')) continue;
     for (const sv of stringValues(node)) {
       const value = sv.value;

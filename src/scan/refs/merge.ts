@@ -4,7 +4,7 @@
  * then name; nodes by id (numeric-aware), then input.
  */
 import { byString } from '../../core/stable-json.js';
-import type { ModelRef, NodeUse } from '../../core/types.js';
+import type { FetchSpec, ModelRef, NodeUse } from '../../core/types.js';
 import type { DiagnosticList } from '../diagnostics.js';
 import type { EmbeddedEntry } from './embedded-models.js';
 import type { Use } from './use.js';
@@ -18,6 +18,7 @@ interface Acc {
   urls: string[];
   sha256: string | null;
   alternatives?: string[];
+  fetch?: FetchSpec;
 }
 
 export function mergeRefs(uses: readonly Use[], embedded: readonly EmbeddedEntry[], diagnostics: DiagnosticList): ModelRef[] {
@@ -48,6 +49,7 @@ export function mergeRefs(uses: readonly Use[], embedded: readonly EmbeddedEntry
     acc.guessed &&= use.guessed;
     acc.nodes.set(`${use.node.id}\0${use.node.input}`, use.node);
     if (use.alternatives) acc.alternatives ??= use.alternatives;
+    if (use.fetch) acc.fetch = mergeFetch(acc.fetch, use.fetch);
     addTo(byNodeName, `${use.node.id}\0${use.name}`, acc);
   }
 
@@ -90,6 +92,7 @@ function toRef(acc: Acc): ModelRef {
   if (acc.urls.length > 1) ref.mirrors = acc.urls.slice(1);
   if (acc.guessed) ref.guessed = true;
   if (acc.alternatives) ref.alternatives = acc.alternatives;
+  if (acc.fetch) ref.fetch = acc.fetch;
   return ref;
 }
 
@@ -107,6 +110,13 @@ export function compareIds(a: string, b: string): number {
     return byString(x, y);
   }
   return as.length - bs.length;
+}
+
+/** Two nodes fetching one key: every URL, first node's first; a snapshot keeps the first node's. */
+function mergeFetch(a: FetchSpec | undefined, b: FetchSpec): FetchSpec {
+  if (!a) return b;
+  if ('urls' in a && 'urls' in b) return { pack: a.pack, urls: [...new Set([...a.urls, ...b.urls])] };
+  return a;
 }
 
 function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {

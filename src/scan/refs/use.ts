@@ -1,6 +1,6 @@
 /** One sighting of a model in one node input, before sightings are merged into ModelRefs. */
 import { MODEL_EXTENSIONS } from '../../core/folders.js';
-import type { NodeUse } from '../../core/types.js';
+import type { FetchSpec, NodeUse } from '../../core/types.js';
 
 export interface Use {
   folder: string;
@@ -11,6 +11,8 @@ export interface Use {
   guessed: boolean;
   /** Other names ComfyUI would accept for the same file (embeddings written without extension). */
   alternatives?: string[];
+  /** A file the node fetches itself: what from (refs/fetches.ts). */
+  fetch?: FetchSpec;
 }
 
 const EXTENSIONS = new Set(MODEL_EXTENSIONS);
