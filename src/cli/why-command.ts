@@ -245,7 +245,13 @@ export function formatWhy(r: WhyReport): string {
   } else if (r.lock) lines.push('  from comfy.lock.json (sources not asked again; `comfygen build --update KEY` re-resolves)');
   if (r.pin) {
     lines.push(`  pinned by ${r.pin.source}: ${r.pin.url}`);
-    lines.push(`    sha256 ${r.pin.sha256 ?? 'none published (unverified)'}${r.pin.hashOrigin ? ` (${r.pin.hashOrigin})` : ''}${r.pin.size !== null ? `, ${r.pin.size} bytes` : ''}`);
+    if (r.pin.files) {
+      // A snapshot: each of its files is pinned on its own.
+      lines.push(`    ${Object.keys(r.pin.files).length} files${r.pin.size !== null ? `, ${r.pin.size} bytes` : ''}, each with its sha256:`);
+      for (const [path, file] of Object.entries(r.pin.files)) lines.push(`      ${path}  sha256 ${file.sha256}, ${file.size} bytes`);
+    } else {
+      lines.push(`    sha256 ${r.pin.sha256 ?? 'none published (unverified)'}${r.pin.hashOrigin ? ` (${r.pin.hashOrigin})` : ''}${r.pin.size !== null ? `, ${r.pin.size} bytes` : ''}`);
+    }
   } else if (r.lock?.unresolved) lines.push(`  unresolved: ${r.lock.unresolved.reason}`);
   else lines.push('  not in the lock: no workflow needs it');
   return `${lines.join('\n')}\n`;

@@ -56,6 +56,12 @@ export interface PackFolder {
 /** Folders of custom node packs, by the key the scanner and the lock use (`cogvideox_loras`). */
 export const PACK_FOLDERS: Readonly<Record<string, PackFolder>> = packFolderData.folders as Record<string, PackFolder>;
 
+/**
+ * The folders a pack may have under custom_nodes/, by its repository's name: that name first
+ * (a git clone), then its registry ids (ComfyUI-Manager and nodes.sh name registry installs so).
+ */
+export const PACK_CUSTOM_NODE_DIRS: Readonly<Record<string, readonly string[]>> = (packFolderData as { custom_nodes?: Record<string, string[]> }).custom_nodes ?? {};
+
 /** Directory name under a models root → pack folder key, for single-segment pack directories. */
 const PACK_KEY_BY_DIR = new Map<string, string>();
 for (const [key, folder] of Object.entries(PACK_FOLDERS)) {

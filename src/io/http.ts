@@ -13,6 +13,7 @@
  * laptop must not wait it out per host. `onSlow` / `onHostDown` say which host is keeping
  * everyone waiting.
  */
+import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { Dispatcher, fetch as undiciFetch } from 'undici';
 import { UserError } from '../core/errors.js';
@@ -54,8 +55,22 @@ export interface HttpRequest {
   redirect?: 'manual' | 'follow';
   /** Refuse bodies larger than this (default 64 MiB): API answers and small files only. */
   maxBytes?: number;
+  /**
+   * Hash the body instead of keeping it (a file of any size): the result's `body` is empty and
+   * `digest` has its sha256, size and first bytes. The timeout then counts from the last byte
+   * received, not from the start, so a long download that keeps moving is never cut off.
+   */
+  digest?: boolean;
   /** How messages name this request (default: the URL without its query). */
   label?: string;
+}
+
+/** What `digest` requests get instead of the body. */
+export interface BodyDigest {
+  sha256: string;
+  size: number;
+  /** The first 512 bytes (to tell an HTML error page from a file). */
+  head: Buffer;
 }
 
 /** Response headers, case-insensitive. */
@@ -64,7 +79,7 @@ export interface HeaderBag {
 }
 
 export type HttpResult =
-  | { ok: true; status: number; url: string; headers: HeaderBag; body: Buffer }
+  | { ok: true; status: number; url: string; headers: HeaderBag; body: Buffer; digest?: BodyDigest }
   | {
     ok: false;
     /**
@@ -146,13 +161,15 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
         }, slowAfterMs)
         : null;
       slow?.unref();
+      // A digest request may run for minutes: it is stopped when no byte came for the timeout.
+      const idle = req.digest ? new IdleTimeout(opts.timeoutMs) : null;
       try {
         const res = await opts.fetchImpl(url, {
           method: req.method,
           headers,
           body: req.body,
           redirect: 'manual',
-          signal: AbortSignal.timeout(opts.timeoutMs),
+          signal: idle ? idle.signal : AbortSignal.timeout(opts.timeoutMs),
           ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
         });
         const location = res.headers.get('location');
@@ -169,6 +186,11 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
           url = next.href;
           continue;
         }
+        if (idle) {
+          const digest = res.status >= 200 && res.status < 300 ? await hashBody(res.body, idle) : null;
+          if (!digest) await res.body?.cancel();
+          return { ok: true, status: res.status, url, headers: res.headers, body: Buffer.alloc(0), ...(digest ? { digest } : {}) };
+        }
         const maxBytes = req.maxBytes ?? 64 * 2 ** 20;
         const body = await readCapped(res.body, maxBytes);
         if (!body) {
@@ -180,6 +202,7 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
         return transportFailure(err, label, opts.timeoutMs, host);
       } finally {
         if (slow) clearTimeout(slow);
+        idle?.stop();
       }
     }
   }
@@ -240,6 +263,48 @@ export function retryDelay(
 
 export function withoutQuery(url: string): string {
   return url.replace(/[?#].*$/s, '');
+}
+
+/** An abort signal that fires after `ms` without a `touch()`. */
+class IdleTimeout {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout;
+
+  constructor(private readonly ms: number) {
+    this.timer = this.arm();
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  touch(): void {
+    clearTimeout(this.timer);
+    this.timer = this.arm();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  private arm(): NodeJS.Timeout {
+    const timer = setTimeout(() => this.controller.abort(new DOMException('no data', 'TimeoutError')), this.ms);
+    timer.unref();
+    return timer;
+  }
+}
+
+async function hashBody(stream: AsyncIterable<Uint8Array> | null, idle: IdleTimeout): Promise<BodyDigest> {
+  const hash = createHash('sha256');
+  const head: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream ?? []) {
+    idle.touch();
+    if (size < 512) head.push(Buffer.from(chunk.subarray(0, 512 - size)));
+    size += chunk.byteLength;
+    hash.update(chunk);
+  }
+  return { sha256: hash.digest('hex'), size, head: Buffer.concat(head) };
 }
 
 async function readCapped(stream: AsyncIterable<Uint8Array> | null, maxBytes: number): Promise<Buffer | null> {

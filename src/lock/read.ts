@@ -14,6 +14,14 @@ const Sha256 = v.nullable(v.pipe(v.string(), v.regex(/^[0-9a-fA-F]{64}$/, 'expec
 const WebUrl = v.pipe(v.string(), v.regex(/^https?:\/\/[^\s]+$/i, 'expected an http(s) URL'));
 const ByteCount = v.pipe(v.number(), v.safeInteger('expected a whole number of bytes'), v.minValue(0, 'expected a size of 0 bytes or more'));
 const Text = v.string();
+// The name huggingface_hub stores a blob under: a sha256 (LFS) or a git blob sha1.
+const Etag = v.pipe(v.string(), v.regex(/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/, 'expected a git blob sha1 or a sha256 (40 or 64 lower-case hex characters)'));
+const SnapshotFile = v.looseObject({
+  url: WebUrl,
+  sha256: v.pipe(v.string(), v.regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex characters (a sha256)'), v.toLowerCase()),
+  size: ByteCount,
+  etag: v.optional(Etag),
+});
 const Locked = v.looseObject({
   source: Text,
   url: WebUrl,
@@ -25,6 +33,8 @@ const Locked = v.looseObject({
   auth: v.optional(Text),
   mirrors: v.optional(v.array(WebUrl, 'expected a list of http(s) URLs')),
   remoteName: v.optional(Text),
+  etag: v.optional(Etag),
+  files: v.optional(v.record(v.string(), SnapshotFile)),
 });
 const Entry = v.pipe(
   v.looseObject({

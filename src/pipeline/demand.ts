@@ -129,7 +129,8 @@ export class DemandFold {
       }
       demand.declaredSha256 ??= sha;
       if (ref.fetch) demand.fetch = mergeFetch(demand.fetch, ref.fetch);
-      demand.usedBy.push(uses ? uses[ref.active ? 1 : 0] : { workflow: wf.path, nodes: ref.nodes, active: ref.active });
+      // Nodes that fetch their own files keep their node types: report.md names them (they are few).
+      demand.usedBy.push(uses && !ref.fetch ? uses[ref.active ? 1 : 0] : { workflow: wf.path, nodes: ref.nodes, active: ref.active });
     }
   }
 

@@ -8,7 +8,9 @@
 import type { Dispatcher } from 'undici';
 import type { Config } from '../config/normalize.js';
 import type { Diagnostic, LockEntry, Lockfile } from '../core/types.js';
+import { isRootedKey } from '../core/roots.js';
 import { createSourceContext, createSources, readSourceEnv, resolveAll, type Tried } from '../sources/index.js';
+import { createPackSource } from '../sources/pack/index.js';
 import type { ResolveRequest } from '../sources/types.js';
 import { httpOptionsFromEnv } from '../io/http.js';
 import type { ModelDemand } from './demand.js';
@@ -44,6 +46,7 @@ export async function resolveDemands(
     urls: d.urls,
     declaredSha256: d.declaredSha256,
     local: local?.matches.get(d.key)?.file ?? null,
+    ...(d.fetch ? { fetch: d.fetch } : {}),
   }));
   const env = readSourceEnv(opts.env);
   const ctx = await createSourceContext({
@@ -62,8 +65,16 @@ export async function resolveDemands(
     dispatcher: opts.dispatcher,
   });
   try {
-    const results = await resolveAll(requests, createSources(config.sources), ctx, (p) =>
-      progress({ step: 'resolve', kind: 'update', detail: `${p.source} (source ${p.index + 1} of ${p.sources}): ${p.done}/${p.total} model(s) answered` }));
+    const onProgress = (p: { source: string; index: number; sources: number; done: number; total: number }) =>
+      progress({ step: 'resolve', kind: 'update', detail: `${p.source} (source ${p.index + 1} of ${p.sources}): ${p.done}/${p.total} model(s) answered` });
+    // What a node fetches itself comes from its pack's URLs first; a file outside MODELS_DIR
+    // only from there (no other source knows where it goes or from which repository).
+    const pack = createPackSource();
+    const [rooted, models] = [requests.filter((r) => isRootedKey(r.key)), requests.filter((r) => !isRootedKey(r.key))];
+    const results = new Map([
+      ...(rooted.length > 0 ? await resolveAll(rooted, [pack], ctx, onProgress) : []),
+      ...(models.length > 0 ? await resolveAll(models, models.some((r) => r.fetch) ? [pack, ...createSources(config.sources)] : createSources(config.sources), ctx, onProgress) : []),
+    ]);
     // The local files of models nobody pinned, hashed together (the pool works on several at
     // once) so the lock can name them by content.
     const localSha = new Map<string, string | null>();

@@ -31,7 +31,13 @@ let template: ((view: DownloadView) => string) | null = null;
  */
 export function renderDownloadScript(lock: Lockfile, opts: { target: string }): string {
   template ??= compileTemplate<DownloadView>('download.sh.hbs', { q: shQuote, c: shComment });
-  const rows = downloadRows(lock);
+  const all = downloadRows(lock);
+  // Files outside MODELS_DIR wait for download.sh to learn their roots.
+  const rows = {
+    ...all,
+    models: all.models.filter((m) => m.root === 'models'),
+    refused: [...all.refused, ...all.models.filter((m) => m.root !== 'models').map((m) => ({ key: shComment(m.key), reason: 'this download.sh installs only under MODELS_DIR' }))],
+  };
   return template({
     marker: markerLine('#'),
     summary: summarize(rows.models, rows.unresolved.length, rows.refused.length),

@@ -4,6 +4,8 @@
  * gives the same answer everywhere.
  */
 import type { ModelDemand } from '../pipeline/demand.js';
+import { installDirFor } from '../core/folders.js';
+import { hfCacheFolder, parseKey } from '../core/roots.js';
 import { someNames } from '../core/some-names.js';
 import type { LockedModel, Lockfile, ScannedWorkflow } from '../core/types.js';
 import { MARKER } from './marker.js';
@@ -116,8 +118,8 @@ export function renderReportOf(workflows: ReportFold, demands: readonly ModelDem
     optional: optional(key),
     size: sizeText(e.locked!),
     source: mdText(e.locked!.source),
-    sha: e.locked!.sha256 ? `\`${e.locked!.sha256.slice(0, 12)}…\`` : '**unverified**',
-    hashOrigin: e.locked!.sha256 ? mdText(e.locked!.hashOrigin ?? 'unknown') : 'none published',
+    sha: e.locked!.files ? `${Object.keys(e.locked!.files).length} files, each pinned` : e.locked!.sha256 ? `\`${e.locked!.sha256.slice(0, 12)}…\`` : '**unverified**',
+    hashOrigin: e.locked!.sha256 || e.locked!.files ? mdText(e.locked!.hashOrigin ?? 'unknown') : 'none published',
     url: mdCode(e.locked!.url),
     neededBy: neededBy(key, mdCell),
   }));
@@ -141,12 +143,19 @@ export function renderReportOf(workflows: ReportFold, demands: readonly ModelDem
       models: entries.length,
       pinned: pinned.length,
       unresolved: unresolved.length,
-      unverified: pinned.filter(([, e]) => !e.locked!.sha256).length,
+      unverified: pinned.filter(([, e]) => !e.locked!.sha256 && !e.locked!.files).length,
       totalSize: `${estimated ? 'about ' : ''}${humanSize(sizes.reduce<number>((sum, s) => sum + (s ?? 0), 0))}`,
       unknownSizes: sizes.filter((s) => s === null).length,
     },
     models,
     unresolved,
+    fetched: demands.filter((d) => d.fetch).map((d) => ({
+      key: mdCell(d.key),
+      where: mdText(whereText(d.key)),
+      nodes: [...new Set(d.usedBy.flatMap((u) => (u.nodes ?? []).map((n) => n.type)))].sort().map(mdCell).join(', '),
+      pack: mdText(d.fetch!.pack),
+      state: lock.models[d.key]?.locked ? 'pinned' : '**unresolved**',
+    })),
     workflows: workflows.lines(),
     packs: Object.entries(lock.nodes ?? {}).map(([id, e]) => ({
       id: mdCell(id),
@@ -159,6 +168,17 @@ export function renderReportOf(workflows: ReportFold, demands: readonly ModelDem
     python: environment.python ?? null,
   };
   return template(view);
+}
+
+/** Where download.sh puts a key, in the words of its variables (README, "Lock keys outside MODELS_DIR"). */
+function whereText(key: string): string {
+  const parsed = parseKey(key);
+  if ('problem' in parsed) return 'nowhere (refused)';
+  if (parsed.root === 'models') return `MODELS_DIR/${installDirFor(parsed.folder)}/${parsed.name}`;
+  const folder = parsed.folder ? '/ (every file of the snapshot)' : '';
+  if (parsed.root === 'comfyui') return parsed.area === 'models' ? `COMFYUI_DIR/models/${parsed.path}${folder}` : `COMFYUI_DIR/custom_nodes/${parsed.pack}/${parsed.path}${folder} (the pack's folder)`;
+  const cache = hfCacheFolder(parsed.type, parsed.repo);
+  return `the Hugging Face cache (HF_HUB_CACHE): ${cache}, revision ${parsed.revision}${parsed.folder ? ', every file of the snapshot' : `, ${parsed.path}`}`;
 }
 
 function sizeText(locked: LockedModel): string {

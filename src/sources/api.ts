@@ -102,6 +102,12 @@ export interface SourceApi {
   remember(service: Service, key: string, value: unknown): void;
   /** Download a small file and hash it (sha256 of the bytes); cached as immutable when `path` is pinned. */
   hashFile(service: Service, path: string, maxBytes: number): Promise<ApiAnswer<{ sha256: string; size: number }>>;
+  /**
+   * Download a file of any host and size and hash it as it streams (nothing kept, no token sent,
+   * never cached: such a URL may change). `url` is how it is named, `fetchUrl` where it is fetched
+   * from on this machine (a mirror of it).
+   */
+  hashUrl(url: string, fetchUrl: string): Promise<ApiAnswer<{ sha256: string; size: number; contentType: string; head: Buffer }>>;
   /** `https://huggingface.co` + path, whatever endpoint the call went through. */
   publicUrl(service: Service, path: string): string;
   /** A URL the service gave back (pagination links) as a path below its endpoint. */
@@ -244,6 +250,18 @@ export function createSourceApi(opts: SourceApiOptions): SourceApi {
       if (!call.cache) return fetchOnce(call);
       const url = publicUrl(call.service, call.path).replace(/[?#].*$/s, '');
       return cached(call.service, `${call.method ?? 'GET'} ${call.path}`, call.cache, () => fetchOnce(call), url);
+    },
+    async hashUrl(url, fetchUrl) {
+      const shown = url.replace(/[?#].*$/s, '');
+      if (opts.offline) return { ok: false, kind: 'offline', url: shown, message: `${shown}: not asked (offline)` };
+      const res = await opts.http.send({ method: 'GET', url: fetchUrl, label: shown, redirect: 'follow', digest: true });
+      if (!res.ok) {
+        return { ok: false, kind: res.kind === 'timeout' ? 'timeout' : res.kind === 'redirects' ? 'schema' : 'network', url: shown, message: `${shown}: ${res.detail}`, host: res.host, detail: res.detail };
+      }
+      const host = hostOf(res.url);
+      if (res.status >= 400) return { ok: false, kind: 'http', status: res.status, url: shown, message: `${shown}: HTTP ${res.status}`, detail: `HTTP ${res.status}`, ...(host ? { host } : {}) };
+      if (!res.digest) return { ok: false, kind: 'schema', url: shown, message: `${shown}: HTTP ${res.status} instead of the file`, detail: `HTTP ${res.status} instead of the file` };
+      return { ok: true, status: res.status, headers: {}, data: { ...res.digest, contentType: res.headers.get('content-type') ?? '' } };
     },
     hashFile(service, path, maxBytes) {
       const url = publicUrl(service, path);

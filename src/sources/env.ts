@@ -16,6 +16,7 @@ export function readSourceEnv(env: NodeJS.ProcessEnv = process.env): SourceEnv {
   return {
     hfEndpoint: (pick('HF_ENDPOINT')?.value ?? PUBLIC_BASE.huggingface).replace(/\/+$/, ''),
     civitaiEndpoint: (pick('CIVITAI_ENDPOINT')?.value ?? PUBLIC_BASE.civitai).replace(/\/+$/, ''),
+    githubEndpoint: (pick('GITHUB_ENDPOINT')?.value ?? 'https://github.com').replace(/\/+$/, ''),
     hfToken: hfToken?.value ?? null,
     civitaiToken: civitaiToken?.value ?? null,
     hfTokenVar: hfToken?.name ?? null,

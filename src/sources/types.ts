@@ -3,7 +3,7 @@
  * yet, in one batch (Civitai by-hash wants batches), and answers per model key.
  * Caching, retries, concurrency and error classification live in the registry / io/http, not here.
  */
-import type { Diagnostic, LocalFile, LockEntry, LockedModel, ModelKey } from '../core/types.js';
+import type { Diagnostic, FetchSpec, LocalFile, LockEntry, LockedModel, ModelKey } from '../core/types.js';
 import type { SourceApi } from './api.js';
 
 export interface ResolveRequest {
@@ -16,6 +16,8 @@ export interface ResolveRequest {
   declaredSha256: string | null;
   /** The local file matched for this ref, if any (enables lookups by content). */
   local: LocalFile | null;
+  /** What a self-downloading node fetches for this key (its pack's URLs, or a snapshot). */
+  fetch?: FetchSpec;
 }
 
 export type Resolution =
@@ -36,6 +38,8 @@ export type Resolution =
 export interface SourceEnv {
   hfEndpoint: string;
   civitaiEndpoint: string;
+  /** Where github.com URLs are fetched from at build time (`GITHUB_ENDPOINT`: a mirror, or tests). */
+  githubEndpoint: string;
   hfToken: string | null;
   civitaiToken: string | null;
   /** The variable each token came from (`HF_TOKEN` or `HF_API_TOKEN`…), so messages name the one the user set. */

@@ -86,6 +86,11 @@ test('a hand-edited field of the wrong type is a usage error naming its key path
     [model({ approxSize: 1e300 }), 'models["loras/a.safetensors"].locked.approxSize'],
     [model({ remoteName: 7 }), 'models["loras/a.safetensors"].locked.remoteName'],
     [model({ blake3: false }), 'models["loras/a.safetensors"].locked.blake3'],
+    // What goes into the Hugging Face cache is named by its ETag; a snapshot by its files.
+    [model({ etag: '../../x' }), 'models["loras/a.safetensors"].locked.etag'],
+    [model({ files: { 'a.json': { url: 'https://x/a', sha256: 'ab'.repeat(32), size: -1 } } }), 'models["loras/a.safetensors"].locked.files["a.json"].size'],
+    [model({ files: { 'a.json': { url: 'file:///etc/passwd', sha256: 'ab'.repeat(32), size: 1 } } }), 'models["loras/a.safetensors"].locked.files["a.json"].url'],
+    [model({ files: { 'a.json': { url: 'https://x/a', sha256: null, size: 1 } } }), 'models["loras/a.safetensors"].locked.files["a.json"].sha256'],
     [model({}, { url: 3 }), 'models["loras/a.safetensors"].original.url'],
     [pack({ locked: { ...registry, version: 1 } }), 'nodes.kj.locked.version'],
     [pack({ locked: { type: 'git', repo: 'https://github.com/o/r', commit: 40 } }), 'nodes.kj.locked.commit'],

@@ -193,4 +193,29 @@ test('Retry-After as seconds or a date, RateLimit t=, else capped exponential ba
   assert.equal([0, 1, 2, 5, 9].map((n) => retryDelay(null, n, opts)), [1000, 2000, 4000, 30_000, 30_000]);
 });
 
+
+test('digest: a file is hashed as it streams; the timeout counts from the last byte, so only a stall ends it', async () => {
+  const { startFileServer } = await import('../helpers/file-server.js');
+  const { createHash } = await import('node:crypto');
+  const server = await startFileServer();
+  // 3 s of steady trickle against a 2 s timeout: a timeout from the start would cut it off.
+  const body = Buffer.from('weights '.repeat(3000));
+  server.file('/slow.bin', body, { chunkSize: 400, chunkDelayMs: 50 });
+  server.file('/stalls.bin', body);
+  server.fail('/stalls.bin', { kind: 'stall', afterBytes: 1000, ms: 8000 });
+  try {
+    const http = createHttpClient({ retries: 0, timeoutMs: 2000 });
+    const started = Date.now();
+    const res = await http.send({ method: 'GET', url: `${server.url}/slow.bin`, digest: true });
+    assert.ok(res.ok && res.digest, JSON.stringify(res));
+    assert.ok(Date.now() - started > 2000, 'the transfer outlasted the timeout');
+    assert.equal(res.ok && res.digest && [res.digest.sha256, res.digest.size, res.body.length, res.digest.head.length],
+      [createHash('sha256').update(body).digest('hex'), body.length, 0, 512]);
+    const stalled = await http.send({ method: 'GET', url: `${server.url}/stalls.bin`, digest: true });
+    assert.equal(!stalled.ok && stalled.kind, 'timeout');
+  } finally {
+    await server.close();
+  }
+});
+
 test.run();

@@ -20,6 +20,8 @@ export interface HfFile {
   path: string;
   size: number | null;
   sha256: string | null;
+  /** Git blob sha1 (of the LFS pointer for an LFS file): the ETag, and the cache's blob name, of a file outside LFS. */
+  oid: string | null;
 }
 
 /** A whole, non-negative byte count JavaScript holds exactly (an answer's -1, 1.5 or 1e300 is not). */
@@ -29,6 +31,7 @@ export const isByteCount = (n: unknown): n is number => typeof n === 'number' &&
 const MAX_SMALL_FILE = 64 * 2 ** 20;
 const MAX_TREE_PAGES = 200;
 const SHA256 = /^[0-9a-f]{64}$/;
+const SHA1 = /^[0-9a-f]{40}$/;
 
 export function fetchRevision(api: SourceApi, repo: HfRepo, revision: string): Promise<ApiAnswer<Revision>> {
   return api.call({
@@ -43,7 +46,8 @@ export function fetchRevision(api: SourceApi, repo: HfRepo, revision: string): P
 export function listFiles(api: SourceApi, repo: HfRepo, commit: string, dir: string, recursive: boolean): Promise<ApiAnswer<HfFile[]>> {
   const first = treeApiPath(repo, commit, dir, recursive);
   const url = api.publicUrl('huggingface', first).replace(/\?.*$/s, '');
-  return api.cached('huggingface', `TREE ${first}`, 'immutable', async () => {
+  // `TREE2`: listings cached before git blob ids were kept lack them.
+  return api.cached('huggingface', `TREE2 ${first}`, 'immutable', async () => {
     const files: HfFile[] = [];
     let path: string | null = first;
     for (let page = 0; path; page++) {
@@ -55,7 +59,7 @@ export function listFiles(api: SourceApi, repo: HfRepo, commit: string, dir: str
       for (const entry of answer.data) {
         if (entry.type !== 'file') continue;
         const sha256 = entry.lfs && SHA256.test(entry.lfs.oid) ? entry.lfs.oid : null;
-        files.push({ path: entry.path, size: entry.lfs?.size ?? entry.size ?? null, sha256 });
+        files.push({ path: entry.path, size: entry.lfs?.size ?? entry.size ?? null, sha256, oid: entry.oid && SHA1.test(entry.oid) ? entry.oid : null });
       }
       const next: string | undefined = /<([^>]+)>\s*;\s*rel="?next"?/.exec(answer.headers.link ?? '')?.[1];
       path = next ? api.pathOf('huggingface', next) : null;
@@ -71,6 +75,8 @@ export interface PinOptions {
   original: LockEntry['original'];
   /** Already known from a repo search: saves the calls. */
   known?: { revision: Revision; file: HfFile };
+  /** Record the file's ETag too: it goes into the Hugging Face cache, whose blobs are named by it. */
+  etag?: boolean;
 }
 
 export async function pinHfFile(ref: HfFileRef, request: ResolveRequest, ctx: SourceContext, opts: PinOptions): Promise<Resolution> {
@@ -113,6 +119,9 @@ export async function pinHfFile(ref: HfFileRef, request: ResolveRequest, ctx: So
     const denied = await probeAccess(api, at, ctx.env.hfToken);
     if (denied) return explain(denied);
   }
+  // The Hub's ETag: an LFS file's sha256, any other file's git blob sha1 (huggingface-api.md §4).
+  const etag = file.sha256 ?? file.oid;
+  if (opts.etag && !etag) return failed(`not pinned: Hugging Face lists ${ref.path} in ${repoLabel(ref)} without a git blob id, which names it in the Hugging Face cache`);
   if (request.declaredSha256 && request.declaredSha256 !== sha256) {
     ctx.report({
       code: 'declared-hash-mismatch',
@@ -127,6 +136,7 @@ export async function pinHfFile(ref: HfFileRef, request: ResolveRequest, ctx: So
     size,
     hashOrigin,
     ...(restricted ? { auth: 'huggingface' as const } : {}),
+    ...(opts.etag && etag ? { etag } : {}),
   });
 }
 
@@ -135,7 +145,7 @@ export async function pinHfFile(ref: HfFileRef, request: ResolveRequest, ctx: So
  * (a refusal too) is kept like a branch's, per token, so a rebuild within the hour asks nothing
  * and `--update` asks again; the key holds a fingerprint of the token, never the token.
  */
-async function probeAccess(api: SourceApi, at: HfFileRef, token: string | null): Promise<ApiFailure | null> {
+export async function probeAccess(api: SourceApi, at: HfFileRef, token: string | null): Promise<ApiFailure | null> {
   const who = token === null ? 'anonymous' : `token ${createHash('sha256').update(`comfygen:${token}`).digest('hex').slice(0, 16)}`;
   const path = resolvePath(at);
   const answer = await api.cached<{ denied: ApiFailure | null }>('huggingface', `ACCESS ${who} ${path}`, 'mutable', async () => {
