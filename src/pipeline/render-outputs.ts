@@ -11,10 +11,15 @@ import { seenFromOutput } from '../render/output-path.js';
 import { type ReportFold, renderReportOf } from '../render/report.js';
 import type { PackDemand, PackNote } from '../nodes/types.js';
 import type { ModelDemand } from './demand.js';
+import { isRootedKey } from '../core/roots.js';
 
-/** Folders of the lock's keys (`<folder>/<name>`), for the yaml to register the non-standard ones. */
+/**
+ * Folders of the lock's keys (`<folder>/<name>`), for the yaml to register the non-standard ones.
+ * Keys outside MODELS_DIR (`comfyui:`, `hf-cache:`) are read by their packs at a fixed place, never
+ * through a folder ComfyUI could be told about.
+ */
 function lockFolders(lock: Lockfile): string[] {
-  return [...new Set(Object.keys(lock.models).map((key) => key.slice(0, Math.max(0, key.indexOf('/')))))].filter((f) => f !== '');
+  return [...new Set(Object.keys(lock.models).filter((key) => !isRootedKey(key)).map((key) => key.slice(0, Math.max(0, key.indexOf('/')))))].filter((f) => f !== '');
 }
 
 /**
@@ -31,7 +36,7 @@ export async function renderOutputs(config: Config, workflows: ReportFold, deman
   // The scripts resolve a relative default from their own folder, as ComfyUI does for the yaml.
   const target = seenFromOutput(config.models.target, config.configDir, outDir);
   const files: RenderedFile[] = [
-    { path: out('download.sh'), content: renderDownloadScript(lock, { target }), mode: 0o755 },
+    { path: out('download.sh'), content: renderDownloadScript(lock, { target, comfyuiDir: seenFromOutput(config.comfyui.dir, config.configDir, outDir) }), mode: 0o755 },
     {
       path: out('report.md'),
       content: renderReportOf(workflows, demands, lock, packNotes, {

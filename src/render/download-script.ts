@@ -15,6 +15,7 @@ interface DownloadView {
   marker: string;
   summary: string;
   target: string;
+  comfyuiDir: string;
   models: { fields: string[] }[];
   unresolved: { key: string; reason: string }[];
   refused: { key: string; reason: string }[];
@@ -27,22 +28,19 @@ let template: ((view: DownloadView) => string) | null = null;
  * Render download.sh for a lock. `target` is models.target as the script's folder sees it (a
  * relative one re-based there, see `seenFromOutput`); the script uses it when MODELS_DIR is unset,
  * expanding a leading `~/` and `$VAR`/`${VAR}` at run time (never via eval), and resolves a
- * relative result from its own folder, wherever it is run from.
+ * relative result from its own folder, wherever it is run from. `comfyuiDir` is comfyui.dir the
+ * same way, for files that go under the ComfyUI folder (COMFYUI_DIR overrides, as for nodes.sh).
  */
-export function renderDownloadScript(lock: Lockfile, opts: { target: string }): string {
+export function renderDownloadScript(lock: Lockfile, opts: { target: string; comfyuiDir?: string }): string {
   template ??= compileTemplate<DownloadView>('download.sh.hbs', { q: shQuote, c: shComment });
-  const all = downloadRows(lock);
-  // Files outside MODELS_DIR wait for download.sh to learn their roots.
-  const rows = {
-    ...all,
-    models: all.models.filter((m) => m.root === 'models'),
-    refused: [...all.refused, ...all.models.filter((m) => m.root !== 'models').map((m) => ({ key: shComment(m.key), reason: 'this download.sh installs only under MODELS_DIR' }))],
-  };
+  const rows = downloadRows(lock);
+  const comfyuiDir = opts.comfyuiDir ?? '';
   return template({
     marker: markerLine('#'),
     summary: summarize(rows.models, rows.unresolved.length, rows.refused.length),
     // A NUL cannot be part of a path; without a usable default the script asks for MODELS_DIR.
     target: opts.target.includes('\0') ? '' : opts.target,
+    comfyuiDir: comfyuiDir.includes('\0') ? '' : comfyuiDir,
     models: rows.models.map((m) => ({ fields: modelFields(m) })),
     unresolved: rows.unresolved,
     refused: rows.refused,
@@ -51,7 +49,12 @@ export function renderDownloadScript(lock: Lockfile, opts: { target: string }): 
 }
 
 function modelFields(m: ModelRow): string[] {
-  const fields = [shField('key', m.key), shField('dir', m.dir), shField('name', m.name)];
+  const fields = [shField('key', m.key)];
+  // Rows under MODELS_DIR name no root: the script of a models-only lock reads as it always did.
+  if (m.root !== 'models') fields.push(shField('root', m.root));
+  for (const base of m.bases) fields.push(shField('base', base));
+  if (m.hf) fields.push(shField('commit', m.hf.commit), shField('rev', m.hf.revision), shField('etag', m.hf.etag));
+  fields.push(shField('dir', m.dir), shField('name', m.name));
   if (m.size !== null) fields.push(shField('size', String(m.size)));
   if (m.approxSize !== null) fields.push(shField('approx', String(m.approxSize)));
   if (m.sha256 !== null) fields.push(shField('sha256', m.sha256));

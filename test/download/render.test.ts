@@ -87,6 +87,23 @@ needing(test, 'shellcheck')('a typical script passes shellcheck', async () => {
   }
 });
 
+needing(test, 'shellcheck')('a script with files under COMFYUI_DIR and in the Hugging Face cache passes shellcheck too', async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const path = join(dir, 'download.sh');
+    const C = '1'.repeat(40);
+    await writeFile(path, renderDownloadScript(lockOf({
+      ...lock.models['vae/ae.safetensors']!.locked ? { 'vae/ae.safetensors': lock.models['vae/ae.safetensors']!.locked! } : {},
+      'comfyui:custom_nodes/P/ckpts/a.pth': { source: 'pack', url: 'https://github.com/o/r/releases/download/v/a.pth', sha256: 'a'.repeat(64), size: 1 },
+      'hf-cache:models/o/r@main/c.json': { source: 'pack', url: `https://huggingface.co/o/r/resolve/${C}/c.json`, sha256: 'b'.repeat(64), size: 1, etag: 'c'.repeat(40) },
+    }), { target: '~/ComfyUI/models', comfyuiDir: '$HOME/ComfyUI' }));
+    const check = shellcheck(path);
+    assert.ok(check.ok, check.output);
+  } finally {
+    await cleanup();
+  }
+});
+
 test('a typical script parses, and a POSIX sh stops at once', async () => {
   const { dir, cleanup } = await tempDir();
   try {
@@ -99,6 +116,47 @@ test('a typical script parses, and a POSIX sh stops at once', async () => {
   } finally {
     await cleanup();
   }
+});
+
+test('files outside MODELS_DIR: a row per file under its root, and only pins the script can lay out safely', () => {
+  const C = 'c'.repeat(40);
+  const sha = (n: number) => String(n).repeat(64).slice(0, 64);
+  const rows = downloadRows(lockOf({
+    'comfyui:custom_nodes/ComfyUI-Frame-Interpolation/ckpts/rife/rife47.pth': { source: 'pack', url: 'https://github.com/o/r/releases/download/m/rife47.pth', sha256: sha(1), size: 5 },
+    'comfyui:models/sam2/x.safetensors': { source: 'pack', url: `https://huggingface.co/o/r/resolve/${C}/x.safetensors`, sha256: sha(2), size: 5 },
+    'comfyui:models/unverified.pth': { source: 'pack', url: 'https://example.com/u.pth', sha256: null, size: 5 },
+    'hf-cache:models/o/r@main/sub/x.bin': { source: 'pack', url: `https://huggingface.co/o/r/resolve/${C}/sub/x.bin`, sha256: sha(3), size: 5, etag: sha(3) },
+    'hf-cache:models/o/r@main/other.bin': { source: 'pack', url: `https://huggingface.co/o/r/resolve/${C}/sub/x.bin`, sha256: sha(4), size: 5, etag: sha(4) },
+    'hf-cache:models/o/r@main/noetag.json': { source: 'pack', url: `https://huggingface.co/o/r/resolve/${C}/noetag.json`, sha256: sha(5), size: 5 },
+    'hf-cache:models/o/s@main/': {
+      source: 'pack', url: `https://huggingface.co/o/s/tree/${C}`, sha256: null, size: 10,
+      files: {
+        'config.json': { url: `https://huggingface.co/o/s/resolve/${C}/config.json`, sha256: sha(6), size: 5, etag: 'e'.repeat(40) },
+        '../escape.json': { url: `https://huggingface.co/o/s/resolve/${C}/escape.json`, sha256: sha(7), size: 5, etag: 'e'.repeat(40) },
+      },
+    },
+    'comfyui:custom_nodes/P/ckpts/snap/': {
+      source: 'pack', url: `https://huggingface.co/o/p/tree/${C}`, sha256: null, size: 10,
+      files: { 'w.pth': { url: `https://huggingface.co/o/p/resolve/${C}/w.pth`, sha256: sha(8), size: 5 }, 'hook.py': { url: `https://huggingface.co/o/p/resolve/${C}/hook.py`, sha256: sha(9), size: 5 } },
+    },
+    'comfyui:main.py': { source: 'pack', url: 'https://example.com/main.py', sha256: sha(1), size: 1 },
+  }));
+  assert.equal(rows.models.map((m) => [m.key, m.root, m.bases, m.dir, m.name, m.hf?.etag ?? null]), [
+    ['comfyui:custom_nodes/ComfyUI-Frame-Interpolation/ckpts/rife/rife47.pth', 'comfyui', ['custom_nodes/ComfyUI-Frame-Interpolation', 'custom_nodes/comfyui-frame-interpolation'], 'ckpts/rife', 'rife47.pth', null],
+    ['comfyui:custom_nodes/P/ckpts/snap/w.pth', 'comfyui', ['custom_nodes/P'], 'ckpts/snap', 'w.pth', null],
+    ['comfyui:models/sam2/x.safetensors', 'comfyui', ['models'], 'sam2', 'x.safetensors', null],
+    ['hf-cache:models/o/r@main/sub/x.bin', 'hf-cache', ['models--o--r'], 'sub', 'x.bin', sha(3)],
+    ['hf-cache:models/o/s@main/config.json', 'hf-cache', ['models--o--s'], '', 'config.json', 'e'.repeat(40)],
+  ]);
+  assert.equal(rows.models[3]!.hf, { commit: C, revision: 'main', etag: sha(3) });
+  assert.equal(rows.refused.map((r) => `${r.key}: ${r.reason}`), [
+    'comfyui:custom_nodes/P/ckpts/snap/hook.py: code (a .py, .pyc or native library, .git, __pycache__) is never installed into a pack folder',
+    'comfyui:main.py: lock key is not <folder>/<name>',
+    'comfyui:models/unverified.pth: a file outside MODELS_DIR is installed only with a pinned sha256',
+    'hf-cache:models/o/r@main/noetag.json: a file in the Hugging Face cache needs the ETag its blob is named by',
+    'hf-cache:models/o/r@main/other.bin: the pin is not this file of this repository at a commit',
+    "hf-cache:models/o/s@main/../escape.json: '..', '.' or empty path segment",
+  ]);
 });
 
 test('sizes read the same in the script header as at run time', () => {

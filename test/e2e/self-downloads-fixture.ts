@@ -42,7 +42,7 @@ export const HF_REPOS: FakeHfRepo[] = [
   {
     id: 'CIDAS/clipseg-rd64-refined',
     files: files('clipseg', ['config.json', 'merges.txt', 'preprocessor_config.json', 'special_tokens_map.json', 'tokenizer_config.json',
-      'vocab.json', 'model.safetensors', 'tf_model.h5', 'onnx/model.onnx']),
+      'vocab.json', 'model.safetensors', 'tf_model.h5', 'onnx/model.onnx', 'text_model/config.json']),
   },
   { id: 'Gourieff/ReActor', type: 'dataset', files: files('reactor', ['models/facerestore_models/GFPGANv1.4.pth', 'models/buffalo_l.zip']) },
   { id: 'ShilongLiu/GroundingDINO', files: files('dino', ['GroundingDINO_SwinT_OGC.cfg.py', 'groundingdino_swint_ogc.pth']) },
