@@ -63,7 +63,7 @@ function parseComfyui(rest: string): ParsedKey | { problem: string } {
   const body = folder ? rest.slice(0, -1) : rest;
   if (body.startsWith('models/')) {
     const path = body.slice('models/'.length);
-    const problem = pathProblem(path);
+    const problem = keyPathProblem(path);
     return problem ? { problem } : { root: 'comfyui', area: 'models', path, folder };
   }
   if (body.startsWith('custom_nodes/')) {
@@ -73,7 +73,7 @@ function parseComfyui(rest: string): ParsedKey | { problem: string } {
     // nodes.sh installs or ComfyUI runs: only files in a folder below it.
     if (inside.length < (folder ? 1 : 2)) return { problem: 'a file in a pack folder must lie in a subfolder of it (like ckpts/)' };
     const path = inside.join('/');
-    const problem = pathProblem(path);
+    const problem = keyPathProblem(path);
     if (problem) return { problem };
     if (inside.some((segment) => CODE_SEGMENTS.has(segment)) || (!folder && CODE.test(path))) {
       return { problem: 'code (a .py, .pyc or native library, .git, __pycache__) is never installed into a pack folder' };
@@ -103,27 +103,35 @@ function parseHfCache(rest: string): ParsedKey | { problem: string } {
   if (path === '') return { root: 'hf-cache', type, repo, revision, path: '', folder: true };
   const folder = path.endsWith('/');
   const body = folder ? path.slice(0, -1) : path;
-  const problem = pathProblem(body);
+  const problem = keyPathProblem(body);
   return problem ? { problem } : { root: 'hf-cache', type, repo, revision, path: body, folder };
 }
 
 /**
- * Why a relative path cannot be installed (null when it can): the rules of model names
- * (demand.ts `unsafeName`), which download.sh's `safe_rel` enforces again on the box.
+ * Why a relative path cannot be installed (null when it can): the rules every model name and
+ * every path below a root obey (demand.ts `unsafeName` adds that a name is no URL), which
+ * download.sh's `safe_rel` enforces again on the box.
  */
 export function pathProblem(path: string): string | null {
-  if (path.length === 0) return 'empty path';
-  if (/[\x00-\x1f\x7f]/.test(path)) return 'control character in the path';
+  if (path.length === 0) return 'empty name';
+  // A control character (newline, tab, escape…) in a file name is never legitimate and would make
+  // every script and log that prints it ambiguous.
+  if (/[\x00-\x1f\x7f]/.test(path)) return 'control character in name';
   if (path.startsWith('/') || /^[A-Za-z]:/.test(path)) return 'absolute path';
-  if (path.length > 1024) return 'path longer than 1024 characters';
+  if (path.length > 1024) return 'name longer than 1024 characters';
   const segments = path.split('/');
   if (segments.some((seg) => seg === '..' || seg === '.' || seg === '')) return "'..', '.' or empty path segment";
-  if (segments.some((seg) => seg.includes('\\'))) return 'a backslash in the path';
+  // download.sh's own rules (safe_rel): refused here, not on the GPU box.
   if (/\.part(\.lock)?$/.test(path)) return 'name ends in .part or .part.lock (download.sh keeps partial downloads under those names)';
   if (segments.some((seg) => seg.startsWith('.comfygen-download.'))) return "a path segment starts with .comfygen-download. (download.sh's own working folders)";
   if (segments.some((seg) => Buffer.byteLength(seg) > 255)) return 'a path segment is longer than 255 bytes';
   if (Buffer.byteLength(segments.at(-1)!) > 245) return 'the file name is longer than 245 bytes (download.sh needs room for .part.lock)';
   return null;
+}
+
+/** pathProblem, and no backslash: a key's path is what the pack joins, with `/` only. */
+function keyPathProblem(path: string): string | null {
+  return pathProblem(path) ?? (path.includes('\\') ? 'a backslash in the path' : null);
 }
 
 /** Why a rooted key cannot be installed, or null. */

@@ -34,7 +34,10 @@ export interface EmbeddedHint {
 
 /** One model file a workflow needs, identified by canonical folder + name. */
 export interface ModelRef {
-  /** Canonical ComfyUI folder key (`text_encoders`, never `clip`). */
+  /**
+   * Canonical ComfyUI folder key (`text_encoders`, never `clip`); for a file outside MODELS_DIR its
+   * root and first segment (`comfyui:models`, `comfyui:custom_nodes`, `hf-cache:models`: src/core/roots.ts).
+   */
   folder: string;
   /** The value as the workflow names it, with `/` as separator. */
   name: string;

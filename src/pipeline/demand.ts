@@ -4,7 +4,7 @@
  */
 import { byString } from '../core/stable-json.js';
 import { modelKey, unsafeFolder } from '../core/folders.js';
-import { isRootFolder, isRootedKey, rootedKeyProblem } from '../core/roots.js';
+import { isRootFolder, isRootedKey, pathProblem, rootedKeyProblem } from '../core/roots.js';
 import type { Diagnostic, FetchSpec, ModelKey, NodeUse, ScannedWorkflow } from '../core/types.js';
 import { shown } from '../scan/diagnostics.js';
 
@@ -30,21 +30,8 @@ export interface ModelDemand {
 
 /** Names that would leave the model folder, or cannot be a file name at all. */
 export function unsafeName(name: string): string | null {
-  if (name.length === 0) return 'empty name';
-  // A control character (newline, tab, escape…) in a model file name is never legitimate and
-  // would make every script and log that prints it ambiguous.
-  if (/[\x00-\x1f\x7f]/.test(name)) return 'control character in name';
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(name)) return 'it is a URL, not a file name (declare the file under a url source to download it)';
-  if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) return 'absolute path';
-  if (name.length > 1024) return 'name longer than 1024 characters';
-  const segments = name.split('/');
-  if (segments.some((seg) => seg === '..' || seg === '.' || seg === '')) return "'..', '.' or empty path segment";
-  // download.sh's own rules (safe_rel): refused here, not on the GPU box.
-  if (/\.part(\.lock)?$/.test(name)) return 'name ends in .part or .part.lock (download.sh keeps partial downloads under those names)';
-  if (segments.some((seg) => seg.startsWith('.comfygen-download.'))) return 'a path segment starts with .comfygen-download. (download.sh\'s own working folders)';
-  if (segments.some((seg) => Buffer.byteLength(seg) > 255)) return 'a path segment is longer than 255 bytes';
-  if (Buffer.byteLength(segments.at(-1)!) > 245) return 'the file name is longer than 245 bytes (download.sh needs room for .part.lock)';
-  return null;
+  return pathProblem(name);
 }
 
 /**

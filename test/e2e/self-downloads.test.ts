@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, readFile, readlink, rename, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readlink, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { test } from 'uvu';
@@ -258,6 +258,11 @@ test('download.sh puts every file where its pack reads it: the packs\' own looku
     assert.is(again.code, 0, again.out);
     assert.match(again.out, 'downloaded 0, skipped 61, failed 0');
     assert.is(fakes.hf.requests.length + fakes.github.requests.length, served);
+    // A blob the cache lost (a cleanup) comes back under the link that already names it.
+    await rm(join(eva, 'blobs', sha(body('QuanSun/EVA-CLIP', 'EVA02_CLIP_L_336_psz14_s6B.pt'))));
+    const mended = await download(dir, { ...mirrors, HF_HOME: join(home, 'hf') });
+    assert.is(mended.code, 0, mended.out);
+    assert.match(mended.out, 'downloaded 1, skipped 60, failed 0');
     await rename(join(home, 'hf', 'hub'), join(dir, 'moved-hub'));
     const moved = await cacheLookups(lock, { HF_HUB_CACHE: join(dir, 'moved-hub'), HF_HOME: join(home, 'nowhere') });
     for (const c of moved) assert.is(c.found.sha256, c.sha256, `${c.key}: ${JSON.stringify(c.found)}`);
