@@ -108,6 +108,12 @@ test('hostile values: a URL gets one encoded segment, a key with .. is refused b
   assert.ok('urls' in film.fetch! && film.fetch.urls.every((u) => u.endsWith('/..%2F..%2F..%2Fevil%2Frepo%2Freleases%2Fdownload%2Fv1%2Fx.pt')), JSON.stringify(film.fetch));
   assert.equal(out.refs.length, 1, 'no ref for an impossible repository id or a number');
   assert.equal(out.diagnostics.map((d) => [d.code, d.node]), [['unknown-loader-value', '2'], ['unknown-loader-value', '3']]);
+  assert.match(out.diagnostics[1]!.message, 'RIFE VFI node 3: ckpt_name is 42, so the files it picks for the node to fetch are not known');
+
+  // A value the cases need but the node does not have is said, not silently dropped.
+  const api = extractRefs({ 1: apiNode('DownloadAndLoadSAM2Model', { segmentor: 'video', device: 'cuda', precision: 'fp16' }) }, 'api.json');
+  assert.equal(api.refs, []);
+  assert.equal(api.diagnostics.map((d) => d.message), ['DownloadAndLoadSAM2Model node 1: model has no value, so the files it picks for the node to fetch are not known']);
 
   const { demands, diagnostics } = aggregateDemand([{ path: 'wf.json', format: 'ui', refs: out.refs, customNodes: [], diagnostics: [] }]);
   assert.equal(demands, []);

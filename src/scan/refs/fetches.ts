@@ -34,10 +34,8 @@ export function fetchUses(graph: FlatGraph): Use[] {
     const byKey = new Map<string, Use>();
     for (const { item, chosenBy } of items) {
       const expanded = expand(item, values, row.pack);
-      if ('missing' in expanded) {
-        graph.diagnostics.push('unknown-loader-value', `${node.type} node ${node.id}: no usable value for ${expanded.missing}, so the file it fetches (${item.to}) is not known`, { node: node.id });
-        continue;
-      }
+      // An input without a usable value was reported when it was read.
+      if ('missing' in expanded) continue;
       if ('refused' in expanded) {
         graph.diagnostics.push('unknown-loader-value', `${node.type} node ${node.id}: ${expanded.refused}`, { node: node.id });
         continue;
@@ -77,6 +75,11 @@ function valuesOf(node: FlatNode, row: FetchRow, graph: FlatGraph): Map<string, 
       if (index !== null && node.positional && index < node.positional.length) value = node.positional[index];
     }
     if (value === undefined || value === null) value = spec.default;
+    if (typeof value !== 'string') {
+      // Said once per input: the files this value picks stay unknown, so no ref can name them.
+      const what = value === undefined ? 'has no value' : `is ${shown(value)}`;
+      graph.diagnostics.push('unknown-loader-value', `${node.type} node ${node.id}: ${name} ${what}, so the files it picks for the node to fetch are not known`, { node: node.id });
+    }
     values.set(name, typeof value === 'string' ? value : undefined);
   }
   return values;
