@@ -6,20 +6,12 @@
  * `to` is a key download.sh may install. Pure.
  */
 import { parseKey } from '../../src/core/roots.js';
+import type { FetchItem } from '../../src/scan/tables.js';
 import type { DerivedPack, ManifestPack } from './types.js';
 import { widgetIndexes } from './widgets.js';
 
-export interface FetchItem {
-  hf?: string;
-  file?: string;
-  revision?: string;
-  snapshot?: boolean;
-  allow?: string[];
-  ignore?: string[];
-  url?: string;
-  mirrors?: string[];
-  to: string;
-}
+/** The shape the scanner reads (src/scan/tables.ts), so the table and its reader cannot drift. */
+export type { FetchItem };
 
 export type When = Record<string, string | string[] | { not: string[] }>;
 
