@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import type { Lockfile, PythonLock } from '../../src/core/types.js';
 import { renderInstallScript } from '../../src/render/install-script.js';
 import { renderRequirements } from '../../src/render/requirements-txt.js';
+import { needing } from '../helpers/tools.js';
 
 const COMMIT = 'a'.repeat(40);
 const SHA = `sha256:${'b'.repeat(64)}`;
@@ -35,16 +36,19 @@ function shellcheck(script: string): void {
   assert.is(run.stdout, '');
 }
 
-test('shellcheck accepts install.sh: pinned, unresolved, without a plan, with hostile lock values', () => {
+const HOSTILE = lock({
+  comfyui: { original: { ref: "v1'; touch /tmp/PWNED; '" }, locked: { repo: 'https://github.com/o/r`id`', commit: COMMIT } },
+  python: { nodes: { "x'$(id)": { pin: COMMIT, file: 'requirements.txt', requirements: ["torch ; sys_platform == \"$(touch PWNED)'\""] } } },
+});
+
+needing(test, 'shellcheck')('shellcheck accepts install.sh: pinned, unresolved, without a plan, with hostile lock values', () => {
   shellcheck(renderInstallScript(lock(), opts));
   shellcheck(renderInstallScript(lock({ comfyui: { original: {}, unresolved: { reason: 'offline' } }, python: undefined }), { ...opts, havePlan: false, haveNodes: false }));
-  const hostile = lock({
-    comfyui: { original: { ref: "v1'; touch /tmp/PWNED; '" }, locked: { repo: 'https://github.com/o/r`id`', commit: COMMIT } },
-    python: { nodes: { "x'$(id)": { pin: COMMIT, file: 'requirements.txt', requirements: ["torch ; sys_platform == \"$(touch PWNED)'\""] } } },
-  });
-  const script = renderInstallScript(hostile, opts);
-  shellcheck(script);
-  assert.match(script, /^COMFYUI_COMMIT=''$/m, 'a repository that is not canonical is not pinned');
+  shellcheck(renderInstallScript(HOSTILE, opts));
+});
+
+test('install.sh does not pin ComfyUI from a repository that is not canonical', () => {
+  assert.match(renderInstallScript(HOSTILE, opts), /^COMFYUI_COMMIT=''$/m);
 });
 
 test('install.sh carries the torch checks, never as something to install', () => {
