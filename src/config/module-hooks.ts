@@ -15,6 +15,8 @@ import { register } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
 const QUERY = 'comfygen-load';
+/** The query of a module a config loaded through the hooks imports from its own files. */
+const DEP = 'comfygen-dep';
 
 let port: MessagePort | undefined;
 let loads = 0;
@@ -43,11 +45,21 @@ export function registerConfigHooks(): void {
       });
       port.unref();
     }
+    // The modules a config loaded here imports from its own files are fresh instances too (the
+    // load's query carried on): a first plain import that failed on 'comfygen' in one of them left
+    // that module failed in Node's cache, under its plain URL.
+    const loadOf = (url) => url?.startsWith('file:') ? new URL(url).searchParams.get(${JSON.stringify(QUERY)}) ?? new URL(url).searchParams.get(${JSON.stringify(DEP)}) : null;
     export async function resolve(specifier, context, next) {
       if (ours(specifier)) return { url: specifier, shortCircuit: true };
-      if (specifier !== 'comfygen') return next(specifier, context);
-      try { return await next(specifier, context); }
-      catch { return { url: ${JSON.stringify(self)}, shortCircuit: true }; }
+      let found;
+      if (specifier !== 'comfygen') found = await next(specifier, context);
+      else {
+        try { found = await next(specifier, context); }
+        catch { return { url: ${JSON.stringify(self)}, shortCircuit: true }; }
+      }
+      const load = loadOf(context.parentURL);
+      if (load === null || !found.url.startsWith('file:') || found.url.includes('/node_modules/') || found.url.includes('?')) return found;
+      return { ...found, url: found.url + '?' + ${JSON.stringify(DEP)} + '=' + load };
     }
     export async function load(url, context, next) {
       if (!ours(url)) return next(url, context);

@@ -176,12 +176,29 @@ test('a TypeScript config runs from the cache as if from its own folder: imports
   }
 });
 
-test('a comfy.config.mjs imports defineConfig from comfygen where comfygen is not installed', async () => {
+/** The config `dir` loads to, in a process of its own (hooks, once registered, stay for its life). */
+function loadFresh(dir: string): { workflows: string[]; roots: string[] } {
+  const script = `
+    import { loadConfig } from ${JSON.stringify(new URL('../../src/config/load.ts', import.meta.url).href)};
+    const config = await loadConfig({ cwd: process.argv[1] });
+    console.log(JSON.stringify({ workflows: config.workflows, roots: config.models.roots }));`;
+  const run = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', script, dir], { encoding: 'utf8' });
+  assert.is(run.status, 0, run.stderr);
+  return JSON.parse(run.stdout);
+}
+
+test('a comfy.config.mjs and its own modules import defineConfig from comfygen where comfygen is not installed', async () => {
   const { dir, cleanup } = await tempDir();
   try {
-    await writeFile(join(dir, 'helper.mjs'), `import { defineConfig } from 'comfygen';\nexport const make = (w) => defineConfig({ workflows: w });`);
-    await writeFile(join(dir, 'comfy.config.mjs'), `import { defineConfig } from 'comfygen';\nimport { make } from './helper.mjs';\nexport default defineConfig(make(['m/*.json']));`);
-    assert.equal((await loadConfig({ cwd: dir })).workflows, ['m/*.json']);
+    await mkdir(join(dir, 'lib'));
+    await writeFile(join(dir, 'lib', 'helper.mjs'), `import { defineConfig } from 'comfygen';\nimport { roots } from './roots.mjs';\nexport const make = (w) => defineConfig({ workflows: w, models: { roots } });`);
+    await writeFile(join(dir, 'lib', 'roots.mjs'), `export const roots = [new URL('.', import.meta.url).pathname];`);
+    // Both import comfygen: which import fails first in the plain attempt is up to Node.
+    await writeFile(join(dir, 'comfy.config.mjs'), `import { defineConfig } from 'comfygen';\nimport { make } from './lib/helper.mjs';\nexport default defineConfig(make(['m/*.json']));`);
+    assert.equal(loadFresh(dir), { workflows: ['m/*.json'], roots: [join(dir, 'lib') + '/'] });
+    // Only its helper does: the plain attempt fails inside helper.mjs, which Node then keeps, failed, under its URL.
+    await writeFile(join(dir, 'comfy.config.mjs'), `import { make } from './lib/helper.mjs';\nexport default make(['h/*.json']);`);
+    assert.equal(loadFresh(dir), { workflows: ['h/*.json'], roots: [join(dir, 'lib') + '/'] }, 'import.meta.url of a module it imports is its own file');
   } finally {
     await cleanup();
   }
