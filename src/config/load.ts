@@ -11,7 +11,6 @@ import * as v from 'valibot';
 import { UserError } from '../core/errors.js';
 import { redactUrls } from '../scan/refs/credentials.js';
 import { type Config, normalizeConfig } from './normalize.js';
-import { loadJsonConfig } from './json-loader.js';
 import { importAs } from './module-hooks.js';
 import { failIfNeverSettles } from './never-settles.js';
 import { loadTsConfigFile } from './ts-loader.js';
@@ -106,7 +105,7 @@ export async function loadConfig(opts: { cwd: string; file?: string }): Promise<
         '.js': codeLoader,
         '.mjs': codeLoader,
         // cosmiconfig's JSON loader prints its code frame twice and names no line.
-        '.json': definingConfig((filepath, content) => loadJsonConfig(filepath, content, show(filepath)), cwd),
+        '.json': definingConfig(async (filepath, content) => (await import('./json-loader.js')).loadJsonConfig(filepath, content, show(filepath)), cwd),
       },
     });
     if (opts.file) {

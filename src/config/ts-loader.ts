@@ -41,10 +41,23 @@ export async function loadTsConfigFile(filepath: string, content: string, shown 
   return ((await import(`${pathToFileURL(cached).href}?load=${++loads}`)) as { default: unknown }).default;
 }
 
-/** What the cached code depends on besides the source: the transpiler, and comfygen (the relocation). */
+/**
+ * What the cached code depends on besides the source: the transpilers, and comfygen (the
+ * relocation). Both transpilers' versions, read from their package.json: loading oxc-transform's
+ * binding only to learn which one would run cost a build whose config is cached ~5 ms.
+ */
 function toolVersions(): string {
-  return `${transpiler().version} comfygen@${packageVersion()}`;
+  const versions = TRANSPILER_PACKAGES.map((name) => {
+    try {
+      return versionOf(name);
+    } catch {
+      return `${name}@-`; // not installed here (oxc-transform's bindings are optional)
+    }
+  });
+  return `${versions.join(' ')} comfygen@${packageVersion()}`;
 }
+
+const TRANSPILER_PACKAGES = ['oxc-transform', 'sucrase'];
 
 /**
  * Types are stripped by oxc-transform (a prebuilt native binding: ~7 ms of CPU for a config,

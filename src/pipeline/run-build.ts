@@ -12,23 +12,21 @@ import { UserError } from '../core/errors.js';
 import { someNames } from '../core/some-names.js';
 import { stableStringify } from '../core/stable-json.js';
 import type { Diagnostic, LockChange, LockEntry, Lockfile, RenderedFile } from '../core/types.js';
-import { applyWrites, planWrites, type PlannedWrite } from '../io/write.js';
+import type { PlannedWrite } from '../io/write.js';
 import { parseLock, readLock } from '../lock/read.js';
 import { serializeLock, updateLock } from '../lock/update.js';
 import { type BuildStamp, demandsFromStamp, readStamp, stampDemands, stampKeys, writeStamp } from './build-stamp.js';
-import { type ModelDemand, unsafeKey } from './demand.js';
-import { shown } from '../scan/diagnostics.js';
+import type { ModelDemand } from './demand.js';
 import { oncePerFile, stampFiles } from './file-stamp.js';
 import { type LocalState, inspectLocal, walkLocal } from './local.js';
 import { type ProgressSink, silentProgress, step } from './progress.js';
 import type { ResolveTrace } from './resolve.js';
 import type { ScanMemo } from './scan-memo.js';
-import { type Affected, troubleDiagnostics } from './source-troubles.js';
-import { readSourceEnv } from '../sources/env.js';
+import type { Affected } from './source-troubles.js';
 import type { PackDemand } from '../nodes/types.js';
 import { findStrayWorkflows } from './stray-workflows.js';
 import { findWorkflowFiles } from './workflow-files.js';
-import { WorkflowFold, type WorkflowSummary } from './workflow-fold.js';
+import type { WorkflowSummary } from './workflow-fold.js';
 
 export interface BuildOptions {
   cwd: string;
@@ -129,6 +127,8 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   // Each workflow is folded into what the build needs as the memo hands it over, and let go.
   // A memo of this build alone keeps only the digests after that (watch keeps its results).
   const scanning = step(progress, 'scan', `Scan ${files.length} workflow(s)`, async () => {
+    // The fold's modules (the node tables, the report's templates) load only for a build that scans.
+    const { WorkflowFold } = await import('./workflow-fold.js');
     const fold = new WorkflowFold({ nodeUses: opts.nodeUses === true });
     await scanMemo.scanEach(files, { cacheFile, stamps, keep: opts.scanMemo !== undefined }, (wf) => fold.add(wf));
     return fold.finish();
@@ -138,10 +138,11 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   // Walked while the workers parse workflows; its errors surface when it is awaited.
   const walking = check ? null : walkLocal(config, env);
   walking?.catch(() => undefined);
-  const later = Promise.all([import('./nodes.js'), import('./render-outputs.js')]);
+  // What only a build that scans needs (a replayed one loads none of it).
+  const later = Promise.all([import('./nodes.js'), import('./render-outputs.js'), import('../io/write.js'), import('./source-troubles.js'), import('../sources/env.js'), import('./demand.js'), import('../scan/diagnostics.js')]);
   const folded = await scanning;
   const workflows = folded.workflows;
-  const [{ resolveNodeLock, knownPackKeys }, { renderOutputs }] = await later;
+  const [{ resolveNodeLock, knownPackKeys }, { renderOutputs }, { applyWrites, planWrites }, { troubleDiagnostics }, { readSourceEnv }, { unsafeKey }, { shown }] = await later;
   const diagnostics: Diagnostic[] = [];
   if (files.length === 0) {
     diagnostics.push({ code: 'no-workflows', severity: 'warning', file: config.configPath,
