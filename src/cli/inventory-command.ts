@@ -4,7 +4,7 @@
  * on any disk; `--hash` computes the digests the cache lacks and remembers them.
  */
 import { join } from 'node:path';
-import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/normalize.js';
 import { UserError } from '../core/errors.js';
 import { visible } from '../core/visible.js';
 import type { Diagnostic, LocalFile } from '../core/types.js';
@@ -89,14 +89,14 @@ export function parseHashFlag(value: boolean | string | undefined): HashAlgorith
 
 export async function inventoryCommand(flags: InventoryFlags, io: Io): Promise<number> {
   const algorithms = parseHashFlag(flags.hash);
-  const config = await loadConfig({ cwd: io.cwd, file: flags.config });
   // Without --hash nothing is read, so no thread pool is started; with it, the workers start
-  // now and get ready while the model roots are walked.
-  const hasher = algorithms.length > 0
-    ? createHasher({ cacheFile: join(config.cacheDir, 'hashes.json'), startWorkers: algorithms })
-    : createHasher({ cacheFile: join(config.cacheDir, 'hashes.json'), workers: 0 });
+  // first and get ready while the config loads (its modules too) and the model roots are walked.
+  let config: Config | undefined;
+  const cacheFile = () => join(config!.cacheDir, 'hashes.json');
+  const hasher = algorithms.length > 0 ? createHasher({ cacheFile, startWorkers: algorithms }) : createHasher({ cacheFile, workers: 0 });
   let inventory: InventoryJson;
   try {
+    config = await (await import('../config/load.js')).loadConfig({ cwd: io.cwd, file: flags.config });
     const loaded = await loadRoots({ roots: config.models.roots, extraModelPaths: config.models.extraModelPaths, configDir: config.configDir, env: io.env });
     const walked = await walkInventory(loaded.roots, { statAll: true });
     const diagnostics = [...loaded.diagnostics, ...walked.diagnostics];

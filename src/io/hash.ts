@@ -39,8 +39,12 @@ export interface HashManyOptions<A extends HashAlgorithm> {
 }
 
 export interface HasherOptions {
-  /** JSON cache file (e.g. `.comfygen/hashes.json`); null keeps hashes in memory only. */
-  cacheFile: string | null;
+  /**
+   * JSON cache file (e.g. `.comfygen/hashes.json`); null keeps hashes in memory only. A function
+   * is asked when the cache is first needed: a caller that starts the workers before it knows
+   * where the cache is (`inventory --hash`, before its config is loaded).
+   */
+  cacheFile: string | null | (() => string | null);
   /** Worker threads; default one per core. 0 hashes on the calling thread, blocking it per file. */
   workers?: number;
   /**
@@ -77,7 +81,7 @@ export function createHasher(opts: HasherOptions): Hasher {
   const pool = new HashPool(opts.workers ?? availableParallelism(), countBytes);
   if (opts.startWorkers) pool.start(normalizeAlgorithms(opts.startWorkers));
   let cache: Promise<HashCache> | null = null;
-  const loadCache = () => (cache ??= HashCache.load(opts.cacheFile));
+  const loadCache = () => (cache ??= HashCache.load(typeof opts.cacheFile === 'function' ? opts.cacheFile() : opts.cacheFile));
   const inflight = new Map<string, Promise<FileHashes>>();
 
   async function read(file: HashableFile, algorithms: HashAlgorithm[]): Promise<FileHashes> {
