@@ -3,7 +3,7 @@
  * the mark shown instead), rendered into download.sh and nodes.sh, whose `clean` applies them. The
  * scripts show names on one line, so tab and line feed get their Control Pictures too.
  */
-import { markOf } from '../core/visible.js';
+import { invisibleCharacters, markOf } from '../core/visible.js';
 
 export interface ShellMarks {
   /** Lines of `$'\xNN…' 'mark'` pairs for a bash array. */
@@ -21,10 +21,10 @@ export function shellMarks(): ShellMarks {
   if (cached) return cached;
   const pairs: string[] = [];
   const lead = new Set<number>();
-  // NUL cannot be part of a bash string; surrogates are not characters.
-  for (let code = 1; code <= 0xffff; code++) {
-    if (code >= 0xd800 && code <= 0xdfff) continue;
-    const c = String.fromCharCode(code);
+  // Every character the rule replaces (none is NUL: it cannot be part of a bash string), and
+  // those the scripts' one-line names replace too, in code order.
+  const chars = [...new Set([...invisibleCharacters(), ...Object.keys(ONE_LINE)])].sort((a, b) => a.charCodeAt(0) - b.charCodeAt(0));
+  for (const c of chars) {
     const mark = ONE_LINE[c] ?? markOf(c);
     if (mark === c) continue;
     const bytes = Buffer.from(c, 'utf8');
