@@ -68,7 +68,9 @@ function partialNames(): string[] {
 
 /** Compile `templates/<name>` in strict mode with the given helpers (and every partial). */
 export function compileTemplate<T>(name: string, helpers: HelperMap = {}, fromDir = precompiledDir()): (view: T) => string {
-  const runtime = require('handlebars/runtime') as typeof Handlebars;
+  // The runtime as the package's one-file build: `handlebars/runtime` is the same code as 22
+  // CommonJS modules, which cost a first build ~10 ms more to load.
+  const runtime = require('handlebars/dist/handlebars.runtime.js') as typeof Handlebars;
   const main = loadUnit(name, fromDir, runtime.VERSION);
   const partials = partialNames().map((p) => [p, loadUnit(join('partials', `${p}.hbs`), fromDir, runtime.VERSION)] as const);
   // The runtime alone only when nothing needs compiling.
