@@ -6,8 +6,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Keyv } from 'keyv';
-import { KeyvFile } from 'keyv-file';
+import type { Keyv } from 'keyv';
+import type { KeyvFile } from 'keyv-file';
 import { removeQuietly } from './cache-file.js';
 
 export interface CacheEntry<T> {
@@ -36,34 +36,54 @@ const NAMESPACE = /^[a-z0-9-]+$/;
 export function openCache(dir: string | null, options: CacheOptions = {}): AnswerCache {
   const retainMs = options.retainMs ?? 30 * 24 * 3600 * 1000;
   const now = options.now ?? Date.now;
-  const stores = new Map<string, Keyv>();
+  const stores = new Map<string, Promise<Keyv>>();
   const files = new Map<string, KeyvFile>();
   const written = new Set<string>();
   // This run's writes, readable at once (the stores write in the background).
   const recent = new Map<string, CacheEntry<unknown>>();
   const pending = new Set<Promise<unknown>>();
 
-  function store(namespace: string): Keyv {
+  const checked = (namespace: string) => {
     if (!NAMESPACE.test(namespace)) throw new Error(`invalid cache namespace ${JSON.stringify(namespace)}`);
+    return namespace;
+  };
+  const fileOf = (namespace: string) => (dir ? join(dir, `${namespace}.json`) : null);
+
+  function store(namespace: string): Promise<Keyv> {
     let kv = stores.get(namespace);
     if (!kv) {
-      const filename = dir ? join(dir, `${namespace}.json`) : null;
-      // A file keyv-file cannot use would make it print a stack (or throw); memory serves instead.
-      const file = filename && prepareFile(filename, options.onError) ? new KeyvFile({ filename, writeDelay: 20 }) : null;
-      if (file) files.set(namespace, file);
-      kv = new Keyv({ namespace, ttl: retainMs, ...(file ? { store: file } : {}) });
-      kv.on('error', (err: unknown) => options.onError?.(err));
+      kv = loadKeyv().then(({ Keyv, KeyvFile }) => {
+        const filename = fileOf(namespace);
+        // A file keyv-file cannot use would make it print a stack (or throw); memory serves instead.
+        const file = filename && prepareFile(filename, options.onError) ? new KeyvFile({ filename, writeDelay: 20 }) : null;
+        if (file) files.set(namespace, file);
+        const opened = new Keyv({ namespace, ttl: retainMs, ...(file ? { store: file } : {}) });
+        opened.on('error', (err: unknown) => options.onError?.(err));
+        return opened;
+      });
       stores.set(namespace, kv);
     }
     return kv;
   }
+
+  /**
+   * Nothing can be found in a namespace that has no file and no store yet (nothing written in
+   * this run): keyv and keyv-file (~10 ms to load) are not loaded to say so, which spares an
+   * offline build with a fresh cache.
+   */
+  const holdsNothing = (namespace: string): boolean => {
+    if (stores.has(namespace)) return false;
+    const filename = fileOf(namespace);
+    return filename === null || !existsSync(filename);
+  };
 
   return {
     async get<T>(namespace: string, key: string) {
       const fresh = recent.get(`${namespace}\0${key}`) as CacheEntry<T> | undefined;
       if (fresh) return fresh;
       try {
-        const entry = (await store(namespace).get(key)) as CacheEntry<T> | undefined;
+        if (holdsNothing(checked(namespace))) return undefined;
+        const entry = (await (await store(namespace)).get(key)) as CacheEntry<T> | undefined;
         return entry && typeof entry.at === 'number' ? entry : undefined;
       } catch (err) {
         options.onError?.(err);
@@ -71,29 +91,37 @@ export function openCache(dir: string | null, options: CacheOptions = {}): Answe
       }
     },
     set(namespace, key, value) {
+      checked(namespace);
       written.add(namespace);
       const entry = { at: now(), value };
       recent.set(`${namespace}\0${key}`, entry);
       const write = store(namespace)
-        .set(key, entry)
+        .then((kv) => kv.set(key, entry))
         .catch((err: unknown) => options.onError?.(err))
         .finally(() => pending.delete(write));
       pending.add(write);
     },
     async close() {
       while (pending.size > 0) await Promise.all([...pending]);
+      const opened = await Promise.all([...stores.values()].map((kv) => kv.catch(() => null)));
       // keyv-file resolves a write made while an earlier save is on disk with that earlier save,
       // so the last entries can be missing from the file; one final full write settles it.
       await Promise.all(
         [...files].filter(([ns]) => written.has(ns)).map(([, file]) => flush(file).catch((err: unknown) => options.onError?.(err))),
       );
-      await Promise.all([...stores.values()].map((kv) => kv.disconnect()));
+      await Promise.all(opened.map((kv) => kv?.disconnect()));
       stores.clear();
       files.clear();
       written.clear();
       recent.clear();
     },
   };
+}
+
+let keyv: Promise<{ Keyv: typeof Keyv; KeyvFile: typeof KeyvFile }> | null = null;
+
+function loadKeyv() {
+  return (keyv ??= Promise.all([import('keyv'), import('keyv-file')]).then(([k, f]) => ({ Keyv: k.Keyv, KeyvFile: f.KeyvFile })));
 }
 
 async function flush(file: KeyvFile): Promise<void> {
