@@ -93,7 +93,8 @@ export async function inventoryCommand(flags: InventoryFlags, io: Io): Promise<n
   // first and get ready while the config loads (its modules too) and the model roots are walked.
   let config: Config | undefined;
   const cacheFile = () => join(config!.cacheDir, 'hashes.json');
-  const hasher = algorithms.length > 0 ? createHasher({ cacheFile, startWorkers: algorithms }) : createHasher({ cacheFile, workers: 0 });
+  // This thread waits while they hash, so it hashes too: one worker fewer to start.
+  const hasher = algorithms.length > 0 ? createHasher({ cacheFile, startWorkers: algorithms, callerHashes: true }) : createHasher({ cacheFile, workers: 0 });
   let inventory: InventoryJson;
   try {
     config = await (await import('../config/load.js')).loadConfig({ cwd: io.cwd, file: flags.config });

@@ -111,18 +111,59 @@ function readAndHash(path: string, start: StartDigests, maxBytes: number, onByte
       digest.update(n === buffer.length ? buffer : buffer.subarray(0, n));
       onBytes?.(n);
     }
-    const after = fstatSync(fd);
-    return {
-      digests: digest.finish(),
-      size: before.size,
-      mtimeMs: before.mtimeMs,
-      ino: before.ino,
-      bytes: position,
-      changed: after.size !== before.size || after.mtimeMs !== before.mtimeMs || position !== before.size,
-    };
+    return finished(fd, before, digest, position);
   } finally {
     closeSync(fd);
   }
+}
+
+/** Chunks read between two turns of the event loop by `hashFileYielding` (8 MiB). */
+const CHUNKS_PER_TURN = 64;
+
+/**
+ * `hashFileSync` for a thread that must stay responsive (the main thread, hashing beside the
+ * workers): it lets the event loop run every CHUNKS_PER_TURN chunks, and reports bytes then.
+ * Each chunk is hashed before the loop turns, so the thread's one buffer may serve others
+ * (`hashSmallFileSync`) in between. `stop()` true at a turn abandons the file.
+ */
+export async function hashFileYielding(path: string, start: StartDigests, onBytes: (bytes: number) => void, stop: () => boolean): Promise<HashedFile> {
+  const fd = openSync(path, 'r');
+  try {
+    const before = fstatSync(fd);
+    const digest = start();
+    let position = 0;
+    let unreported = 0;
+    for (let chunks = 1; ; chunks++) {
+      buffer ??= Buffer.allocUnsafe(CHUNK_SIZE);
+      const n = readSync(fd, buffer, 0, buffer.length, position);
+      if (n === 0) break;
+      position += n;
+      unreported += n;
+      digest.update(n === buffer.length ? buffer : buffer.subarray(0, n));
+      if (chunks % CHUNKS_PER_TURN === 0) {
+        onBytes(unreported);
+        unreported = 0;
+        await new Promise((turned) => setImmediate(turned));
+        if (stop()) throw new Error('hash pool closed');
+      }
+    }
+    onBytes(unreported);
+    return finished(fd, before, digest, position);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function finished(fd: number, before: FileIdentity, digest: Digester, position: number): HashedFile {
+  const after = fstatSync(fd);
+  return {
+    digests: digest.finish(),
+    size: before.size,
+    mtimeMs: before.mtimeMs,
+    ino: before.ino,
+    bytes: position,
+    changed: after.size !== before.size || after.mtimeMs !== before.mtimeMs || position !== before.size,
+  };
 }
 
 /**

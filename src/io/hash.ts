@@ -52,6 +52,11 @@ export interface HasherOptions {
    * large file: for a caller that will surely hash and has other work to do first.
    */
   startWorkers?: readonly HashAlgorithm[];
+  /**
+   * The calling thread is one of the `workers` hashers (it yields to its event loop every few
+   * MiB): for a caller that only waits while files are hashed (`inventory --hash`).
+   */
+  callerHashes?: boolean;
 }
 
 export interface Hasher {
@@ -78,7 +83,7 @@ export function createHasher(opts: HasherOptions): Hasher {
     bytesRead += bytes;
     for (const listener of byteListeners) listener(path, bytes);
   };
-  const pool = new HashPool(opts.workers ?? availableParallelism(), countBytes);
+  const pool = new HashPool(opts.workers ?? availableParallelism(), countBytes, opts.callerHashes === true);
   if (opts.startWorkers) pool.start(normalizeAlgorithms(opts.startWorkers));
   let cache: Promise<HashCache> | null = null;
   const loadCache = () => (cache ??= HashCache.load(typeof opts.cacheFile === 'function' ? opts.cacheFile() : opts.cacheFile));

@@ -297,4 +297,31 @@ test('an unreadable or vanished file is a diagnostic, the others still hash', as
   assert.ok(diagnostics[1]!.message.includes('gone.bin'), 'on the calling thread');
 });
 
+test('the calling thread hashes beside the workers: the same digests, every byte counted, progress within each file', async () => {
+  const paths = [0, 1, 2].map((i) => join(tmp.dir, `caller-${i}.bin`));
+  for (const [i, path] of paths.entries()) await makeFile(path, 20 * MiB + i * 1000);
+  const files = await Promise.all(paths.map(async (absPath) => {
+    const s = await stat(absPath);
+    return { absPath, size: s.size, mtimeMs: s.mtimeMs, ino: s.ino };
+  }));
+  for (const workers of [1, 2]) {
+    // workers: 1 is the calling thread alone; 2 is it and one worker thread.
+    const hasher = createHasher({ cacheFile: null, workers, callerHashes: true });
+    const seen: HashProgress[] = [];
+    try {
+      const { hashes, diagnostics } = await hasher.hashMany(files, { algorithms: ['sha256', 'blake3'], onProgress: (p) => seen.push(p) });
+      assert.equal(diagnostics, []);
+      assert.equal([...hashes.values()], paths.map((p) => ({ sha256: tool('sha256sum', p), blake3: tool('b3sum', p) })), `workers: ${workers}`);
+    } finally {
+      await hasher.close();
+    }
+    const total = files.reduce((n, f) => n + f.size, 0);
+    assert.is(seen.at(-1)!.bytes, total);
+    assert.is(seen.at(-1)!.files, files.length);
+    // A worker reports a file this size once, at its end; the calling thread every few MiB.
+    const steps = seen.filter((p, i) => i > 0 && p.bytes > seen[i - 1]!.bytes).length;
+    if (workers === 1) assert.ok(steps >= 2 * files.length, `the bytes moved ${steps} times for ${files.length} files`);
+  }
+});
+
 test.run();
