@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- [--size S|M|L] [--repeat N] [--skip-hash] [--skip-requests] [--skip-startup]
- * [--startup-runs N] [--hash-cli-runs N]`: see bench/README.md.
+ * [--skip-downloads] [--startup-runs N] [--hash-cli-runs N] [--download-runs N]`: see bench/README.md.
  * Prints a table with each figure beside its comparator and writes bench/results.json.
  */
 import { spawnSync } from 'node:child_process';
@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureProject, SIZES, type Size } from './generate.js';
 import { hashBench, type HashFigures } from './hash-bench.js';
+import { downloadBench, type DownloadFigures } from './download-bench.js';
 import { hashCliBench, type HashCliFigures } from './hash-cli-bench.js';
 import { measure, median, type Measured } from './measure.js';
 import { requestBench, type RequestFigures } from './requests.js';
@@ -27,8 +28,10 @@ const { values } = parseArgs({ options: {
   'skip-hash': { type: 'boolean', default: false },
   'skip-requests': { type: 'boolean', default: false },
   'skip-startup': { type: 'boolean', default: false },
+  'skip-downloads': { type: 'boolean', default: false },
   'startup-runs': { type: 'string', default: '7' },
   'hash-cli-runs': { type: 'string', default: '3' },
+  'download-runs': { type: 'string', default: '3' },
 } });
 const size = values.size!.toUpperCase() as Size;
 if (!(size in SIZES)) throw new Error(`--size must be S, M, L or XL, not ${values.size}`);
@@ -160,6 +163,11 @@ if (!values['skip-hash']) {
   console.error('inventory --hash over 4 × 1 GiB (b3sum, openssl dgst -sha256, sha256sum) …');
   hashCli = await hashCliBench(cli, dist, join(work, 'hash-cli'), Number(values['hash-cli-runs']));
 }
+let downloads: DownloadFigures | null = null;
+if (!values['skip-downloads']) {
+  console.error('downloads from a loopback nginx: 2 GiB capped per connection (curl, aria2c), 4 × 512 MiB uncapped (curl), a rerun …');
+  downloads = await downloadBench(cli, dist, join(work, 'downloads'), Number(values['download-runs']));
+}
 let requests: RequestFigures | null = null;
 if (!values['skip-requests']) {
   console.error('requests against the fake Hugging Face / Civitai …');
@@ -213,6 +221,25 @@ if (hashCli) {
   rows.push({ figure: `${what}: sha256`, comfygen: gibs(hashCli.sha256Seconds), comparator: `sha256sum ${gibs(hashCli.sha256sumSeconds)}`, ratio: `${hashCli.sha256VsSha256sum.toFixed(2)}×`, target: '(throughput)', pass: null });
 }
 
+if (downloads) {
+  const d = downloads;
+  const speed = (bytes: number, s: number) => `${(bytes / s / 1e6).toFixed(0)} MB/s`;
+  const what = `download ${d.capped.bytes / 2 ** 30} GiB, ${d.capBytesPerSecond / 1e6} MB/s per connection`;
+  rows.push({ figure: what, comfygen: `${fmt(d.capped.downloadSh)} (${speed(d.capped.bytes, d.capped.downloadSh)})`, comparator: `one curl ${fmt(d.capped.curl)}`, ratio: `${d.capped.timesCurl.toFixed(2)}×`, target: '≥ 6× (speed)', pass: d.capped.timesCurl >= 6 });
+  if (d.capped.aria2c !== null && d.capped.vsAria2c !== null) {
+    rows.push({ figure: what, comfygen: fmt(d.capped.downloadSh), comparator: `aria2c -x8 -s8 --checksum ${fmt(d.capped.aria2c)}`, ratio: `${d.capped.vsAria2c.toFixed(2)}×`, target: '≤ 1.3× (time)', pass: d.capped.vsAria2c <= 1.3 });
+  }
+  const fast = `download ${d.uncapped.files} × ${d.uncapped.bytes / d.uncapped.files / 2 ** 20} MiB, uncapped, --jobs 1`;
+  rows.push({ figure: fast, comfygen: `${fmt(d.uncapped.downloadSh)} (${speed(d.uncapped.bytes, d.uncapped.downloadSh)})`, comparator: `curl, no hashing ${fmt(d.uncapped.curl)}`, ratio: `${d.uncapped.vsCurl.toFixed(2)}×`, target: '≤ 1.25× (time)', pass: d.uncapped.vsCurl <= 1.25 });
+  const opened = d.rerun.modelFilesOpened;
+  const noModelBytes = opened === null ? d.rerun.bytesRead < d.uncapped.bytes / d.uncapped.files : opened === 0;
+  rows.push({
+    figure: `rerun, complete box of ${d.rerun.files} × ${d.uncapped.bytes / d.uncapped.files / 2 ** 20} MiB url pins`,
+    comfygen: `${fmt(d.rerun.seconds)}; read ${(d.rerun.bytesRead / 2 ** 20).toFixed(1)} MiB${opened === null ? '' : `, ${opened} model files opened`}`,
+    comparator: `--verify ${fmt(d.rerun.verifySeconds)}`, ratio: '', target: '< 1 s, no model byte', pass: d.rerun.seconds < 1 && noModelBytes,
+  });
+}
+
 const spec = SIZES[size];
 console.log(`\nsize ${size}: ${spec.workflows} workflows, ${spec.models} model files; ${coldOut?.demands} models referenced, ${coldOut?.present} present; ${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} cores, Node ${process.version}; median of ${repeat}`);
 const cols: Array<keyof Row> = ['figure', 'comfygen', 'comparator', 'ratio', 'target', 'pass'];
@@ -226,5 +253,5 @@ await writeFile(join(here, 'results.json'), `${JSON.stringify({
   size, ...spec, cores: availableParallelism(), node: process.version, repeat,
   build: { coldSeconds: coldS, warmSeconds: warmS, editedSeconds: editedS, checkoutSeconds: checkoutS, checkoutAgainSeconds: checkoutAgainS, naiveSeconds: naiveS, parseFloorSeconds: floorS, peakRssMb: peakRss, cold: coldOut, warm: warmOut },
   check: { coldSeconds: checkS.cold, repeatedSeconds: checkS.repeated, checkoutSeconds: checkS.checkout, checkoutAgainSeconds: checkS.checkoutAgain },
-  hash, hashCli, startup, requests, rows,
+  hash, hashCli, startup, downloads, requests, rows,
 }, null, 2)}\n`);
