@@ -11,6 +11,7 @@ import type { Diagnostic, LockEntry, Lockfile } from '../core/types.js';
 import { isRootedKey } from '../core/roots.js';
 import { createSourceContext, createSources, readSourceEnv, resolveAll, type Tried } from '../sources/index.js';
 import { createPackSource } from '../sources/pack/index.js';
+import { completeSizes } from '../sources/sizes.js';
 import type { ResolveRequest } from '../sources/types.js';
 import { httpOptionsFromEnv } from '../io/http.js';
 import type { ModelDemand } from './demand.js';
@@ -75,6 +76,8 @@ export async function resolveDemands(
       ...(rooted.length > 0 ? await resolveAll(rooted, [pack], ctx, onProgress) : []),
       ...(models.length > 0 ? await resolveAll(models, models.some((r) => r.fetch) ? [pack, ...createSources(config.sources)] : createSources(config.sources), ctx, onProgress) : []),
     ]);
+    // Pins of URLs as written come without a size; download.sh decides by size on a rerun.
+    await completeSizes(results, requests, previous, ctx);
     // The local files of models nobody pinned, hashed together (the pool works on several at
     // once) so the lock can name them by content.
     const localSha = new Map<string, string | null>();

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import * as v from 'valibot';
 import type { AnswerCache } from '../io/cache.js';
-import type { HeaderBag, HttpClient, HttpResult } from '../io/http.js';
+import { withoutQuery, type HeaderBag, type HttpClient, type HttpResult } from '../io/http.js';
 import { ANSWER_FRAGMENT, cutTokens, MESSAGE_FRAGMENT } from './tokens.js';
 import type { SourceEnv } from './types.js';
 
@@ -108,6 +108,13 @@ export interface SourceApi {
    * from on this machine (a mirror of it).
    */
   hashUrl(url: string, fetchUrl: string): Promise<ApiAnswer<{ sha256: string; size: number; contentType: string; head: Buffer }>>;
+  /**
+   * How many bytes `url` serves, as its server says: the total of a ranged GET for the first byte
+   * (redirects followed), or a HEAD's Content-Length when the server ignores ranges. A Hugging
+   * Face or Civitai URL goes through its endpoint, with its token when `auth` names that service
+   * (never to another host). Not cached; offline, not asked.
+   */
+  sizeOf(url: string, auth: Service | null): Promise<{ ok: true; size: number } | { ok: false; detail: string; transient: boolean }>;
   /** `https://huggingface.co` + path, whatever endpoint the call went through. */
   publicUrl(service: Service, path: string): string;
   /** A URL the service gave back (pagination links) as a path below its endpoint. */
@@ -262,6 +269,27 @@ export function createSourceApi(opts: SourceApiOptions): SourceApi {
       if (res.status >= 400) return { ok: false, kind: 'http', status: res.status, url: shown, message: `${shown}: HTTP ${res.status}`, detail: `HTTP ${res.status}`, ...(host ? { host } : {}) };
       if (!res.digest) return { ok: false, kind: 'schema', url: shown, message: `${shown}: HTTP ${res.status} instead of the file`, detail: `HTTP ${res.status} instead of the file` };
       return { ok: true, status: res.status, headers: {}, data: { ...res.digest, contentType: res.headers.get('content-type') ?? '' } };
+    },
+    async sizeOf(url, auth) {
+      if (opts.offline) return { ok: false, detail: 'offline', transient: true };
+      const service = auth !== null && url.startsWith(`${PUBLIC_BASE[auth]}/`) ? auth : null;
+      const target = service ? endpoint(service) + url.slice(PUBLIC_BASE[service].length) : url;
+      const tok = service ? token(service) : null;
+      const request = {
+        url: target, label: service ? label(service, withoutQuery(url)) : withoutQuery(url), redirect: 'follow' as const,
+        authorization: tok ? `Bearer ${tok}` : null, maxBytes: 1,
+      };
+      const ranged = await opts.http.send({ ...request, method: 'GET', headers: { range: 'bytes=0-0' } });
+      // A server that ignores ranges sends the whole file: too large for one byte, so ask its length.
+      const res = !ranged.ok && ranged.kind === 'too-large' ? await opts.http.send({ ...request, method: 'HEAD' }) : ranged;
+      // No answer, rate limits and server errors say nothing about the URL: asked again later, it may answer.
+      if (!res.ok) return { ok: false, detail: res.detail, transient: res.kind !== 'redirects' && res.kind !== 'too-large' };
+      if (res.status >= 300) return { ok: false, detail: `HTTP ${res.status}`, transient: res.status === 429 || res.status >= 500 };
+      const total = res.status === 206
+        ? /^bytes\s+0-0\/(\d{1,16})\s*$/i.exec(res.headers.get('content-range') ?? '')?.[1]
+        : /^\d{1,16}$/.exec(res.headers.get('content-length')?.trim() ?? '')?.[0] ?? (res.status === 200 && ranged.ok ? String(res.body.length) : undefined);
+      const size = total === undefined ? NaN : Number(total);
+      return Number.isSafeInteger(size) ? { ok: true, size } : { ok: false, detail: `HTTP ${res.status} without a usable size`, transient: false };
     },
     hashFile(service, path, maxBytes) {
       const url = publicUrl(service, path);
