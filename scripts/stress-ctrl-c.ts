@@ -6,7 +6,8 @@
 // The race this hunts needs a job to be preempted at one exact point while it handles a signal, so
 // it shows only under load and only now and then (2 of 80 rounds, before the fix in job_quit).
 // That is why it is a script to run by hand after touching the script's signal handling, not a
-// unit test: `node --import tsx scripts/stress-ctrl-c.ts [rounds] [busy-loops]` (default 200 4).
+// unit test: `node --import tsx scripts/stress-ctrl-c.ts [rounds] [busy-loops] [connections]`
+// (default 200 4 1; with more connections, every file is fetched in 256 KiB chunks at once).
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { tempDir } from '../test/helpers/tmp.js';
 
 const rounds = Number(process.argv[2] ?? 200);
 const busy = Number(process.argv[3] ?? 4);
+const connections = Number(process.argv[4] ?? 1);
 const jobs = 4;
 
 const server = await startFileServer();
@@ -28,7 +30,7 @@ try {
   const models = join(dir, 'models');
   const pins = Object.fromEntries(Array.from({ length: jobs }, (_, i) => [`checkpoints/big${i}.safetensors`, pin(`${server.url}/big.safetensors`, body)]));
   const script = await writeScript(dir, lockOf(pins));
-  const env = { ...baseEnv(dir), MODELS_DIR: models };
+  const env = { ...baseEnv(dir), MODELS_DIR: models, COMFYGEN_CHUNK_KIB: '256' };
   let left = 0;
   let badRounds = 0;
   let scratchLeft = 0;
@@ -36,7 +38,7 @@ try {
   const scratch = () => (existsSync(models) ? readdirSync(models).filter((f) => f.startsWith('.comfygen-download.')).length : 0);
   for (let round = 0; round < rounds; round++) {
     const seen = server.requests.length;
-    const run = await runScript(script, ['--jobs', String(jobs)], {
+    const run = await runScript(script, ['--jobs', String(jobs), '--connections', String(connections)], {
       env,
       onSpawn: async (child) => {
         const early = round % 4 === 3;
@@ -48,16 +50,17 @@ try {
     scratchLeft += scratch();
     // 130: stopped by the script's own handler; SIGINT: before the script had one.
     if (run.code !== 130 && run.signal !== 'SIGINT') { ignored++; console.log('NOT STOPPED round', round, run.code, run.signal, JSON.stringify(run.output.slice(0, 600))); }
-    const orphans = processesMentioning(models);
-    if (orphans.length === 0) continue;
+    // A chunk's curl names the URL only (it writes to an open .part).
+    const survivors = () => [...new Set([...processesMentioning(models), ...processesMentioning(server.url)])];
+    if (survivors().length === 0) continue;
     // Give a dying curl a moment before calling it a survivor.
     await new Promise((res) => setTimeout(res, 300));
-    const still = processesMentioning(models);
+    const still = survivors();
     if (still.length > 0) badRounds++;
     left += still.length;
     for (const pid of still) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
   }
-  console.log(`${rounds} Ctrl-C rounds with ${jobs} downloads and ${busy} busy loops: ${ignored} not stopped, ${left} curl left running in ${badRounds} rounds, ${scratchLeft} scratch folders left`);
+  console.log(`${rounds} Ctrl-C rounds with ${jobs} downloads (up to ${connections} connections each) and ${busy} busy loops: ${ignored} not stopped, ${left} curl left running in ${badRounds} rounds, ${scratchLeft} scratch folders left`);
   process.exitCode = ignored === 0 && left === 0 && scratchLeft === 0 ? 0 : 1;
 } finally {
   for (const loop of loops) loop.kill('SIGKILL');

@@ -41,7 +41,7 @@ export function globBase(pattern: string): string {
 /** What to watch for a loaded config. Our own writes (outputs, lock, cache) never trigger a build. */
 export async function watchTargets(config: Config, env: NodeJS.ProcessEnv): Promise<Target[]> {
   const own = [config.outputDir, '.comfygen', 'node_modules'].map((d) => join(config.configDir, d));
-  const isOwn = (abs: string) => abs === config.lockPath || own.some((d) => abs === d || abs.startsWith(d + sep)) || abs.endsWith('.part');
+  const isOwn = (abs: string) => abs === config.lockPath || own.some((d) => abs === d || abs.startsWith(d + sep)) || abs.endsWith('.part') || abs.endsWith('.part.map');
   const under = (dir: string) => (rel: string) => !isOwn(join(dir, rel));
   const targets: Target[] = [{ dir: config.configDir, recursive: false, accepts: (rel) => rel === basename(config.configPath) || CONFIG_FILES.includes(rel) }];
   for (const pattern of config.workflows) {

@@ -122,7 +122,7 @@ export function pathProblem(path: string): string | null {
   const segments = path.split('/');
   if (segments.some((seg) => seg === '..' || seg === '.' || seg === '')) return "'..', '.' or empty path segment";
   // download.sh's own rules (safe_rel): refused here, not on the GPU box.
-  if (/\.part(\.lock)?$/.test(path)) return 'name ends in .part or .part.lock (download.sh keeps partial downloads under those names)';
+  if (/\.part(\.lock|\.map)?$/.test(path)) return 'name ends in .part, .part.lock or .part.map (download.sh keeps partial downloads under those names)';
   if (segments.some((seg) => seg.startsWith('.comfygen-download.'))) return "a path segment starts with .comfygen-download. (download.sh's own working folders)";
   if (segments.some((seg) => Buffer.byteLength(seg) > 255)) return 'a path segment is longer than 255 bytes';
   if (Buffer.byteLength(segments.at(-1)!) > 245) return 'the file name is longer than 245 bytes (download.sh needs room for .part.lock)';

@@ -17,9 +17,9 @@ import type { ModelRoot } from './types.js';
 /** Entries listed between two yields to the event loop. */
 const ENTRIES_PER_SLICE = 2000;
 
-/** Dotfiles and dot-folders (`.git`, `.cache`, `.DS_Store`) and partial downloads are not models. */
+/** Dotfiles and dot-folders (`.git`, `.cache`, `.DS_Store`) and partial downloads (and their chunk maps) are not models. */
 export function isSkippedEntry(name: string): boolean {
-  return name.startsWith('.') || name.endsWith('.part');
+  return name.startsWith('.') || name.endsWith('.part') || name.endsWith('.part.map');
 }
 
 type Identity = Pick<LocalFile, 'size' | 'mtimeMs' | 'ino'>;

@@ -81,6 +81,30 @@ test('files already in place need no space, and the bytes of a .part count as do
   assert.equal(readFileSync(join(models, 'loras', 'b.safetensors')), b);
 });
 
+test('of a .part fetched over several connections, only the chunks its .part.map records count, and only those are not fetched again', async () => {
+  const { dir, models, env } = await fresh(300, 10_000);
+  const chunk = 65536;
+  const b = bytes(10 * chunk, 6);
+  fx.server.file('/chunked/b', b);
+  await mkdir(join(models, 'loras'), { recursive: true });
+  // As a run stopped after the last chunk came: a .part as long as the file, one chunk of it in.
+  const part = Buffer.alloc(b.length);
+  b.copy(part, 9 * chunk, 9 * chunk);
+  await writeFile(join(models, 'loras', 'b.safetensors.part'), part);
+  await writeFile(join(models, 'loras', 'b.safetensors.part.map'), `comfygen-chunks 1 ${b.length} 0 ${chunk}\n9\n`);
+  const script = await writeScript(dir, lockOf({ 'loras/b.safetensors': pin(`${fx.server.url}/chunked/b`, b) }));
+  const refused = await runScript(script, [], { env });
+  assert.is(refused.code, 1, refused.output);
+  assert.match(refused.stderr, /not enough disk space in .*: 1 file still to download needs 6\d\d\.\d KiB, and 300\.0 KiB is free/);
+  const before = fx.server.requests.length;
+  const r = await runScript(script, ['--connections', '3'], { env: { ...env, COMFYGEN_CHUNK_KIB: '64' } });
+  assert.is(r.code, 0, r.output);
+  assert.equal(readFileSync(join(models, 'loras', 'b.safetensors')), b);
+  const ranges = fx.server.requests.slice(before).map((q) => q.range).sort();
+  assert.equal(ranges, Array.from({ length: 9 }, (_, k) => `bytes=${k * chunk}-${(k + 1) * chunk - 1}`).sort(), 'the nine chunks it lacked, each once');
+  assert.equal(await listTree(models), ['loras/', 'loras/b.safetensors']);
+});
+
 test('a size Civitai only gives approximately counts; a pin without any size is named in a warning, not skipped silently', async () => {
   const { dir, env } = await fresh(300);
   const body = bytes(250_000, 5);

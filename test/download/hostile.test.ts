@@ -27,7 +27,7 @@ function payloads(canary: string): string[] {
     `cr\rreturn`, `esc\x1b[31mred`, `bell\x07`, `del\x7f`, `ünïcødé`, `日本語モデル`, `emoji🎨`,
     `rtl\u202Eexe.safetensors`, '“smart” ‘quotes’', 'a\u00a0nbsp', `zero\u200Bwidth`, `c1\u009b31m`, `bom\uFEFF`, `isolate\u2067x\u2069`, `'`, `"`, `\\`, `$`, `\``, ` leading space`,
     `trailing space `, `x`.repeat(300), `deep/`.repeat(40) + 'x', '.hidden', '..', '.', '../../escape',
-    'a/../../escape', '/etc/absolute', 'a//b', 'x.part', 'x.part.lock', 'sub/', '',
+    'a/../../escape', '/etc/absolute', 'a//b', 'x.part', 'x.part.lock', 'x.part.map', 'sub/', '',
   ];
 }
 

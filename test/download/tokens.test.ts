@@ -106,6 +106,39 @@ test('each token goes to its own host only, never across a redirect, never into 
   assert.equal(storage.requests.filter((q) => q.authorization !== null), [], 'no token crossed a redirect');
 });
 
+test('over several connections too: every chunk request carries the token to its own host only, none crosses a redirect or lands in argv', async () => {
+  const body = bytes(1_500_000, 5);
+  const path = `/org/big/resolve/${REV}/big.safetensors`;
+  hf.redirect(path, `${storage.url}/xet/big?X-Amz-Signature=def`, 302);
+  storage.file('/xet/big', body, { chunkSize: 8192, chunkDelayMs: 10 });
+  const dir = join(tmp.dir, 'split');
+  const script = await writeScript(dir, lockOf({
+    'diffusion_models/big.safetensors': pin(`https://huggingface.co${path}`, body, { source: 'huggingface', auth: 'huggingface' }),
+  }));
+  const env = { ...baseEnv(dir), MODELS_DIR: join(dir, 'models'), HF_ENDPOINT: hf.url, HF_TOKEN, COMFYGEN_CHUNK_KIB: '128' };
+  const found = new Set<string>();
+  const seenCurl = { count: 0 };
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      sentinelInProcessTable(found, seenCurl);
+      await new Promise((r) => setTimeout(r, 15));
+    }
+  })();
+  const r = await runScript(script, ['--connections', '4'], { env });
+  polling = false;
+  await poller;
+  assert.is(r.code, 0, r.output);
+  assert.is(sha256(await readFile(join(dir, 'models/diffusion_models/big.safetensors'))), sha256(body));
+  assert.ok(seenCurl.count > 0, 'the poller saw curl running');
+  assert.equal([...found], []);
+  assert.not.ok(r.output.includes(HF_TOKEN) || r.output.includes('X-Amz-Signature'));
+  const chunks = storage.requestsFor('/xet/big').filter((q) => /^bytes=\d+-\d+$/.test(q.range ?? ''));
+  assert.ok(chunks.length >= 5, `chunks came over several requests (${chunks.length})`);
+  assert.equal(hf.requestsFor(path).map((q) => q.authorization), Array(hf.requestsFor(path).length).fill(`Bearer ${HF_TOKEN}`));
+  assert.equal(storage.requestsFor('/xet/big').filter((q) => q.authorization !== null), [], 'no token crossed a redirect');
+});
+
 test('a refused request names the token to set and the page to visit, without the token', async () => {
   const path = `/org/gated2/resolve/${REV}/m.safetensors`;
   hf.file(path, 'x', { requireAuth: 'Bearer something-else' });

@@ -52,6 +52,7 @@ test('names download.sh would refuse are refused at build time, and unsafe folde
   assert.match(unsafeName('https://civitai.com/api/download/models/1')!, 'it is a URL');
   assert.match(unsafeName('loras/x.part')!, '.part');
   assert.match(unsafeName('x.safetensors.part.lock')!, '.part');
+  assert.match(unsafeName('x.safetensors.part.map')!, '.part.map');
   assert.match(unsafeName(`${'n'.repeat(240)}.safetensors`)!, 'longer than 245 bytes');
   assert.match(unsafeName(`${'d'.repeat(256)}/x.pt`)!, 'longer than 255 bytes');
   assert.is(unsafeName(`${'é'.repeat(100)}.pt`), null, '203 bytes is fine');
