@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- [--size S|M|L] [--repeat N] [--skip-hash] [--skip-requests] [--skip-startup]
- * [--skip-downloads] [--startup-runs N] [--hash-cli-runs N] [--download-runs N]`: see bench/README.md.
+ * [--skip-downloads] [--only build|hash|startup|downloads|requests]… [--startup-runs N] [--hash-cli-runs N]
+ * [--download-runs N]`: see bench/README.md.
  * Prints a table with each figure beside its comparator and writes bench/results.json.
  */
 import { spawnSync } from 'node:child_process';
@@ -32,7 +33,15 @@ const { values } = parseArgs({ options: {
   'startup-runs': { type: 'string', default: '7' },
   'hash-cli-runs': { type: 'string', default: '3' },
   'download-runs': { type: 'string', default: '3' },
+  only: { type: 'string', multiple: true },
 } });
+const MODULES = ['build', 'hash', 'startup', 'downloads', 'requests'] as const;
+for (const name of values.only ?? []) {
+  if (!(MODULES as readonly string[]).includes(name)) throw new Error(`--only takes ${MODULES.join(', ')}, not ${name}`);
+}
+/** Whether a group of figures runs: every one not skipped, or with --only (repeatable) just those named. */
+const wanted = (name: (typeof MODULES)[number]) =>
+  values.only ? values.only.includes(name) : name === 'build' || !values[`skip-${name}` as 'skip-hash'];
 const size = values.size!.toUpperCase() as Size;
 if (!(size in SIZES)) throw new Error(`--size must be S, M, L or XL, not ${values.size}`);
 const repeat = Number(values.repeat ?? (size === 'L' || size === 'XL' ? 1 : 3));
@@ -42,8 +51,9 @@ console.error('compiling src/ → bench/work/dist …');
 const tsc = spawnSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(repo, 'tsconfig.json'), '--outDir', dist], { stdio: 'inherit' });
 if (tsc.status !== 0) console.error('tsc reported errors (output emitted anyway); figures use what compiled');
 
-console.error(`generating/reusing project ${size} …`);
-const project = await ensureProject(work, size);
+const builds = wanted('build');
+if (builds) console.error(`generating/reusing project ${size} …`);
+const project = builds ? await ensureProject(work, size) : null!;
 
 interface BuildOut { exitCode: number; bytesRead: number | null; demands: number; present: number | null; workflows: number }
 const comfygen = () => measure(process.execPath, [join(here, 'child-build.mjs'), dist, project.configFile]);
@@ -55,7 +65,7 @@ const clean = async () => {
 };
 
 /** Every workflow file of the project (for the edit and the fresh-checkout figures). */
-const workflowFiles = (await readdir(join(project.dir, 'workflows'), { recursive: true, withFileTypes: true }))
+const workflowFiles = !builds ? [] : (await readdir(join(project.dir, 'workflows'), { recursive: true, withFileTypes: true }))
   .filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
 
 /** Rebuild after one workflow was edited (a byte appended), then put it back as it was. */
@@ -108,7 +118,7 @@ async function checks(): Promise<{ cold: Measured; repeated: Measured; checkout:
   return { cold, repeated, checkout, checkoutAgain: await check() };
 }
 
-await naive(); // warm the page cache for both sides
+if (builds) await naive(); // warm the page cache for both sides
 const cold: Measured[] = [];
 const warm: Measured[] = [];
 const edited: Measured[] = [];
@@ -119,7 +129,7 @@ const checkRuns: Awaited<ReturnType<typeof checks>>[] = [];
 const floorRuns: Measured[] = [];
 let coldOut: BuildOut | null = null;
 let warmOut: BuildOut | null = null;
-for (let i = 0; i < repeat; i++) {
+for (let i = 0; i < (builds ? repeat : 0); i++) {
   console.error(`run ${i + 1}/${repeat}: naive, cold build, warm build, one workflow edited, fresh checkout twice, checks …`);
   naiveRuns.push(await naive());
   floorRuns.push(await parseFloor());
@@ -147,29 +157,29 @@ const peakOf = (runs: Measured[]) => `peak ${Math.max(...runs.map((m) => m.peakR
 const peakRss = Math.max(...[...cold, ...warm].map((m) => m.peakRssMb ?? 0));
 
 let hash: HashFigures | null = null;
-if (!values['skip-hash']) {
+if (wanted('hash')) {
   console.error('hashing 8 × 128 MiB …');
   hash = await hashBench(dist, join(work, 'hash'));
 }
 // Whole processes through the CLI, as users run it, each beside its comparator in the same run.
 const cli = join(here, 'child-cli.mjs');
 let startup: StartupFigures | null = null;
-if (!values['skip-startup']) {
+if (wanted('startup')) {
   console.error('first and warm builds of a 30-workflow project (comfy.config.ts, JSON, node -e 0) …');
   startup = await startupBench(cli, dist, join(work, 'startup'), Number(values['startup-runs']));
 }
 let hashCli: HashCliFigures | null = null;
-if (!values['skip-hash']) {
+if (wanted('hash')) {
   console.error('inventory --hash over 4 × 1 GiB (b3sum, openssl dgst -sha256, sha256sum) …');
   hashCli = await hashCliBench(cli, dist, join(work, 'hash-cli'), Number(values['hash-cli-runs']));
 }
 let downloads: DownloadFigures | null = null;
-if (!values['skip-downloads']) {
+if (wanted('downloads')) {
   console.error('downloads from a loopback nginx: 2 GiB capped per connection (curl, aria2c), 4 × 512 MiB uncapped (curl), a rerun …');
   downloads = await downloadBench(cli, dist, join(work, 'downloads'), Number(values['download-runs']));
 }
 let requests: RequestFigures | null = null;
-if (!values['skip-requests']) {
+if (wanted('requests')) {
   console.error('requests against the fake Hugging Face / Civitai …');
   requests = await requestBench(dist, join(work, 'requests'));
 }
@@ -179,16 +189,18 @@ const rows: Row[] = [];
 const fmt = (s: number) => `${s.toFixed(3)} s`;
 // Each ratio divides by the comparator its row names (a time: below 1 means comfygen is faster).
 const ratio = (ours: number, theirs: number) => `${(ours / theirs).toFixed(2)}×`;
-rows.push({ figure: 'cold build --offline', comfygen: fmt(coldS), comparator: `naive.py ${fmt(naiveS)}`, ratio: ratio(coldS, naiveS), target: '≤ 1.00×', pass: coldS / naiveS <= 1.0 });
-rows.push({ figure: 'floor: read + JSON.parse only', comfygen: fmt(floorS), comparator: `cold build ${fmt(coldS)}`, ratio: ratio(floorS, coldS), target: '', pass: null });
-rows.push({ figure: 'warm rebuild', comfygen: fmt(warmS), comparator: `naive.py ${fmt(naiveS)}`, ratio: ratio(warmS, naiveS), target: '≤ 0.35×', pass: warmS / naiveS <= 0.35 });
-rows.push({ figure: 'rebuild, one workflow edited', comfygen: `${fmt(editedS)}; ${peakOf(edited)}`, comparator: `cold ${fmt(coldS)}`, ratio: ratio(editedS, coldS), target: '', pass: null });
-rows.push({ figure: 'fresh checkout, .comfygen kept: 1st', comfygen: `${fmt(checkoutS)}; ${peakOf(checkout)}`, comparator: `cold ${fmt(coldS)}`, ratio: ratio(checkoutS, coldS), target: '', pass: null });
-rows.push({ figure: 'fresh checkout, .comfygen kept: later', comfygen: `${fmt(checkoutAgainS)}; ${peakOf(checkoutAgain)}`, comparator: `cold ${fmt(coldS)}`, ratio: ratio(checkoutAgainS, coldS), target: '', pass: null });
-rows.push({ figure: 'check, no .comfygen', comfygen: fmt(checkS.cold), comparator: `naive.py ${fmt(naiveS)}`, ratio: ratio(checkS.cold, naiveS), target: '', pass: null });
-rows.push({ figure: 'check, repeated', comfygen: fmt(checkS.repeated), comparator: `check, no .comfygen ${fmt(checkS.cold)}`, ratio: ratio(checkS.repeated, checkS.cold), target: '', pass: null });
-rows.push({ figure: 'check, fresh checkout, .comfygen kept: later', comfygen: fmt(checkS.checkoutAgain), comparator: `1st ${fmt(checkS.checkout)}`, ratio: ratio(checkS.checkoutAgain, checkS.checkout), target: '', pass: null });
-rows.push({ figure: 'model bytes read, warm', comfygen: String(warmOut?.bytesRead), comparator: `cold: ${coldOut?.bytesRead}`, ratio: '', target: '= 0', pass: warmOut?.bytesRead === 0 });
+if (builds) {
+  rows.push({ figure: 'cold build --offline', comfygen: fmt(coldS), comparator: `naive.py ${fmt(naiveS)}`, ratio: ratio(coldS, naiveS), target: '≤ 1.00×', pass: coldS / naiveS <= 1.0 });
+  rows.push({ figure: 'floor: read + JSON.parse only', comfygen: fmt(floorS), comparator: `cold build ${fmt(coldS)}`, ratio: ratio(floorS, coldS), target: '', pass: null });
+  rows.push({ figure: 'warm rebuild', comfygen: fmt(warmS), comparator: `naive.py ${fmt(naiveS)}`, ratio: ratio(warmS, naiveS), target: '≤ 0.35×', pass: warmS / naiveS <= 0.35 });
+  rows.push({ figure: 'rebuild, one workflow edited', comfygen: `${fmt(editedS)}; ${peakOf(edited)}`, comparator: `cold ${fmt(coldS)}`, ratio: ratio(editedS, coldS), target: '', pass: null });
+  rows.push({ figure: 'fresh checkout, .comfygen kept: 1st', comfygen: `${fmt(checkoutS)}; ${peakOf(checkout)}`, comparator: `cold ${fmt(coldS)}`, ratio: ratio(checkoutS, coldS), target: '', pass: null });
+  rows.push({ figure: 'fresh checkout, .comfygen kept: later', comfygen: `${fmt(checkoutAgainS)}; ${peakOf(checkoutAgain)}`, comparator: `cold ${fmt(coldS)}`, ratio: ratio(checkoutAgainS, coldS), target: '', pass: null });
+  rows.push({ figure: 'check, no .comfygen', comfygen: fmt(checkS.cold), comparator: `naive.py ${fmt(naiveS)}`, ratio: ratio(checkS.cold, naiveS), target: '', pass: null });
+  rows.push({ figure: 'check, repeated', comfygen: fmt(checkS.repeated), comparator: `check, no .comfygen ${fmt(checkS.cold)}`, ratio: ratio(checkS.repeated, checkS.cold), target: '', pass: null });
+  rows.push({ figure: 'check, fresh checkout, .comfygen kept: later', comfygen: fmt(checkS.checkoutAgain), comparator: `1st ${fmt(checkS.checkout)}`, ratio: ratio(checkS.checkoutAgain, checkS.checkout), target: '', pass: null });
+  rows.push({ figure: 'model bytes read, warm', comfygen: String(warmOut?.bytesRead), comparator: `cold: ${coldOut?.bytesRead}`, ratio: '', target: '= 0', pass: warmOut?.bytesRead === 0 });
+}
 if (hash) {
   const gibs = (s: number) => `${(hash!.gib / s).toFixed(2)} GiB/s`;
   const vs = (ours: number, theirs: number, target: number): Pick<Row, 'ratio' | 'target' | 'pass'> =>
@@ -197,7 +209,7 @@ if (hash) {
   rows.push({ figure: 'blake3, many files', comfygen: gibs(hash.blake3Seconds), comparator: `b3sum ${gibs(hash.b3sumSeconds)}`, ...vs(hash.blake3Seconds, hash.b3sumSeconds, 0.8) });
   rows.push({ figure: 'sha256 + blake3, one pass', comfygen: gibs(hash.bothSeconds), comparator: `sha256sum then b3sum ${gibs(hash.sha256sumSeconds + hash.b3sumSeconds)}`, ratio: `${((hash.sha256sumSeconds + hash.b3sumSeconds) / hash.bothSeconds).toFixed(2)}×`, target: '', pass: null });
 }
-rows.push({ figure: 'peak RSS (build)', comfygen: `${peakRss.toFixed(0)} MB`, comparator: `naive.py ${Math.max(...naiveRuns.map((m) => m.peakRssMb ?? 0)).toFixed(0)} MB`, ratio: '', target: '≤ 300 MB', pass: peakRss <= 300 });
+if (builds) rows.push({ figure: 'peak RSS (build)', comfygen: `${peakRss.toFixed(0)} MB`, comparator: `naive.py ${Math.max(...naiveRuns.map((m) => m.peakRssMb ?? 0)).toFixed(0)} MB`, ratio: '', target: '≤ 300 MB', pass: peakRss <= 300 });
 if (requests) {
   rows.push({ figure: `requests, cold cache (${requests.models} models)`, comfygen: String(requests.cold), comparator: `warm lock: ${requests.warm}`, ratio: '', target: '', pass: null });
   rows.push({ figure: 'requests, cache but no lock', comfygen: String(requests.cacheOnly), comparator: `cold: ${requests.cold}`, ratio: '', target: '', pass: null });
@@ -241,7 +253,7 @@ if (downloads) {
 }
 
 const spec = SIZES[size];
-console.log(`\nsize ${size}: ${spec.workflows} workflows, ${spec.models} model files; ${coldOut?.demands} models referenced, ${coldOut?.present} present; ${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} cores, Node ${process.version}; median of ${repeat}`);
+if (builds) console.log(`\nsize ${size}: ${spec.workflows} workflows, ${spec.models} model files; ${coldOut?.demands} models referenced, ${coldOut?.present} present; ${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} cores, Node ${process.version}; median of ${repeat}`);
 const cols: Array<keyof Row> = ['figure', 'comfygen', 'comparator', 'ratio', 'target', 'pass'];
 const cell = (r: Row, c: keyof Row) => (c === 'pass' ? (r.pass === null ? '' : r.pass ? 'PASS' : 'MISS') : String(r[c]));
 const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r, c).length)));
@@ -251,7 +263,7 @@ if (size !== 'L' && size !== 'XL') console.log('(targets are defined for size L,
 
 await writeFile(join(here, 'results.json'), `${JSON.stringify({
   size, ...spec, cores: availableParallelism(), node: process.version, repeat,
-  build: { coldSeconds: coldS, warmSeconds: warmS, editedSeconds: editedS, checkoutSeconds: checkoutS, checkoutAgainSeconds: checkoutAgainS, naiveSeconds: naiveS, parseFloorSeconds: floorS, peakRssMb: peakRss, cold: coldOut, warm: warmOut },
-  check: { coldSeconds: checkS.cold, repeatedSeconds: checkS.repeated, checkoutSeconds: checkS.checkout, checkoutAgainSeconds: checkS.checkoutAgain },
+  build: builds ? { coldSeconds: coldS, warmSeconds: warmS, editedSeconds: editedS, checkoutSeconds: checkoutS, checkoutAgainSeconds: checkoutAgainS, naiveSeconds: naiveS, parseFloorSeconds: floorS, peakRssMb: peakRss, cold: coldOut, warm: warmOut } : null,
+  check: builds ? { coldSeconds: checkS.cold, repeatedSeconds: checkS.repeated, checkoutSeconds: checkS.checkout, checkoutAgainSeconds: checkS.checkoutAgain } : null,
   hash, hashCli, startup, downloads, requests, rows,
 }, null, 2)}\n`);
