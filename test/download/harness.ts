@@ -1,7 +1,7 @@
 /** Shared setup for download.sh tests: build locks, render, run the script with real bash + curl. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { LockedModel, Lockfile } from '../../src/core/types.js';
@@ -132,6 +132,22 @@ export function processesMentioning(needle: string): number[] {
     try {
       if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle)) found.push(Number(pid));
     } catch { /* gone */ }
+  }
+  return found;
+}
+
+/**
+ * Pids of the processes that hold `path` open (a curl writing it, a hasher reading it), from
+ * their descriptors: also those whose command line does not name it.
+ */
+export function processesHolding(path: string): number[] {
+  const found: number[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (readdirSync(`/proc/${pid}/fd`).some((fd) => {
+        try { return readlinkSync(`/proc/${pid}/fd/${fd}`) === path; } catch { return false; }
+      })) found.push(Number(pid));
+    } catch { /* gone, or not ours to look into */ }
   }
   return found;
 }

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RequestRecord } from '../helpers/file-server.js';
-import { baseEnv, bytes, listTree, lockOf, pin, processesMentioning, prng, runScript, serverAndDir, sha256, summary, writeScript } from './harness.js';
+import { baseEnv, bytes, listTree, lockOf, pin, processesHolding, processesMentioning, prng, runScript, serverAndDir, sha256, summary, writeScript } from './harness.js';
 
 const fx = serverAndDir(test, 'comfygen-dl-split-');
 
@@ -90,7 +90,7 @@ test('a slow connection hands the rest to several: each chunk asked for once, wr
   assert.ok(hashed.length > 0 && hashed.every((what) => what.startsWith('pipe:')), `the hash came from the chunks as they landed, not from reading the file again: ${hashed.join(', ')}`);
 });
 
-test('killed at 24 seeded random points over several connections: what the .part.map records is right, never fetched again, and nothing outlives a run', async () => {
+test('killed at 24 seeded random points over several connections: what the .part.map records is right, never fetched again, nothing outlives a run, nothing else is touched', async () => {
   // ~100 KB/s per connection and 4 of them: 24 short runs cannot finish 8 MiB.
   const body = bytes(8 * 1024 * 1024, 43);
   fx.server.file('/split/kill.safetensors', body, { chunkSize: 4096, chunkDelayMs: 40 });
@@ -98,8 +98,13 @@ test('killed at 24 seeded random points over several connections: what the .part
   const script = await writeScript(dir, lockOf({ 'checkpoints/kill.safetensors': pin(`${fx.server.url}/split/kill.safetensors`, body) }));
   const part = join(models, 'checkpoints/kill.safetensors.part');
   const map = `${part}.map`;
+  // A file of the user's beside it, which no run may touch.
+  const mine = bytes(100_000, 44);
+  await mkdir(join(models, 'checkpoints'), { recursive: true });
+  await writeFile(join(models, 'checkpoints/mine.safetensors'), mine);
   const random = prng(20261207);
-  const ways = ['kill-group', 'int-group', 'term-script'] as const;
+  // Power loss, a shutdown, Ctrl-C, `kill <pid>`.
+  const ways = ['kill-group', 'term-group', 'int-group', 'term-script'] as const;
   let kills = 0;
   let resumedSplit = 0;
   for (let round = 0; round < 24; round++) {
@@ -111,6 +116,7 @@ test('killed at 24 seeded random points over several connections: what the .part
     const kill = (child: ChildProcess) => {
       try {
         if (way === 'kill-group') process.kill(-child.pid!, 'SIGKILL');
+        else if (way === 'term-group') process.kill(-child.pid!, 'SIGTERM');
         else if (way === 'int-group') process.kill(-child.pid!, 'SIGINT');
         else process.kill(child.pid!, 'SIGTERM');
         kills++;
@@ -127,7 +133,7 @@ test('killed at 24 seeded random points over several connections: what the .part
     assert.not.ok(existsSync(join(models, 'checkpoints/kill.safetensors')), `round ${round} was interrupted before the end`);
     // However it was stopped, no curl, dd or hasher goes on (a few seconds' grace for a loaded machine:
     // a curl left running would still be fetching then).
-    const leftovers = () => [...processesMentioning('/split/kill.safetensors'), ...processesMentioning(part)];
+    const leftovers = () => [...processesMentioning('/split/kill.safetensors'), ...processesMentioning(part), ...processesHolding(part), ...processesHolding(map)];
     for (const until = Date.now() + 3000; leftovers().length > 0 && Date.now() < until;) await new Promise((res) => setTimeout(res, 50));
     assert.equal(leftovers(), [], `round ${round} (${way}): nothing outlives the stopped script`);
 
@@ -157,7 +163,8 @@ test('killed at 24 seeded random points over several connections: what the .part
   const last = await runScript(script, ['--connections', '4'], { env });
   assert.is(last.code, 0, last.output);
   assert.is(sha256(await readFile(join(models, 'checkpoints/kill.safetensors'))), sha256(body));
-  assert.equal(await listTree(models), ['checkpoints/', 'checkpoints/kill.safetensors'], 'no .part, .part.map or scratch left');
+  assert.equal(await listTree(models), ['checkpoints/', 'checkpoints/kill.safetensors', 'checkpoints/mine.safetensors'], 'no .part, .part.map or scratch left');
+  assert.equal(await readFile(join(models, 'checkpoints/mine.safetensors')), mine, 'the file beside it is untouched');
 });
 
 test('a server that sends no parts on their own: one connection, resumed where it stopped', async () => {
@@ -187,6 +194,59 @@ test('a server that sends no parts on their own: one connection, resumed where i
   assert.equal(await listTree(b.models), ['loras/', 'loras/liar.safetensors']);
 });
 
+test('a .part.map line cut short (a full disk) counts for nothing: that chunk comes again, the file is whole', async () => {
+  const chunk = 65536;
+  const body = bytes(10 * chunk, 36);
+  fx.server.file('/split/cut-line.safetensors', body);
+  const { dir, models, env } = await fresh();
+  await mkdir(join(models, 'loras'), { recursive: true });
+  // Chunks 0 and 1 were being recorded; only `1` of the line `12` was written, and chunk 1 holds zeros.
+  const part = Buffer.alloc(3 * chunk);
+  body.copy(part, 0, 0, chunk);
+  body.copy(part, 2 * chunk, 2 * chunk, 3 * chunk);
+  await writeFile(join(models, 'loras/cut.safetensors.part'), part);
+  await writeFile(join(models, 'loras/cut.safetensors.part.map'), `comfygen-chunks 1 ${body.length} 0 ${chunk}\n0\n2\n1`);
+  const script = await writeScript(dir, lockOf({ 'loras/cut.safetensors': pin(`${fx.server.url}/split/cut-line.safetensors`, body) }));
+  const r = await runScript(script, ['--connections', '2'], { env });
+  assert.is(r.code, 0, r.output);
+  assert.equal(readFileSync(join(models, 'loras/cut.safetensors')), body);
+  const asked = fx.server.requestsFor('/split/cut-line.safetensors').map((q) => q.range).sort();
+  const expected = [1, 3, 4, 5, 6, 7, 8, 9].map((k) => `bytes=${k * chunk}-${(k + 1) * chunk - 1}`).sort();
+  assert.equal(asked, expected, 'the chunks recorded in whole lines are not fetched again; chunk 1 is');
+
+  // A header cut short: the .part is still in one piece (chunks start only after the header is
+  // written), and resumes where it ends.
+  fx.server.file('/split/cut-head.safetensors', body);
+  await writeFile(join(models, 'loras/head.safetensors.part'), body.subarray(0, 100_000));
+  await writeFile(join(models, 'loras/head.safetensors.part.map'), `comfygen-chunks 1 ${body.length} 0 6553`);
+  const script2 = await writeScript(dir, lockOf({ 'loras/head.safetensors': pin(`${fx.server.url}/split/cut-head.safetensors`, body) }));
+  const r2 = await runScript(script2, ['--connections', '1'], { env });
+  assert.is(r2.code, 0, r2.output);
+  assert.equal(readFileSync(join(models, 'loras/head.safetensors')), body);
+  assert.equal(fx.server.requestsFor('/split/cut-head.safetensors').map((q) => q.rangeStart), [100_000], 'resumed where the .part ends');
+  assert.equal(await listTree(models), ['loras/', 'loras/cut.safetensors', 'loras/head.safetensors']);
+});
+
+test('a recorded chunk whose bytes went bad on disk: the hash catches it, the download is removed, the next run fetches it all', async () => {
+  const chunk = 65536;
+  const body = bytes(6 * chunk, 37);
+  fx.server.file('/split/rot.safetensors', body);
+  const { dir, models, env } = await fresh();
+  await mkdir(join(models, 'loras'), { recursive: true });
+  const part = Buffer.from(body.subarray(0, 2 * chunk));
+  part[chunk + 5] ^= 0xff;
+  await writeFile(join(models, 'loras/rot.safetensors.part'), part);
+  await writeFile(join(models, 'loras/rot.safetensors.part.map'), `comfygen-chunks 1 ${body.length} 0 ${chunk}\n0\n1\n`);
+  const script = await writeScript(dir, lockOf({ 'loras/rot.safetensors': pin(`${fx.server.url}/split/rot.safetensors`, body) }));
+  const r = await runScript(script, ['--connections', '2'], { env });
+  assert.is(r.code, 1, r.output);
+  assert.match(r.stderr, /loras\/rot\.safetensors: FAILED: sha256 mismatch; the download was removed/);
+  assert.equal(await listTree(models), ['loras/'], 'neither the .part nor its .part.map is kept');
+  const again = await runScript(script, ['--connections', '2'], { env });
+  assert.is(again.code, 0, again.output);
+  assert.equal(readFileSync(join(models, 'loras/rot.safetensors')), body);
+});
+
 test('broken, cut and refused chunks are fetched again from their start; the file is whole', async () => {
   const { dir, models, env } = await fresh();
   const body = bytes(2 * 1024 * 1024, 35);
@@ -207,36 +267,29 @@ test('broken, cut and refused chunks are fetched again from their start; the fil
   assert.equal(await listTree(models), ['loras/', 'loras/faults.safetensors']);
 });
 
-test('--jobs 1: a file is verified while the next one downloads', async () => {
+test('one connection: a large file is hashed as it lands, never read again; a small one once it is in', async () => {
   const { dir, models, env } = await fresh();
-  const a = bytes(300_000, 33);
-  const b = bytes(300_000, 34);
-  fx.server.file('/split/first.safetensors', a);
-  fx.server.file('/split/second.safetensors', b);
-  // An openssl that, hashing the first file, waits (up to 20 s) for the second one's download to start.
-  const bin = join(dir, 'bin');
-  const log = join(dir, 'overlap.log');
-  await mkdir(bin, { recursive: true });
-  const real = (process.env.PATH ?? '').split(':').map((d) => join(d, 'openssl')).find((p) => existsSync(p))!;
-  const second = join(models, 'checkpoints/second.safetensors');
-  await writeFile(join(bin, 'openssl'), `#!/bin/bash
-if [[ $(readlink /proc/self/fd/0) == *first.safetensors.part ]]; then
-  for ((i = 0; i < 400; i++)); do
-    if [[ -e '${second}.part' || -e '${second}' ]]; then echo overlap >>'${log}'; break; fi
-    sleep 0.05
-  done
-fi
-exec '${real}' "$@"
-`);
-  await chmod(join(bin, 'openssl'), 0o755);
+  // Above the 32 MiB from which download.sh follows the download with its hasher.
+  const large = bytes(40 * 1024 * 1024 + 321, 33);
+  const small = bytes(300_000, 34);
+  fx.server.file('/split/large.safetensors', large);
+  fx.server.file('/split/small.safetensors', small);
+  const openssl = await loggingOpenssl(dir);
   const script = await writeScript(dir, lockOf({
-    'checkpoints/first.safetensors': pin(`${fx.server.url}/split/first.safetensors`, a),
-    'checkpoints/second.safetensors': pin(`${fx.server.url}/split/second.safetensors`, b),
+    'checkpoints/large.safetensors': pin(`${fx.server.url}/split/large.safetensors`, large),
+    'checkpoints/small.safetensors': pin(`${fx.server.url}/split/small.safetensors`, small),
   }));
-  const r = await runScript(script, ['--jobs', '1'], { env: { ...env, PATH: `${bin}:${process.env.PATH}` } });
+  const r = await runScript(script, ['--jobs', '1', '--connections', '1'], { env: { ...env, PATH: openssl.path } });
   assert.is(r.code, 0, r.output);
   assert.equal(summary(r.output), { downloaded: 2, skipped: 0, failed: 0, unresolved: 0 });
-  assert.is(existsSync(log) ? readFileSync(log, 'utf8').trim() : '', 'overlap', 'the second download started while the first file was hashed');
+  const reads = readFileSync(openssl.log, 'utf8').trim().split('\n');
+  assert.is(reads.length, 2, `one hash per file: ${reads.join(', ')}`);
+  assert.ok(reads[0]!.startsWith('pipe:'), `the large file was hashed as it came, not read again: ${reads[0]}`);
+  assert.ok(reads[1]!.endsWith('small.safetensors.part'), `the small one once it was in: ${reads[1]}`);
+  assert.equal(fx.server.requestsFor('/split/large.safetensors').map((q) => q.range), [null], 'over one connection');
+  assert.ok(sha256(readFileSync(join(models, 'checkpoints/large.safetensors'))) === sha256(large));
+  assert.equal(readFileSync(join(models, 'checkpoints/small.safetensors')), small);
+  assert.equal(await listTree(models), ['checkpoints/', 'checkpoints/large.safetensors', 'checkpoints/small.safetensors']);
 });
 
 test.run();
