@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RequestRecord } from '../helpers/file-server.js';
-import { baseEnv, bytes, listTree, lockOf, pin, processesHolding, processesMentioning, prng, runScript, serverAndDir, sha256, summary, writeScript } from './harness.js';
+import { baseEnv, bytes, listTree, lockOf, pathWithout, pin, processesHolding, processesMentioning, prng, runScript, serverAndDir, sha256, summary, writeScript } from './harness.js';
 
 const fx = serverAndDir(test, 'comfygen-dl-split-');
 
@@ -45,9 +45,10 @@ function recorded(map: string): { base: number; chunk: number; done: Set<number>
 
 /**
  * A PATH whose `openssl` logs what its stdin is (a pipe, or a file) before running the real one:
- * which bytes were hashed by reading the file back, and which as they came.
+ * which bytes were hashed by reading the file back, and which as they came. Without python3 when
+ * `python` is false: download.sh's hasher is then a feeder piping into openssl.
  */
-async function loggingOpenssl(dir: string): Promise<{ path: string; log: string }> {
+async function loggingOpenssl(dir: string, python = true): Promise<{ path: string; log: string; read: () => string[] }> {
   const bin = join(dir, 'bin');
   const log = join(dir, 'openssl.log');
   await mkdir(bin, { recursive: true });
@@ -55,40 +56,47 @@ async function loggingOpenssl(dir: string): Promise<{ path: string; log: string 
   assert.ok(real, 'openssl is installed');
   await writeFile(join(bin, 'openssl'), `#!/bin/sh\nreadlink /proc/self/fd/0 >>'${log}'\nexec '${real}' "$@"\n`);
   await chmod(join(bin, 'openssl'), 0o755);
-  return { path: `${bin}:${process.env.PATH}`, log };
+  const rest = python ? process.env.PATH! : await pathWithout(dir, ['python3']);
+  return { path: `${bin}:${rest}`, log, read: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean) : []) };
 }
 
-test('a slow connection hands the rest to several: each chunk asked for once, written in place, verified as it lands', async () => {
-  const { dir, models, env } = await fresh({ COMFYGEN_PROGRESS_SECONDS: '1' });
-  const body = bytes(3 * 1024 * 1024 + 12_345, 31);
-  // About 200 KB/s per connection: far below COMFYGEN_SPLIT_BELOW, and slow enough for progress lines.
-  fx.server.file('/split/slow.safetensors', body, { chunkSize: 8192, chunkDelayMs: 40 });
-  const openssl = await loggingOpenssl(dir);
-  const script = await writeScript(dir, lockOf({ 'checkpoints/slow.safetensors': pin(`${fx.server.url}/split/slow.safetensors`, body) }));
-  const r = await runScript(script, [], { env: { ...env, PATH: openssl.path } });
-  assert.is(r.code, 0, r.output);
-  assert.equal(summary(r.output), { downloaded: 1, skipped: 0, failed: 0, unresolved: 0 });
-  assert.match(r.stdout, /slow\.safetensors: one connection brings [\d.]+ KiB\/s: fetching the remaining [\d.]+ (KiB|MiB) over up to 8 connections/);
-  assert.match(r.stdout, /^checkpoints\/slow\.safetensors: [\d.]+ (KiB|MiB) of 3\.0 MiB(, [\d.]+ (KiB|MiB)\/s)?, up to 8 connections$/m, 'progress says how it goes');
-  assert.is(sha256(await readFile(join(models, 'checkpoints/slow.safetensors'))), sha256(body));
-  assert.equal(await listTree(models), ['checkpoints/', 'checkpoints/slow.safetensors'], 'no .part, .part.map or scratch left');
+for (const python of [true, false]) {
+  const hasher = python ? 'python3 reading the .part' : 'chunks piped into openssl (no python3)';
+  test(`a slow connection hands the rest to several: each chunk asked for once, written in place, verified as it lands (${hasher})`, async () => {
+    const { dir, models, env } = await fresh({ COMFYGEN_PROGRESS_SECONDS: '1' });
+    const body = bytes(3 * 1024 * 1024 + 12_345, python ? 31 : 30);
+    const path = `/split/slow-${python}.safetensors`;
+    // About 200 KB/s per connection: far below COMFYGEN_SPLIT_BELOW, and slow enough for progress lines.
+    fx.server.file(path, body, { chunkSize: 8192, chunkDelayMs: 40 });
+    const openssl = await loggingOpenssl(dir, python);
+    const script = await writeScript(dir, lockOf({ 'checkpoints/slow.safetensors': pin(`${fx.server.url}${path}`, body) }));
+    const r = await runScript(script, [], { env: { ...env, PATH: openssl.path } });
+    assert.is(r.code, 0, r.output);
+    assert.equal(summary(r.output), { downloaded: 1, skipped: 0, failed: 0, unresolved: 0 });
+    assert.match(r.stdout, /slow\.safetensors: one connection brings [\d.]+ KiB\/s: fetching the remaining [\d.]+ (KiB|MiB) over up to 8 connections/);
+    assert.match(r.stdout, /^checkpoints\/slow\.safetensors: [\d.]+ (KiB|MiB) of 3\.0 MiB(, [\d.]+ (KiB|MiB)\/s)?, up to 8 connections$/m, 'progress says how it goes');
+    assert.is(sha256(await readFile(join(models, 'checkpoints/slow.safetensors'))), sha256(body));
+    assert.equal(await listTree(models), ['checkpoints/', 'checkpoints/slow.safetensors'], 'no .part, .part.map or scratch left');
 
-  const seen = fx.server.requestsFor('/split/slow.safetensors');
-  assert.is(seen[0]!.range, null, 'the first connection asks for the whole file');
-  const chunks = seen.map(chunkOf).filter((c): c is [number, number] => c !== null).sort((a, b) => a[0] - b[0]);
-  const base = chunks[0]![0];
-  assert.ok(base > 0 && base % KiB64 === 0, `the chunks start where the first connection stopped, on 64 KiB (${base})`);
-  assert.ok(seen[0]!.bytesSent >= base, 'nothing before the first chunk is asked for again');
-  let at = base;
-  for (const [from, to] of chunks) {
-    assert.is(from, at, 'each chunk once, one after the other');
-    assert.is(to, Math.min(from + KiB64, body.length) - 1);
-    at = to + 1;
-  }
-  assert.is(at, body.length, 'up to the last byte');
-  const hashed = readFileSync(openssl.log, 'utf8').trim().split('\n');
-  assert.ok(hashed.length > 0 && hashed.every((what) => what.startsWith('pipe:')), `the hash came from the chunks as they landed, not from reading the file again: ${hashed.join(', ')}`);
-});
+    const seen = fx.server.requestsFor(path);
+    assert.is(seen[0]!.range, null, 'the first connection asks for the whole file');
+    const chunks = seen.map(chunkOf).filter((c): c is [number, number] => c !== null).sort((a, b) => a[0] - b[0]);
+    const base = chunks[0]![0];
+    assert.ok(base > 0 && base % KiB64 === 0, `the chunks start where the first connection stopped, on 64 KiB (${base})`);
+    assert.ok(seen[0]!.bytesSent >= base, 'nothing before the first chunk is asked for again');
+    let at = base;
+    for (const [from, to] of chunks) {
+      assert.is(from, at, 'each chunk once, one after the other');
+      assert.is(to, Math.min(from + KiB64, body.length) - 1);
+      at = to + 1;
+    }
+    assert.is(at, body.length, 'up to the last byte');
+    // The digest of the bytes as they came decided: the file itself was never read back to hash it.
+    const hashed = openssl.read();
+    if (python) assert.equal(hashed, [], `python3 hashed it, and its digest was taken: ${hashed.join(', ')}`);
+    else assert.ok(hashed.length === 1 && hashed[0]!.startsWith('pipe:'), `the chunks went through a pipe into openssl as they landed: ${hashed.join(', ')}`);
+  });
+}
 
 test('killed at 24 seeded random points over several connections: what the .part.map records is right, never fetched again, nothing outlives a run, nothing else is touched', async () => {
   // ~100 KB/s per connection and 4 of them: 24 short runs cannot finish 8 MiB.
@@ -103,6 +111,7 @@ test('killed at 24 seeded random points over several connections: what the .part
   await mkdir(join(models, 'checkpoints'), { recursive: true });
   await writeFile(join(models, 'checkpoints/mine.safetensors'), mine);
   const random = prng(20261207);
+  const noPython = await pathWithout(dir, ['python3']);
   // Power loss, a shutdown, Ctrl-C, `kill <pid>`.
   const ways = ['kill-group', 'term-group', 'int-group', 'term-script'] as const;
   let kills = 0;
@@ -122,8 +131,11 @@ test('killed at 24 seeded random points over several connections: what the .part
         kills++;
       } catch { /* finished first */ }
     };
+    // Every way of stopping it, with each hasher: python3 reading the .part, or a feeder piping it
+    // into openssl.
+    const python = Math.floor(round / ways.length) % 2 === 0;
     await runScript(script, ['--connections', '4'], {
-      env,
+      env: python ? env : { ...env, PATH: noPython },
       onSpawn: async (child) => {
         const until = Date.now() + 10_000;
         while (fx.server.requests.length === seen && Date.now() < until) await new Promise((res) => setTimeout(res, 5));
@@ -234,7 +246,7 @@ test('a recorded chunk whose bytes went bad on disk: the hash catches it, the do
   const { dir, models, env } = await fresh();
   await mkdir(join(models, 'loras'), { recursive: true });
   const part = Buffer.from(body.subarray(0, 2 * chunk));
-  part[chunk + 5] ^= 0xff;
+  part[chunk + 5] = part[chunk + 5]! ^ 0xff;
   await writeFile(join(models, 'loras/rot.safetensors.part'), part);
   await writeFile(join(models, 'loras/rot.safetensors.part.map'), `comfygen-chunks 1 ${body.length} 0 ${chunk}\n0\n1\n`);
   const script = await writeScript(dir, lockOf({ 'loras/rot.safetensors': pin(`${fx.server.url}/split/rot.safetensors`, body) }));
@@ -246,6 +258,29 @@ test('a recorded chunk whose bytes went bad on disk: the hash catches it, the do
   assert.is(again.code, 0, again.output);
   assert.equal(readFileSync(join(models, 'loras/rot.safetensors')), body);
 });
+
+for (const python of [true, false]) {
+  test(`a .part the server cannot resume is cut and its hasher starts over: a digest is never of bytes that are gone (${python ? 'python3' : 'no python3'})`, async () => {
+    const { dir, models, env } = await fresh();
+    const body = bytes(40 * 1024 * 1024, python ? 39 : 40);
+    // What the server sends differs from the pin in its first byte only; the .part left by an
+    // earlier run holds the pinned first MiB.
+    const served = Buffer.from(body);
+    served[0] = served[0]! ^ 0xff;
+    const path = `/split/no-resume-${python}.safetensors`;
+    // Slow to answer, so the hasher has read the .part's first MiB before curl finds it cannot resume.
+    fx.server.file(path, served, { ignoreRange: true, answerDelayMs: 1500 });
+    await mkdir(join(models, 'checkpoints'), { recursive: true });
+    await writeFile(join(models, 'checkpoints/n.safetensors.part'), body.subarray(0, 1024 * 1024));
+    const openssl = await loggingOpenssl(dir, python);
+    const script = await writeScript(dir, lockOf({ 'checkpoints/n.safetensors': pin(`${fx.server.url}${path}`, body) }));
+    const r = await runScript(script, ['--connections', '1'], { env: { ...env, PATH: openssl.path } });
+    assert.is(r.code, 1, r.output);
+    assert.match(r.stdout, /the server ignores ranges; starting this file over/);
+    assert.match(r.stderr, /checkpoints\/n\.safetensors: FAILED: sha256 mismatch; the download was removed/);
+    assert.equal(await listTree(models), ['checkpoints/'], 'nothing published, nothing kept');
+  });
+}
 
 test('broken, cut and refused chunks are fetched again from their start; the file is whole', async () => {
   const { dir, models, env } = await fresh();
@@ -267,29 +302,34 @@ test('broken, cut and refused chunks are fetched again from their start; the fil
   assert.equal(await listTree(models), ['loras/', 'loras/faults.safetensors']);
 });
 
-test('one connection: a large file is hashed as it lands, never read again; a small one once it is in', async () => {
-  const { dir, models, env } = await fresh();
-  // Above the 32 MiB from which download.sh follows the download with its hasher.
-  const large = bytes(40 * 1024 * 1024 + 321, 33);
-  const small = bytes(300_000, 34);
-  fx.server.file('/split/large.safetensors', large);
-  fx.server.file('/split/small.safetensors', small);
-  const openssl = await loggingOpenssl(dir);
-  const script = await writeScript(dir, lockOf({
-    'checkpoints/large.safetensors': pin(`${fx.server.url}/split/large.safetensors`, large),
-    'checkpoints/small.safetensors': pin(`${fx.server.url}/split/small.safetensors`, small),
-  }));
-  const r = await runScript(script, ['--jobs', '1', '--connections', '1'], { env: { ...env, PATH: openssl.path } });
-  assert.is(r.code, 0, r.output);
-  assert.equal(summary(r.output), { downloaded: 2, skipped: 0, failed: 0, unresolved: 0 });
-  const reads = readFileSync(openssl.log, 'utf8').trim().split('\n');
-  assert.is(reads.length, 2, `one hash per file: ${reads.join(', ')}`);
-  assert.ok(reads[0]!.startsWith('pipe:'), `the large file was hashed as it came, not read again: ${reads[0]}`);
-  assert.ok(reads[1]!.endsWith('small.safetensors.part'), `the small one once it was in: ${reads[1]}`);
-  assert.equal(fx.server.requestsFor('/split/large.safetensors').map((q) => q.range), [null], 'over one connection');
-  assert.ok(sha256(readFileSync(join(models, 'checkpoints/large.safetensors'))) === sha256(large));
-  assert.equal(readFileSync(join(models, 'checkpoints/small.safetensors')), small);
-  assert.equal(await listTree(models), ['checkpoints/', 'checkpoints/large.safetensors', 'checkpoints/small.safetensors']);
-});
+for (const python of [true, false]) {
+  test(`one connection: a large file is hashed as it lands, never read again; a small one once it is in (${python ? 'python3' : 'no python3'})`, async () => {
+    const { dir, models, env } = await fresh();
+    // Above the 32 MiB from which download.sh follows the download with its hasher.
+    const large = bytes(40 * 1024 * 1024 + 321, python ? 33 : 38);
+    const small = bytes(300_000, 34);
+    fx.server.file(`/split/large-${python}.safetensors`, large);
+    fx.server.file(`/split/small-${python}.safetensors`, small);
+    const openssl = await loggingOpenssl(dir, python);
+    const script = await writeScript(dir, lockOf({
+      'checkpoints/large.safetensors': pin(`${fx.server.url}/split/large-${python}.safetensors`, large),
+      'checkpoints/small.safetensors': pin(`${fx.server.url}/split/small-${python}.safetensors`, small),
+    }));
+    const r = await runScript(script, ['--jobs', '1', '--connections', '1'], { env: { ...env, PATH: openssl.path } });
+    assert.is(r.code, 0, r.output);
+    assert.equal(summary(r.output), { downloaded: 2, skipped: 0, failed: 0, unresolved: 0 });
+    const reads = openssl.read();
+    const smallRead = reads.filter((what) => what.endsWith('small.safetensors.part'));
+    assert.is(smallRead.length, 1, `the small file was hashed once it was in: ${reads.join(', ')}`);
+    const largeReads = reads.filter((what) => !what.endsWith('small.safetensors.part'));
+    // Never a read of the large .part: its digest came as it landed.
+    if (python) assert.equal(largeReads, [], `python3 hashed the large file: ${reads.join(', ')}`);
+    else assert.ok(largeReads.length === 1 && largeReads[0]!.startsWith('pipe:'), `the large file was piped into openssl as it came: ${reads.join(', ')}`);
+    assert.equal(fx.server.requestsFor(`/split/large-${python}.safetensors`).map((q) => q.range), [null], 'over one connection');
+    assert.ok(sha256(readFileSync(join(models, 'checkpoints/large.safetensors'))) === sha256(large));
+    assert.equal(readFileSync(join(models, 'checkpoints/small.safetensors')), small);
+    assert.equal(await listTree(models), ['checkpoints/', 'checkpoints/large.safetensors', 'checkpoints/small.safetensors']);
+  });
+}
 
 test.run();

@@ -14,6 +14,8 @@ export interface ServedFile {
   chunkDelayMs?: number;
   /** Answer every request with the whole file (200), as servers without Range support do. */
   ignoreRange?: boolean;
+  /** Wait this long before answering each request (a slow server). */
+  answerDelayMs?: number;
   /** Answer 401 unless the request carries exactly this Authorization header. */
   requireAuth?: string;
 }
@@ -150,6 +152,7 @@ function answer(res: ServerResponse, record: RequestRecord, status: number, head
 }
 
 async function sendFile(req: IncomingMessage, res: ServerResponse, record: RequestRecord, file: ServedFile, fault: Fault | null) {
+  if (file.answerDelayMs) await sleep(file.answerDelayMs);
   const size = file.body.length;
   let start = 0;
   let end = size - 1;
