@@ -12,7 +12,8 @@
  * - capped: the 2 GiB file into an empty MODELS_DIR (download.sh verifies it) against one curl
  *   (one connection, no hashing) and `aria2c -x8 -s8` checking the same sha256 itself;
  * - uncapped: the four 512 MiB files, `--jobs 1`, against one curl fetching the four in turn with
- *   no hashing at all;
+ *   no hashing at all, and (the floor of any verification on this machine) that curl followed by
+ *   `openssl dgst -sha256` of each file it wrote;
  * - rerun: download.sh again over the complete box the last uncapped run left, with the bytes
  *   all its processes read (`rchar` of a parent that reaps them) and, where strace is installed,
  *   how many model files it opened; `--verify` (which reads them all) beside it.
@@ -47,8 +48,11 @@ export interface DownloadFigures {
     bytes: number;
     downloadSh: number;
     curl: number;
-    /** Median of per-round ratios, download.sh's time over curl's. */
+    /** curl, then openssl dgst -sha256 of each file: downloading and verifying one after the other. */
+    curlThenSha256: number;
+    /** Medians of per-round ratios: download.sh's time over curl's, and curl-then-sha256's over curl's. */
     vsCurl: number;
+    floorVsCurl: number;
   };
   rerun: {
     files: number;
@@ -91,11 +95,11 @@ export async function downloadBench(cli: string, distDir: string, dir: string, r
       return path;
     };
 
-    const s = { ds: [] as number[], curl: [] as number[], aria: [] as number[], dsFast: [] as number[], curlFast: [] as number[] };
-    const r = { timesCurl: [] as number[], vsAria: [] as number[], vsCurlFast: [] as number[] };
+    const s = { ds: [] as number[], curl: [] as number[], aria: [] as number[], dsFast: [] as number[], curlFast: [] as number[], floorFast: [] as number[] };
+    const r = { timesCurl: [] as number[], vsAria: [] as number[], vsCurlFast: [] as number[], floorVsCurl: [] as number[] };
     let box = '';
     for (let round = 0; round < runs; round++) {
-      console.error(`  round ${round + 1}/${runs}: capped (download.sh, curl${aria2c ? ', aria2c' : ''}), uncapped (download.sh --jobs 1, curl) …`);
+      console.error(`  round ${round + 1}/${runs}: capped (download.sh, curl${aria2c ? ', aria2c' : ''}), uncapped (download.sh --jobs 1, curl, curl then openssl) …`);
       const ds = (await downloadSh(await fresh('capped-ds'), ['--only', `checkpoints/${big!.name}`])).seconds;
       await expectInstalled(join(boxes, 'capped-ds', 'checkpoints'), [big!]);
       const out = await fresh('capped-curl');
@@ -110,12 +114,19 @@ export async function downloadBench(cli: string, distDir: string, dir: string, r
       const dsFast = (await downloadSh(box, ['--jobs', '1', '--only', 'checkpoints/m*'])).seconds;
       await expectInstalled(join(box, 'checkpoints'), small);
       const curlOut = await fresh('fast-curl');
-      const curlFast = (await measure('curl', ['-sS', '--fail', ...small.flatMap((f) => ['-o', join(curlOut, f.name), `${server.url}/fast/${f.name}`])])).seconds;
+      const curlArgs = ['-sS', '--fail', ...small.flatMap((f) => ['-o', join(curlOut, f.name), `${server.url}/fast/${f.name}`])];
+      const curlFast = (await measure('curl', curlArgs)).seconds;
+      await rm(curlOut, { recursive: true, force: true });
+      await mkdir(curlOut, { recursive: true });
+      const hashEach = small.map((f) => `openssl dgst -sha256 -r < '${join(curlOut, f.name)}' >/dev/null`).join(' && ');
+      const floorFast = (await measure('sh', ['-c', `curl "$@" && ${hashEach}`, 'curl', ...curlArgs])).seconds;
       await rm(curlOut, { recursive: true, force: true });
       s.ds.push(ds);
       s.curl.push(curl);
       s.dsFast.push(dsFast);
       s.curlFast.push(curlFast);
+      s.floorFast.push(floorFast);
+      r.floorVsCurl.push(floorFast / curlFast);
       r.timesCurl.push(curl / ds);
       r.vsCurlFast.push(dsFast / curlFast);
       if (aria !== null) {
@@ -145,7 +156,8 @@ export async function downloadBench(cli: string, distDir: string, dir: string, r
         timesCurl: median(r.timesCurl),
         vsAria2c: aria2c ? median(r.vsAria) : null,
       },
-      uncapped: { files: small.length, bytes: small.reduce((n, f) => n + f.bytes, 0), downloadSh: median(s.dsFast), curl: median(s.curlFast), vsCurl: median(r.vsCurlFast) },
+      uncapped: { files: small.length, bytes: small.reduce((n, f) => n + f.bytes, 0), downloadSh: median(s.dsFast), curl: median(s.curlFast),
+        curlThenSha256: median(s.floorFast), vsCurl: median(r.vsCurlFast), floorVsCurl: median(r.floorVsCurl) },
       rerun: {
         files: small.length,
         seconds: median(reruns.map((x) => x.seconds)),
