@@ -45,4 +45,31 @@ test('without flock, lock directories keep the same promise', async () => {
   await assertFetchedOnce(run);
 });
 
+for (const lock of ['flock', 'mkdir'] as const) {
+  test(`two runs on one large file over several connections: one fetches each chunk once, the other waits, then finds it in place (${lock})`, async () => {
+    const dir = join(fx.dir, `split-${lock}`);
+    const models = join(dir, 'models');
+    const body = bytes(2 * 1024 * 1024, lock === 'flock' ? 51 : 52);
+    const path = `/split-${lock}/big.safetensors`;
+    // ~200 KB/s per connection: slow enough that the second run starts while the first is at it.
+    fx.server.file(path, body, { chunkSize: 8192, chunkDelayMs: 40 });
+    const script = await writeScript(dir, lockOf({ 'checkpoints/big.safetensors': pin(`${fx.server.url}${path}`, body) }));
+    const env = { ...baseEnv(dir), MODELS_DIR: models, COMFYGEN_CHUNK_KIB: '64', ...(lock === 'mkdir' ? { PATH: await pathWithout(dir, ['flock']) } : {}) };
+    const first = runScript(script, ['--connections', '4'], { env });
+    // The second starts once the first is fetching chunks.
+    while (!fx.server.requestsFor(path).some((q) => q.range !== null)) await new Promise((res) => setTimeout(res, 10));
+    const second = runScript(script, ['--connections', '4'], { env });
+    const [a, b] = await Promise.all([first, second]);
+    assert.is(a.code, 0, a.output);
+    assert.is(b.code, 0, b.output);
+    assert.equal(summary(a.output), { downloaded: 1, skipped: 0, failed: 0, unresolved: 0 });
+    assert.equal(summary(b.output), { downloaded: 0, skipped: 1, failed: 0, unresolved: 0 });
+    assert.match(b.stdout, /waiting for another download of this file/);
+    assert.is(sha256(await readFile(join(models, 'checkpoints/big.safetensors'))), sha256(body));
+    const ranges = fx.server.requestsFor(path).map((q) => q.range).filter((r): r is string => r !== null);
+    assert.equal(ranges.length, new Set(ranges).size, `no chunk was fetched twice: ${ranges.join(', ')}`);
+    assert.equal(await listTree(models), ['checkpoints/', 'checkpoints/big.safetensors'], 'no .part, .part.map or lock left');
+  });
+}
+
 test.run();
