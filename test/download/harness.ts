@@ -126,6 +126,22 @@ export function runScript(script: string, args: string[], opts: RunOptions = {})
 }
 
 /** Pids of the processes whose argv mentions `needle` (a curl still writing our .part, say). */
+/** The ways a user or a supervisor stops download.sh: its process group, or the script alone. */
+export const STOP_WAYS = ['kill-group', 'term-group', 'int-group', 'term-script'] as const;
+
+/** Stops a running download.sh `way`; false when it had already finished. */
+export function stopScript(child: ChildProcess, way: (typeof STOP_WAYS)[number]): boolean {
+  try {
+    if (way === 'kill-group') process.kill(-child.pid!, 'SIGKILL');
+    else if (way === 'term-group') process.kill(-child.pid!, 'SIGTERM');
+    else if (way === 'int-group') process.kill(-child.pid!, 'SIGINT');
+    else process.kill(child.pid!, 'SIGTERM');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function processesMentioning(needle: string): number[] {
   const found: number[] = [];
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {

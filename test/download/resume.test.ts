@@ -5,7 +5,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { baseEnv, bytes, listTree, lockOf, pathWithout, pin, processesHolding, processesMentioning, prng, runScript, serverAndDir, sha256, writeScript } from './harness.js';
+import { baseEnv, bytes, listTree, lockOf, pathWithout, pin, processesHolding, processesMentioning, prng, runScript, serverAndDir, sha256, STOP_WAYS, stopScript, writeScript } from './harness.js';
 
 const fx = serverAndDir(test, 'comfygen-dl-resume-');
 
@@ -27,7 +27,7 @@ test('killed at 24 seeded random points, every run resumes exactly where the las
   const noPython = await pathWithout(dir, ['python3']);
   // Power loss (SIGKILL to everything), a shutdown (SIGTERM to everything), Ctrl-C (SIGINT to the
   // group), `kill <pid>` (SIGTERM to bash).
-  const ways = ['kill-group', 'term-group', 'int-group', 'term-script'] as const;
+  const ways = STOP_WAYS;
   let kills = 0;
   let resumed = 0;
 
@@ -41,13 +41,7 @@ test('killed at 24 seeded random points, every run resumes exactly where the las
     const early = round % 4 === 3;
     const delay = early ? Math.floor(random() * 120) : 20 + Math.floor(random() * 230);
     const kill = (child: ChildProcess) => {
-      try {
-        if (way === 'kill-group') process.kill(-child.pid!, 'SIGKILL');
-        else if (way === 'term-group') process.kill(-child.pid!, 'SIGTERM');
-        else if (way === 'int-group') process.kill(-child.pid!, 'SIGINT');
-        else process.kill(child.pid!, 'SIGTERM');
-        kills++;
-      } catch { /* finished first */ }
+      if (stopScript(child, way)) kills++;
     };
     // One connection (the other path has its own kill test, in split.test.ts).
     // Every way of stopping it, with each hasher: python3 reading the .part, or a feeder piping it

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RequestRecord } from '../helpers/file-server.js';
-import { baseEnv, bytes, listTree, lockOf, pathWithout, pin, processesHolding, processesMentioning, prng, runScript, serverAndDir, sha256, summary, writeScript } from './harness.js';
+import { baseEnv, bytes, listTree, lockOf, pathWithout, pin, processesHolding, processesMentioning, prng, runScript, serverAndDir, sha256, STOP_WAYS, stopScript, summary, writeScript } from './harness.js';
 
 const fx = serverAndDir(test, 'comfygen-dl-split-');
 
@@ -113,7 +113,7 @@ test('killed at 24 seeded random points over several connections: what the .part
   const random = prng(20261207);
   const noPython = await pathWithout(dir, ['python3']);
   // Power loss, a shutdown, Ctrl-C, `kill <pid>`.
-  const ways = ['kill-group', 'term-group', 'int-group', 'term-script'] as const;
+  const ways = STOP_WAYS;
   let kills = 0;
   let resumedSplit = 0;
   for (let round = 0; round < 24; round++) {
@@ -123,13 +123,7 @@ test('killed at 24 seeded random points over several connections: what the .part
     // From this round's first request: in the first connection's time, or among the chunks.
     const delay = 50 + Math.floor(random() * 900);
     const kill = (child: ChildProcess) => {
-      try {
-        if (way === 'kill-group') process.kill(-child.pid!, 'SIGKILL');
-        else if (way === 'term-group') process.kill(-child.pid!, 'SIGTERM');
-        else if (way === 'int-group') process.kill(-child.pid!, 'SIGINT');
-        else process.kill(child.pid!, 'SIGTERM');
-        kills++;
-      } catch { /* finished first */ }
+      if (stopScript(child, way)) kills++;
     };
     // Every way of stopping it, with each hasher: python3 reading the .part, or a feeder piping it
     // into openssl.
