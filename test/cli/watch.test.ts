@@ -27,8 +27,10 @@ test('build --watch: a new workflow is built; a bad config edit is reported and 
 
     await writeFile(join(p.dir, 'workflows', 'b.json'), JSON.stringify(uiWorkflow([{ type: 'LoraLoader', value: 'fresh_lora.safetensors' }])));
     // Bounds here are generous (a loaded machine); how fast a rebuild is belongs to the bench.
-    await until('report names the new workflow\'s model', async () => /fresh_lora/.test(await report(p.dir)), 60_000);
-    assert.match(await readFile(join(p.dir, 'comfy.lock.json'), 'utf8'), /loras\/fresh_lora\.safetensors/);
+    // The outputs are written one after the other, the lock last: wait for the lock as well.
+    const lock = () => readFile(join(p.dir, 'comfy.lock.json'), 'utf8').catch(() => '');
+    await until('report and lock name the new workflow\'s model',
+      async () => /fresh_lora/.test(await report(p.dir)) && /loras\/fresh_lora\.safetensors/.test(await lock()), 60_000);
 
     const configPath = join(p.dir, 'comfy.config.json');
     const good = await readFile(configPath, 'utf8');
