@@ -43,6 +43,26 @@ function sentinelInProcessTable(found: Set<string>, seenCurl: { count: number })
   }
 }
 
+/** Polls the process table while a run lasts: tokens in any argv or in a curl's environment. */
+function watchProcessTable(): { stop(): Promise<{ found: Set<string>; seenCurl: { count: number } }> } {
+  const found = new Set<string>();
+  const seenCurl = { count: 0 };
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      sentinelInProcessTable(found, seenCurl);
+      await new Promise((r) => setTimeout(r, 15));
+    }
+  })();
+  return {
+    async stop() {
+      polling = false;
+      await poller;
+      return { found, seenCurl };
+    },
+  };
+}
+
 test('each token goes to its own host only, never across a redirect, never into argv or output', async () => {
   const hfBody = bytes(120_000, 1);
   const civBody = bytes(120_000, 2);
@@ -76,18 +96,9 @@ test('each token goes to its own host only, never across a redirect, never into 
     CIVITAI_TOKEN,
   };
 
-  const found = new Set<string>();
-  const seenCurl = { count: 0 };
-  let polling = true;
-  const poller = (async () => {
-    while (polling) {
-      sentinelInProcessTable(found, seenCurl);
-      await new Promise((r) => setTimeout(r, 15));
-    }
-  })();
+  const watch = watchProcessTable();
   const r = await runScript(script, ['--jobs', '4'], { env });
-  polling = false;
-  await poller;
+  const { found, seenCurl } = await watch.stop();
 
   assert.is(r.code, 0, r.output);
   assert.equal(summary(r.output), { downloaded: 4, skipped: 0, failed: 0, unresolved: 0 });
@@ -116,18 +127,9 @@ test('over several connections too: every chunk request carries the token to its
     'diffusion_models/big.safetensors': pin(`https://huggingface.co${path}`, body, { source: 'huggingface', auth: 'huggingface' }),
   }));
   const env = { ...baseEnv(dir), MODELS_DIR: join(dir, 'models'), HF_ENDPOINT: hf.url, HF_TOKEN, COMFYGEN_CHUNK_KIB: '128' };
-  const found = new Set<string>();
-  const seenCurl = { count: 0 };
-  let polling = true;
-  const poller = (async () => {
-    while (polling) {
-      sentinelInProcessTable(found, seenCurl);
-      await new Promise((r) => setTimeout(r, 15));
-    }
-  })();
+  const watch = watchProcessTable();
   const r = await runScript(script, ['--connections', '4'], { env });
-  polling = false;
-  await poller;
+  const { found, seenCurl } = await watch.stop();
   assert.is(r.code, 0, r.output);
   assert.is(sha256(await readFile(join(dir, 'models/diffusion_models/big.safetensors'))), sha256(body));
   assert.ok(seenCurl.count > 0, 'the poller saw curl running');
