@@ -188,13 +188,19 @@ async function runLookups(args: string[], input: unknown, env: NodeJS.ProcessEnv
   return JSON.parse(out);
 }
 
+/** The fixture project, built against the fakes (Civitai refused); the mirrors download.sh needs too. */
+async function buildProject(dir: string, fakes: Awaited<ReturnType<typeof startFakes>>): Promise<Record<string, string>> {
+  await writeProject(dir);
+  const mirrors = { HF_ENDPOINT: fakes.hf.url, GITHUB_ENDPOINT: fakes.github.url };
+  assert.is((await runCli(['build'], dir, { ...mirrors, CIVITAI_ENDPOINT: 'http://127.0.0.1:9' })).code, 0);
+  return mirrors;
+}
+
 test('download.sh puts every file where its pack reads it: the packs\' own lookups find them offline, byte for byte', async () => {
   const fakes = await startFakes();
   const { dir, cleanup } = await tempDir('comfygen-self-dl-');
   try {
-    await writeProject(dir);
-    const mirrors = { HF_ENDPOINT: fakes.hf.url, GITHUB_ENDPOINT: fakes.github.url };
-    assert.is((await runCli(['build'], dir, { ...mirrors, CIVITAI_ENDPOINT: 'http://127.0.0.1:9' })).code, 0);
+    const mirrors = await buildProject(dir, fakes);
     const lock = JSON.parse(await readFile(join(dir, 'comfy.lock.json'), 'utf8')) as Lockfile;
     const comfyui = join(dir, 'ComfyUI');
     const home = join(dir, 'home');
@@ -276,9 +282,7 @@ test('what download.sh will not do: create a pack folder, replace a ref or a fil
   const fakes = await startFakes();
   const { dir, cleanup } = await tempDir('comfygen-self-dl-');
   try {
-    await writeProject(dir);
-    const mirrors = { HF_ENDPOINT: fakes.hf.url, GITHUB_ENDPOINT: fakes.github.url };
-    assert.is((await runCli(['build'], dir, { ...mirrors, CIVITAI_ENDPOINT: 'http://127.0.0.1:9' })).code, 0);
+    const mirrors = await buildProject(dir, fakes);
     const comfyui = join(dir, 'ComfyUI');
     const hub = join(dir, 'hub');
     await mkdir(join(comfyui, 'custom_nodes', 'comfyui_controlnet_aux'), { recursive: true });
