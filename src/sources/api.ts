@@ -201,7 +201,7 @@ export function createSourceApi(opts: SourceApiOptions): SourceApi {
 
   async function fetchRaw<T>(call: ApiCall<T>): Promise<ApiAnswer<T>> {
     const method = call.method ?? 'GET';
-    const url = publicUrl(call.service, call.path).replace(/[?#].*$/s, '');
+    const url = withoutQuery(publicUrl(call.service, call.path));
     if (opts.offline) return offlineFailure(call.service, url);
     const tok = token(call.service);
     const res = await opts.http.send({
@@ -255,11 +255,11 @@ export function createSourceApi(opts: SourceApiOptions): SourceApi {
     },
     call<T = null>(call: ApiCall<T>) {
       if (!call.cache) return fetchOnce(call);
-      const url = publicUrl(call.service, call.path).replace(/[?#].*$/s, '');
+      const url = withoutQuery(publicUrl(call.service, call.path));
       return cached(call.service, `${call.method ?? 'GET'} ${call.path}`, call.cache, () => fetchOnce(call), url);
     },
     async hashUrl(url, fetchUrl) {
-      const shown = url.replace(/[?#].*$/s, '');
+      const shown = withoutQuery(url);
       if (opts.offline) return { ok: false, kind: 'offline', url: shown, message: `${shown}: not asked (offline)` };
       const res = await opts.http.send({ method: 'GET', url: fetchUrl, label: shown, redirect: 'follow', digest: true });
       if (!res.ok) {
